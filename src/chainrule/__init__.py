@@ -1,0 +1,34 @@
+"""chainrule: a dynamic-graph automatic differentiation engine over NumPy.
+
+>>> import chainrule as cr
+>>> x = cr.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+>>> y = cr.tensor([[2., 0.], [1., 3.]], requires_grad=True)
+>>> ((x + y) * x).sum().backward()
+>>> x.grad
+tensor([[ 4.,  4.],
+        [ 7., 11.]])
+"""
+from . import methods as _methods  # noqa: F401  (gives Tensor its operators)
+from . import numpy  # noqa: F401  (registers the namespace used by recorded backward passes)
+from . import autograd
+from ._backend import (bool_, double, float16, float32, float64, get_default_dtype, half,
+                       int8, int16, int32, int64, long, manual_seed, set_default_dtype, uint8)
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.primitive import OpError
+from .autograd.tensor import Tensor
+from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                       randn_like, tensor, zeros, zeros_like)
+from .functional import *  # noqa: F401,F403
+from .functional import __all__ as _functional_all
+
+bool = bool_
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty", "full",
+           "arange", "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
+           "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "numpy",
+           "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
+           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError",
+           *_functional_all]

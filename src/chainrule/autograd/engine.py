@@ -1,0 +1,418 @@
+"""The backward engine: Kahn's algorithm over the recorded Nodes (iterative, so a chain of
+a million ops needs no recursion), gradients summed where paths meet, saved values freed
+as soon as each node has run.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .. import _backend
+from .tensor import Tensor, as_array, make_tensor
+
+_graph_ns = None
+
+
+def set_graph_namespace(namespace) -> None:
+    """Register the namespace that rules use when backward is recorded (chainrule.numpy)."""
+    global _graph_ns
+    _graph_ns = namespace
+
+
+def graph_namespace():
+    return _graph_ns
+
+
+class Node:
+    """A recorded application of a primitive: what its VJP needs, and where its input
+    gradients go (``edges``: a parent Node, a leaf Tensor, or None per input)."""
+
+    __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype",
+                 "hooks", "retained", "__weakref__")
+
+    def __init__(self, prim, inputs, edges, params, ans, saved, out):
+        self.prim = prim
+        self.inputs = inputs
+        self.edges = edges
+        self.params = params
+        self.ans = ans
+        self.saved = saved
+        self.shape = out.shape
+        self.dtype = out.dtype
+        self.hooks = None
+        self.retained = None
+
+    @property
+    def name(self) -> str:
+        """PyTorch-style name of the backward function, e.g. ``MulBackward``."""
+        return self.prim.node_name
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes gradients flow to next, as ``(node, 0)`` pairs like PyTorch's; leaves
+        appear as ``AccumulateGrad`` with their ``.variable``."""
+        if self.edges is None:
+            return ()
+        return tuple((e if type(e) is Node else AccumulateGrad(e) if e is not None else None, 0)
+                     for e in self.edges)
+
+    @property
+    def saved_shapes(self) -> tuple:
+        """Shapes of the arrays this node keeps for its VJP (None where nothing is kept)."""
+        if self.inputs is None:
+            return ()
+        return tuple(getattr(x, "shape", None) for x in self.inputs)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class AccumulateGrad:
+    """Stands for a leaf tensor in ``next_functions``."""
+    __slots__ = ("variable",)
+    name = "AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def unbroadcast(xp, g, shape: tuple):
+    """Sum ``g`` down to ``shape``: the gradient of broadcasting, in one place."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes)
+    return xp.reshape(g, shape)
+
+
+_FREED = ("{name}: trying to backward through the graph a second time (or after its saved "
+          "values were freed). Pass retain_graph=True to the first backward() if you need to "
+          "backward through the graph again.")
+
+
+def _check_versions(node: Node) -> None:
+    for box, version in node.saved:
+        if box[0] != version:
+            op = f"; the last in-place op on it was {box[1]}" if box[1] else ""
+            raise RuntimeError(
+                f"{node.name}: one of the tensors needed for gradient computation has been "
+                f"modified by an in-place operation: it was saved at version {version} and is "
+                f"now at version {box[0]}{op}. Use out-of-place ops, or .clone() the tensor "
+                f"before modifying it.")
+
+
+def _graph_value(data, edge):
+    """Rebuild a saved input as a tensor on the graph, for a recorded backward pass."""
+    if type(edge) is Node:
+        return make_tensor(data, edge, True)
+    if edge is not None:
+        return edge
+    return data  # a constant (or not kept): it stays raw, so Python scalars stay weakly typed
+
+
+def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
+    prim = node.prim
+    edges = node.edges
+    if node.saved:
+        _check_versions(node)
+    inputs, ans = node.inputs, node.ans
+    if create_graph:
+        inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
+        if ans is not None:
+            ans = make_tensor(ans, node, True)
+        if not isinstance(g, Tensor):
+            g = make_tensor(g)
+    params = node.params
+    if prim.vjp_all is not None:
+        needs = tuple([e is not None for e in edges])
+        return list(prim.vjp_all(xp, g, ans, inputs, needs, **params))
+    rules = prim.vjps
+    if rules is None:
+        raise NotImplementedError(f"{prim.name}: no VJP rule is defined, so it cannot be "
+                                  f"differentiated in reverse mode")
+    grads = []
+    for i, e in enumerate(edges):
+        if e is None:
+            grads.append(None)
+            continue
+        rule = rules[i] if i < len(rules) else None
+        if rule is None:
+            raise RuntimeError(f"{prim.name}: argument {i} is not differentiable, but it "
+                               f"requires grad; detach() it first")
+        grads.append(rule(xp, g, ans, *inputs, **params))
+    return grads
+
+
+def _as_hook_value(g):
+    return g if isinstance(g, Tensor) else make_tensor(g)
+
+
+def _run_hooks(hooks, g):
+    for hook in hooks:
+        out = hook(_as_hook_value(g))
+        if out is not None:
+            g = out if isinstance(g, Tensor) else as_array(out)
+    return g
+
+
+def _accumulate_into(tensor: Tensor, g, owned: bool, create_graph: bool) -> None:
+    """``tensor.grad += g``, in place when nothing records it."""
+    if create_graph:
+        gt = _as_hook_value(g)
+        tensor.grad = gt if tensor.grad is None else tensor.grad + gt
+        return
+    if isinstance(g, Tensor):
+        g = g._data
+    if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
+        g, owned = np.array(g), True
+    grad = tensor.grad
+    if grad is None:
+        tensor.grad = make_tensor(g if owned else g.copy())
+    elif grad.grad_fn is not None or not grad._data.flags.writeable:
+        tensor.grad = make_tensor(grad._data + g)
+    else:
+        grad._data += g
+
+
+def _owned(r, g) -> bool:
+    # A fresh array that nobody else holds may be added to in place.
+    return r is not g and getattr(r, "base", 0) is None
+
+
+def _prepare_root(tensor: Tensor, gradient, create_graph: bool, index: int):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"backward: expected a Tensor, got {type(tensor).__name__}")
+    if not tensor._requires_grad:
+        raise RuntimeError(f"backward: element {index} of the outputs does not require grad "
+                           f"and has no grad_fn; nothing to differentiate")
+    data = tensor._data
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(f"backward: grad can be implicitly created only for outputs with "
+                               f"one element, got shape {data.shape}; pass gradient= of that shape")
+        return _backend.array_module(data).ones_like(data), True
+    if isinstance(gradient, Tensor) and create_graph:
+        g = gradient
+    else:
+        g = as_array(gradient)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+    if g.shape != data.shape:
+        raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has "
+                           f"shape {data.shape}")
+    return g, False
+
+
+def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
+                 targets: Optional[dict] = None, capture: bool = False):
+    """Propagate from ``roots`` to the leaves.
+
+    ``targets`` maps a key (a leaf tensor, or the Node that made a non-leaf tensor) to the
+    tensor that receives its gradient; None means every leaf that requires grad. With
+    ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
+    """
+    xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
+    buffers = {}
+    deps = {}
+    stack = []
+    for root, g in zip(roots, root_grads):
+        key = root.grad_fn if root.grad_fn is not None else root
+        buf = buffers.get(key)
+        if buf is None:
+            buffers[key] = [g[0], g[1]]
+        else:
+            buf[0] = buf[0] + g[0]
+            buf[1] = True
+        if key not in deps:
+            deps[key] = 0
+            if type(key) is Node:
+                stack.append(key)
+    # Count, for every node and leaf, how many gradients will reach it.
+    while stack:
+        node = stack.pop()
+        edges = node.edges
+        if edges is None:
+            raise RuntimeError(_FREED.format(name=node.name))
+        for e in edges:
+            if e is None:
+                continue
+            c = deps.get(e)
+            if c is None:
+                deps[e] = 1
+                if type(e) is Node:
+                    stack.append(e)
+            else:
+                deps[e] = c + 1
+
+    captured = {} if capture else None
+    ready = [k for k in buffers if deps[k] == 0]
+    while ready:
+        key = ready.pop()
+        g, owned = buffers.pop(key)
+        if type(key) is not Node:
+            _finish_leaf(key, g, owned, create_graph, targets, captured)
+            continue
+        node = key
+        if node.hooks:
+            g = _run_hooks(node.hooks, g)
+            owned = False
+        if node.retained is not None:
+            kept = node.retained()
+            if kept is not None and (targets is None or node not in targets):
+                _accumulate_into(kept, g, False, create_graph)
+        if targets is not None and node in targets:
+            if capture:
+                captured[node] = _as_hook_value(g) if create_graph else g
+            else:
+                _accumulate_into(targets[node], g, False, create_graph)
+        grads = _node_grads(node, g, xp, create_graph)
+        edges = node.edges
+        if not retain_graph:
+            node.inputs = node.ans = node.edges = None
+            node.saved = ()
+        for e, r in zip(edges, grads):
+            if e is None:
+                continue
+            if type(e) is Node:
+                shape, dtype = e.shape, e.dtype
+            else:
+                shape, dtype = e._data.shape, e._data.dtype
+            if r is None:
+                r = xp.zeros(shape, dtype)
+            else:
+                if r.shape != shape:
+                    r = unbroadcast(xp, r, shape)
+                if r.dtype != dtype:
+                    r = r.astype(dtype)
+            buf = buffers.get(e)
+            if buf is None:
+                buffers[e] = [r, not create_graph and _owned(r, g)]
+            elif create_graph:
+                buf[0] = buf[0] + r
+            elif buf[1]:
+                buf[0] += r
+            else:
+                buf[0] = buf[0] + r
+                buf[1] = True
+            c = deps[e] - 1
+            deps[e] = c
+            if c == 0:
+                ready.append(e)
+    return captured
+
+
+def _finish_leaf(leaf: Tensor, g, owned: bool, create_graph: bool, targets, captured) -> None:
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g)
+        owned = False
+    if targets is None:
+        if leaf._requires_grad:
+            _accumulate_into(leaf, g, owned, create_graph)
+    elif leaf in targets:
+        if captured is not None:
+            captured[leaf] = _as_hook_value(g) if create_graph else g
+        else:
+            _accumulate_into(targets[leaf], g, owned, create_graph)
+
+
+def _targets_from(inputs) -> dict:
+    targets = {}
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs must be Tensors, got {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError("one of the inputs does not require grad")
+        targets[t.grad_fn if t.grad_fn is not None else t] = t
+    return targets
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
+             create_graph: bool = False, inputs=None) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (PyTorch's
+    ``torch.autograd.backward``).
+
+    >>> x = Tensor([1., 2.], requires_grad=True)
+    >>> backward([(x * x).sum()])
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    tensors = _as_tuple(tensors)
+    if not tensors:
+        raise RuntimeError("backward: no outputs were given")
+    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"backward: got {len(grads)} gradients for {len(tensors)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    root_grads = [_prepare_root(t, g, create_graph, i)
+                  for i, (t, g) in enumerate(zip(tensors, grads))]
+    targets = _targets_from(_as_tuple(inputs)) if inputs is not None else None
+    run_backward(tensors, root_grads, retain_graph, create_graph, targets)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None,
+         create_graph: bool = False, allow_unused: bool = False,
+         materialize_grads: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than
+    accumulated (PyTorch's ``torch.autograd.grad``).
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> grad(x ** 3, x, create_graph=True)
+    (tensor(27., grad_fn=<MulBackward>),)
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grads = (_as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs))
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"grad: got {len(grads)} grad_outputs for {len(outputs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    root_grads = [_prepare_root(t, g, create_graph, i)
+                  for i, (t, g) in enumerate(zip(outputs, grads))]
+    targets = _targets_from(inputs)
+    captured = run_backward(outputs, root_grads, retain_graph, create_graph, targets,
+                            capture=True)
+    result = []
+    for i, t in enumerate(inputs):
+        key = t.grad_fn if t.grad_fn is not None else t
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                result.append(make_tensor(np.zeros_like(t._data)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; "
+                                   f"pass allow_unused=True if this is expected")
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
+    return tuple(result)
+
+
+def release_graph(node) -> None:
+    """Drop every saved array and link in the graph behind ``node`` (iteratively)."""
+    stack = [node] if type(node) is Node else []
+    while stack:
+        n = stack.pop()
+        edges = n.edges
+        n.inputs = n.ans = n.edges = None
+        n.saved = ()
+        if edges:
+            stack.extend(e for e in edges if type(e) is Node and e.edges is not None)

@@ -1,0 +1,119 @@
+"""Check analytic gradients against central finite differences (use float64 inputs)."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import grad_mode
+from .engine import grad as _grad
+from .tensor import Tensor, make_tensor
+
+
+class GradcheckError(AssertionError):
+    """The analytic and numerical derivatives disagree; the message shows where."""
+
+
+def _outputs(fn, inputs) -> tuple:
+    out = fn(*inputs)
+    return (out,) if isinstance(out, Tensor) else tuple(out)
+
+
+def _numerical_jacobians(fn, inputs, wrt, eps):
+    """d(output k)/d(input i) by central differences, as arrays (out.size, in.size)."""
+    with grad_mode.no_grad():
+        outs = _outputs(fn, inputs)
+        jac = {(k, i): np.zeros((o.numel(), inputs[i].numel()))
+               for k, o in enumerate(outs) for i in wrt}
+        for i in wrt:
+            data = inputs[i]._data
+            for j, idx in enumerate(np.ndindex(data.shape)):
+                orig = data[idx].copy()
+                data[idx] = orig + eps
+                plus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                data[idx] = orig - eps
+                minus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                data[idx] = orig
+                for k in range(len(outs)):
+                    jac[k, i][:, j] = (plus[k] - minus[k]) / (2 * eps)
+    return jac
+
+
+def _analytical_jacobians(fn, inputs, wrt):
+    """Row by row: one backward pass per output element."""
+    outs = _outputs(fn, inputs)
+    targets = [inputs[i] for i in wrt]
+    jac = {}
+    for k, o in enumerate(outs):
+        for i in wrt:
+            jac[k, i] = np.zeros((o.numel(), inputs[i].numel()))
+        if not o.requires_grad:
+            continue
+        for r in range(o.numel()):
+            seed = np.zeros(o.shape, dtype=o.dtype)
+            seed.reshape(-1)[r] = 1
+            grads = _grad(o, targets, grad_outputs=seed, retain_graph=True, allow_unused=True)
+            for i, g in zip(wrt, grads):
+                if g is not None:
+                    if g.shape != inputs[i].shape:
+                        raise GradcheckError(f"gradient for input {i} has shape {g.shape}, "
+                                             f"expected {inputs[i].shape}")
+                    jac[k, i][r] = g._data.ravel()
+    return jac
+
+
+def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Compare ``fn``'s reverse-mode Jacobian with central differences.
+
+    ``inputs``: tensors (float64 for meaningful results); those that require grad are
+    checked. Returns True, or raises ``GradcheckError`` naming the worst entry.
+
+    >>> from chainrule import tensor
+    >>> x = tensor([1., 2.], dtype="float64", requires_grad=True)
+    >>> gradcheck(lambda x: (x * x).sum(), (x,))
+    True
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad")
+    for i in wrt:
+        if inputs[i].dtype != np.float64:
+            raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64, finite "
+                             f"differences are too coarse otherwise")
+    numeric = _numerical_jacobians(fn, inputs, wrt, eps)
+    analytic = _analytical_jacobians(fn, inputs, wrt)
+    for key, num in numeric.items():
+        ana = analytic[key]
+        if not np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
+            diff = np.abs(ana - num)
+            worst = np.unravel_index(np.argmax(diff), diff.shape)
+            msg = (f"gradcheck: Jacobian mismatch for output {key[0]} w.r.t. input {key[1]} "
+                   f"at (output element, input element) {worst}: analytic "
+                   f"{ana[worst]:.8g}, numerical {num[worst]:.8g}\nanalytic:\n{ana}\n"
+                   f"numerical:\n{num}")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    return True
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check second derivatives: the gradient of ``<v, fn(x)>`` (recorded with
+    create_graph) is itself checked by :func:`gradcheck`."""
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    rng = np.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    cotangents = [make_tensor(rng.standard_normal(o.shape)) for o in outs]
+
+    def first_order(*xs):
+        ys = _outputs(fn, xs)
+        pairs = [(y, v) for y, v in zip(ys, cotangents) if y.requires_grad]
+        grads = _grad([y for y, _ in pairs], [xs[i] for i in wrt],
+                      grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    return gradcheck(first_order, inputs, eps=eps, atol=atol, rtol=rtol)

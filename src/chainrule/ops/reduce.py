@@ -1,0 +1,344 @@
+"""Reductions and scans: sum, mean, prod, amax/amin, logsumexp, cumsum, cumprod, norm, and
+the composites built from them (var, std, max/min with indices)."""
+from __future__ import annotations
+
+import builtins
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from .. import _fastnp as fnp
+
+from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..autograd.tensor import Tensor, make_tensor
+from . import elementwise as ew
+from ._util import data_of, ndim_of, normalize_axes, normalize_axis, pick, reduced_shape, shape_of
+
+
+def _keep(xp, g, shape, axis, keepdims):
+    """Give a reduced gradient its reduced axes back (as size 1) so it broadcasts."""
+    return g if keepdims else xp.reshape(g, reduced_shape(shape, axis))
+
+
+def _count(shape, axis) -> int:
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axis)
+
+
+def _sum_forward(x, axis, keepdims, shape):
+    return fnp.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _mean_forward(x, axis, keepdims, shape):
+    return fnp.mean(x, axis=axis, keepdims=keepdims)
+
+
+sum_p = Primitive("sum", _sum_forward, saves=(), saves_ans=False)
+defvjp(sum_p, lambda xp, g, ans, x, axis, keepdims, shape:
+       xp.broadcast_to(_keep(xp, g, shape, axis, keepdims), shape))
+defjvp(sum_p, lambda xp, ts, ans, x, axis, keepdims, shape:
+       xp.sum(ts[0], axis=axis, keepdims=keepdims))
+
+mean_p = Primitive("mean", _mean_forward, saves=(), saves_ans=False)
+defvjp(mean_p, lambda xp, g, ans, x, axis, keepdims, shape:
+       xp.broadcast_to(_keep(xp, g, shape, axis, keepdims) / _count(shape, axis), shape))
+defjvp(mean_p, lambda xp, ts, ans, x, axis, keepdims, shape:
+       xp.mean(ts[0], axis=axis, keepdims=keepdims))
+
+
+def _extreme_vjp(xp, g, ans, x, axis, keepdims, shape):
+    # Ties share the gradient evenly (PyTorch's amax/amin convention).
+    mask = x == _keep(xp, ans, shape, axis, keepdims)
+    count = xp.sum(mask, axis=axis, keepdims=True)
+    return _keep(xp, g, shape, axis, keepdims) * mask / count
+
+
+def _extreme_jvp(xp, ts, ans, x, axis, keepdims, shape):
+    mask = x == _keep(xp, ans, shape, axis, keepdims)
+    count = xp.sum(mask, axis=axis, keepdims=True)
+    return xp.sum(ts[0] * mask / count, axis=axis, keepdims=keepdims)
+
+
+amax_p = Primitive("amax", lambda x, axis, keepdims, shape: fnp.amax(x, axis=axis, keepdims=keepdims))
+amin_p = Primitive("amin", lambda x, axis, keepdims, shape: fnp.amin(x, axis=axis, keepdims=keepdims))
+for _p in (amax_p, amin_p):
+    defvjp(_p, _extreme_vjp)
+    defjvp(_p, _extreme_jvp)
+
+
+def _others_product(xp, x, axis):
+    """For each element, the product of the other elements in its reduction group,
+    computed with exclusive cumulative products: exact where x has zeros."""
+    nd = x.ndim
+    red = tuple(range(nd)) if axis is None else axis
+    rest = tuple(i for i in range(nd) if i not in red)
+    moved = xp.transpose(x, rest + red)
+    moved_shape = moved.shape
+    flat = xp.reshape(moved, tuple(moved_shape[:len(rest)]) + (-1,))
+    ones = xp.ones_like(flat[..., :1])
+    left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    rev = xp.flip(flat, axis=-1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, rev[..., :-1]], axis=-1), axis=-1), axis=-1)
+    others = xp.reshape(left * right, moved_shape)
+    return xp.transpose(others, tuple(np.argsort(rest + red)))
+
+
+def _prod_vjp(xp, g, ans, x, axis, keepdims, shape):
+    gk = _keep(xp, g, shape, axis, keepdims)
+    if not bool((x == 0).any()):
+        return gk * _keep(xp, ans, shape, axis, keepdims) / x
+    return gk * _others_product(xp, x, axis)
+
+
+prod_p = Primitive("prod", lambda x, axis, keepdims, shape: fnp.prod(x, axis=axis, keepdims=keepdims))
+defvjp(prod_p, _prod_vjp)
+defjvp(prod_p, lambda xp, ts, ans, x, axis, keepdims, shape:
+       xp.sum(ts[0] * _others_product(xp, x, axis), axis=axis, keepdims=keepdims))
+
+
+def _logsumexp_forward(x, axis, keepdims, shape):
+    m = fnp.amax(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(fnp.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.reshape(out, tuple(n for i, n in enumerate(out.shape)
+                                                      if axis is not None and i not in axis))
+
+
+logsumexp_p = Primitive("logsumexp", _logsumexp_forward)
+defvjp(logsumexp_p, lambda xp, g, ans, x, axis, keepdims, shape:
+       _keep(xp, g, shape, axis, keepdims) * xp.exp(x - _keep(xp, ans, shape, axis, keepdims)))
+defjvp(logsumexp_p, lambda xp, ts, ans, x, axis, keepdims, shape: xp.sum(
+    ts[0] * xp.exp(x - _keep(xp, ans, shape, axis, keepdims)), axis=axis, keepdims=keepdims))
+
+
+def _norm2_forward(x, axis, keepdims, shape):
+    return np.sqrt(fnp.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _norm2_scale(xp, x, ans, axis, keepdims, shape):
+    # The subgradient at 0 is 0 (x is 0 wherever the norm is), as PyTorch gives.
+    ak = _keep(xp, ans, shape, axis, keepdims)
+    return x / xp.where(ak == 0, 1.0, ak)
+
+
+norm2_p = Primitive("norm", _norm2_forward)
+defvjp(norm2_p, lambda xp, g, ans, x, axis, keepdims, shape:
+       _keep(xp, g, shape, axis, keepdims) * _norm2_scale(xp, x, ans, axis, keepdims, shape))
+defjvp(norm2_p, lambda xp, ts, ans, x, axis, keepdims, shape:
+       xp.sum(ts[0] * _norm2_scale(xp, x, ans, axis, keepdims, shape), axis=axis,
+              keepdims=keepdims))
+
+
+def _reverse_cumsum(xp, g, axis):
+    return xp.flip(xp.cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
+
+
+cumsum_p = Primitive("cumsum", lambda x, axis: x.cumsum(axis), saves=(),
+                     saves_ans=False)
+defvjp(cumsum_p, lambda xp, g, ans, x, axis: _reverse_cumsum(xp, g, axis))
+defjvp(cumsum_p, lambda xp, ts, ans, x, axis: xp.cumsum(ts[0], axis=axis))
+
+
+def _cumprod_vjp(xp, g, ans, x, axis):
+    if not bool((x == 0).any()):
+        return _reverse_cumsum(xp, g * ans, axis) / x
+    # With zeros, division is out: grad_k = prod(x_<k) * S_k with S_k = g_k + x_{k+1} S_{k+1}.
+    xm, gm = xp.moveaxis(x, axis, -1), xp.moveaxis(g, axis, -1)
+    n = xm.shape[-1]
+    s = [None] * n
+    s[n - 1] = gm[..., n - 1]
+    for k in range(n - 2, -1, -1):
+        s[k] = gm[..., k] + xm[..., k + 1] * s[k + 1]
+    exclusive = xp.cumprod(xp.concatenate([xp.ones_like(xm[..., :1]), xm[..., :-1]], axis=-1),
+                           axis=-1)
+    return xp.moveaxis(exclusive * xp.stack(s, axis=-1), -1, axis)
+
+
+cumprod_p = Primitive("cumprod", lambda x, axis: x.cumprod(axis))
+defvjp(cumprod_p, _cumprod_vjp)
+
+
+# ----- front-ends -----------------------------------------------------------------------
+def _reduce(prim, op, x, axis, keepdims, dim, keepdim):
+    axis = pick(op, axis, dim, "dim", "axis")
+    keepdims = bool(pick(op, keepdims, keepdim, "keepdim", "keepdims"))
+    shape = shape_of(x)
+    axes = normalize_axes(op, axis, len(shape))
+    return apply(prim, (x,), {"axis": axes, "keepdims": keepdims, "shape": shape})
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Sum over ``dim`` (an int, a tuple, or None for all).
+
+    >>> from chainrule import tensor
+    >>> sum(tensor([[1., 2.], [3., 4.]]), dim=0)
+    tensor([4., 6.])
+    """
+    if dtype is not None:
+        x = cast(x, dtype)
+    return _reduce(sum_p, "sum", x, dim, keepdim, axis, keepdims)
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Arithmetic mean over ``dim``."""
+    if dtype is not None:
+        x = cast(x, dtype)
+    elif not np.issubdtype(np.result_type(data_of(x)), np.inexact):
+        raise TypeError(f"mean: the input has integer dtype {np.result_type(data_of(x))}; "
+                        f"pass dtype= or convert with .float() first")
+    return _reduce(mean_p, "mean", x, dim, keepdim, axis, keepdims)
+
+
+def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Product over ``dim``; the gradient is exact where the input holds zeros."""
+    return _reduce(prod_p, "prod", x, dim, keepdim, axis, keepdims)
+
+
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Maximum over ``dim``; tied maxima share the gradient evenly."""
+    return _reduce(amax_p, "amax", x, dim, keepdim, axis, keepdims)
+
+
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Minimum over ``dim``; tied minima share the gradient evenly."""
+    return _reduce(amin_p, "amin", x, dim, keepdim, axis, keepdims)
+
+
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(x))) over ``dim``, computed without overflow."""
+    return _reduce(logsumexp_p, "logsumexp", x, dim, keepdim, axis, keepdims)
+
+
+def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
+        ddof=None):
+    """Variance over ``dim`` with ``correction`` (1: Bessel's, PyTorch's default; NumPy's
+    ``ddof``).
+
+    >>> from chainrule import tensor
+    >>> var(tensor([1., 2., 3., 4.]))
+    tensor(1.6666666)
+    """
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    if ddof is not None:
+        correction = ddof
+    axis = pick("var", dim, axis, "axis", "dim")
+    keepdims = bool(pick("var", keepdim, keepdims, "keepdims", "keepdim"))
+    shape = shape_of(x)
+    axes = normalize_axes("var", axis, len(shape))
+    n = _count(shape, axes)
+    centered = x - mean(x, axis=axes, keepdims=True)
+    return sum(centered * centered, axis=axes, keepdims=keepdims) / builtins.max(n - correction, 0)
+
+
+def std(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
+        ddof=None):
+    """Standard deviation: the square root of :func:`var`."""
+    return ew.sqrt(var(x, dim, correction, keepdim, axis=axis, keepdims=keepdims,
+                       unbiased=unbiased, ddof=ddof))
+
+
+def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None):
+    """Vector norm over ``dim``: p = 1, 2, inf, -inf, 'fro', or any other number.
+
+    >>> from chainrule import tensor
+    >>> norm(tensor([3., 4.]))
+    tensor(5.)
+    """
+    if ord is not None:
+        p = ord
+    if p == "fro":
+        p = 2
+    if p == 2:
+        return _reduce(norm2_p, "norm", x, dim, keepdim, axis, keepdims)
+    magnitude = ew.abs_(x)
+    if p == 1:
+        return sum(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
+    if p == math.inf:
+        return amax(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
+    if p == -math.inf:
+        return amin(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
+    if isinstance(p, (int, float)) and p > 0:
+        return sum(magnitude ** p, dim, keepdim, axis=axis, keepdims=keepdims) ** (1.0 / p)
+    raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, inf, -inf, 'fro' or a "
+                     f"positive number")
+
+
+def _scan(prim, op, x, dim, axis):
+    axis = pick(op, dim, axis, "axis", "dim")
+    if axis is None:
+        from .shape import reshape
+        x, axis = reshape(x, (-1,)), 0
+    return apply(prim, (x,), {"axis": normalize_axis(op, axis, ndim_of(x))})
+
+
+def cumsum(x, dim=None, *, axis=None):
+    """Running sum along ``dim`` (all elements, flattened, when none is given)."""
+    return _scan(cumsum_p, "cumsum", x, dim, axis)
+
+
+def cumprod(x, dim=None, *, axis=None):
+    """Running product along ``dim``; the gradient is exact where the input holds zeros."""
+    return _scan(cumprod_p, "cumprod", x, dim, axis)
+
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def _arg_reduce(fn, op, x, axis, keepdims):
+    data = data_of(x)
+    if axis is None:
+        out = fn(data)
+        if keepdims:
+            out = np.reshape(out, (1,) * data.ndim)
+    else:
+        out = fn(data, axis=normalize_axis(op, axis, data.ndim), keepdims=keepdims)
+    return make_tensor(np.asarray(out, dtype=np.int64))
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the maximum (over the flattened tensor when no dim is given)."""
+    return _arg_reduce(np.argmax, "argmax", x, pick("argmax", dim, axis, "axis", "dim"),
+                       bool(pick("argmax", keepdim, keepdims, "keepdims", "keepdim")))
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the minimum (over the flattened tensor when no dim is given)."""
+    return _arg_reduce(np.argmin, "argmin", x, pick("argmin", dim, axis, "axis", "dim"),
+                       bool(pick("argmin", keepdim, keepdims, "keepdims", "keepdim")))
+
+
+def _max_min(op, arg_fn, extreme, pairwise, x, dim, keepdim, axis, keepdims):
+    if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (int, np.integer))):
+        return pairwise(x, dim)
+    dim = pick(op, dim, axis, "axis", "dim")
+    keepdim = bool(pick(op, keepdim, keepdims, "keepdims", "keepdim"))
+    if dim is None:
+        return extreme(x)
+    from .index import gather
+    dim = normalize_axis(op, dim, ndim_of(x))
+    idx = arg_fn(x, dim, True)
+    values = gather(x, dim, idx)
+    if not keepdim:
+        from .shape import squeeze
+        values, idx = squeeze(values, dim), make_tensor(np.squeeze(idx._data, dim))
+    return MinMax(values, idx)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Without ``dim``: the largest element. With ``dim``: ``(values, indices)`` along it,
+    the gradient going to the chosen index. With a tensor: the elementwise maximum."""
+    return _max_min("max", argmax, amax, ew.maximum, x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Without ``dim``: the smallest element. With ``dim``: ``(values, indices)``. With a
+    tensor: the elementwise minimum."""
+    return _max_min("min", argmin, amin, ew.minimum, x, dim, keepdim, axis, keepdims)
+
+
+def cast(x, dtype):
+    from .shape import cast as _cast
+    return _cast(x, dtype)
