@@ -59,10 +59,11 @@ class Node:
 
     @property
     def saved_shapes(self) -> tuple:
-        """Shapes of the arrays this node keeps for its VJP (None where nothing is kept)."""
-        if self.inputs is None:
-            return ()
-        return tuple(getattr(x, "shape", None) for x in self.inputs)
+        """Shapes of the arrays this node keeps for its VJP (inputs, then its output)."""
+        kept = [x for x in (self.inputs or ()) if hasattr(x, "shape")]
+        if self.ans is not None:
+            kept.append(self.ans)
+        return tuple(tuple(x.shape) for x in kept)
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -338,7 +339,7 @@ def _targets_from(inputs) -> dict:
 def _as_tuple(x) -> tuple:
     if x is None:
         return ()
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, np.ndarray, int, float)):
         return (x,)
     return tuple(x)
 

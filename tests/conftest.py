@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def make(shape, low=-2.0, high=2.0, seed=0, noncontiguous=False, requires_grad=True):
+    """A float64 tensor with values in [low, high); optionally a non-contiguous
+    (transposed) view, to check that rules do not assume C order."""
+    rng = np.random.default_rng(seed)
+    if noncontiguous and len(shape) >= 2 and 1 not in shape:
+        data = rng.uniform(low, high, size=shape[::-1]).T
+        assert not data.flags.c_contiguous
+    elif noncontiguous and shape:
+        data = rng.uniform(low, high, size=shape[:-1] + (shape[-1] * 2,))[..., ::2]
+        assert not data.flags.c_contiguous
+    else:
+        data = rng.uniform(low, high, size=shape)
+    t = cr.from_numpy(np.asarray(data, dtype=np.float64))
+    return t.requires_grad_(requires_grad)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

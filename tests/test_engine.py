@@ -1,0 +1,241 @@
+"""Backward semantics: accumulation, retain_graph, hooks, higher order, grad mode, memory."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = cr.tensor([2.0], requires_grad=True)
+    (x * 2).backward()
+    assert x.grad.item() == 2.0
+    (x * 3).backward()
+    assert x.grad.item() == 5.0
+    x.zero_grad()
+    assert x.grad.item() == 0.0
+
+
+def test_paths_meeting_at_a_node_are_summed():
+    x = cr.tensor(3.0, requires_grad=True)
+    a = x * x
+    b = a + a * x  # x^2 + x^3
+    b.backward()
+    assert x.grad.item() == pytest.approx(2 * 3 + 3 * 9)
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="one element"):
+        y.backward()
+    y.backward(gradient=cr.tensor([1.0, 10.0]))
+    assert np.array_equal(x.grad.numpy(), [2.0, 20.0])
+
+
+def test_gradient_shape_mismatch_is_reported():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(3,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_backward_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.tensor(1.0).backward()
+
+
+def test_second_backward_without_retain_graph_raises():
+    x = cr.tensor(1.0, requires_grad=True)
+    y = (x * x).exp()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = cr.tensor(1.0, requires_grad=True)
+    y = (x * x).exp()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == pytest.approx(2 * 2 * np.e, rel=1e-6)
+
+
+def test_saved_values_are_freed_after_backward():
+    x = cr.tensor(np.ones(4), requires_grad=True)
+    y = (x * 2).exp().sum()
+    node = y.grad_fn.next_functions[0][0]
+    assert node.saved_shapes == ((4,),)  # exp keeps its output only
+    assert node.ans is not None
+    y.backward()
+    assert node.ans is None and node.inputs is None
+
+
+def test_create_graph_gives_higher_derivatives():
+    x = cr.tensor(2.0, requires_grad=True)
+    y = x ** 3
+    (g1,) = cr.autograd.grad(y, x, create_graph=True)
+    (g2,) = cr.autograd.grad(g1, x, create_graph=True)
+    (g3,) = cr.autograd.grad(g2, x)
+    assert (g1.item(), g2.item(), g3.item()) == (12.0, 12.0, 6.0)
+
+
+def test_backward_create_graph_then_differentiate_grad():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    (x.sin() * x).sum().backward(create_graph=True)
+    g = x.grad  # sin x + x cos x
+    assert g.requires_grad
+    x.grad = None
+    g.sum().backward()  # d/dx: 2 cos x - x sin x
+    xv = np.array([1.0, 2.0])
+    assert np.allclose(x.grad.numpy(), 2 * np.cos(xv) - xv * np.sin(xv), rtol=1e-5)
+
+
+def test_autograd_grad_does_not_touch_grad_and_reports_unused():
+    x = cr.tensor(1.0, requires_grad=True)
+    z = cr.tensor(1.0, requires_grad=True)
+    y = x * 3
+    (g,) = cr.autograd.grad(y, x, retain_graph=True)
+    assert g.item() == 3.0 and x.grad is None
+    with pytest.raises(RuntimeError, match="not used"):
+        cr.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = cr.autograd.grad(y, [x, z], allow_unused=True)
+    assert gz is None and gx.item() == 3.0
+
+
+def test_backward_inputs_restricts_accumulation():
+    x = cr.tensor(1.0, requires_grad=True)
+    w = cr.tensor(2.0, requires_grad=True)
+    (x * w).backward(inputs=[w])
+    assert x.grad is None and w.grad.item() == 1.0
+
+
+def test_retain_grad_and_hooks():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    seen = []
+    h.register_hook(lambda g: seen.append(g.numpy().copy()))
+    handle = x.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    assert np.allclose(h.grad.numpy(), 2 * h.detach().numpy())
+    assert np.allclose(seen[0], [6.0, 12.0])
+    assert np.allclose(x.grad.numpy(), 10 * 3 * np.array([6.0, 12.0]))
+    handle.remove()
+    x.grad = None
+    (x * 1).sum().backward()
+    assert np.allclose(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_detach_stops_gradient():
+    x = cr.tensor(2.0, requires_grad=True)
+    target = (x * 3).detach()
+    assert not target.requires_grad and target.is_leaf
+    (x * target).backward()
+    assert x.grad.item() == 6.0
+
+
+def test_no_grad_builds_no_graph_and_restores_mode():
+    x = cr.tensor(1.0, requires_grad=True)
+    with cr.no_grad():
+        y = x * 2
+        with cr.enable_grad():
+            z = x * 2
+    assert y.grad_fn is None and not y.requires_grad
+    assert z.grad_fn is not None
+    assert cr.is_grad_enabled()
+
+    @cr.no_grad()
+    def f(t):
+        return t * 2
+
+    assert f(x).grad_fn is None and cr.is_grad_enabled()
+    with cr.set_grad_enabled(False):
+        assert (x * 2).grad_fn is None
+    assert cr.is_grad_enabled()
+
+
+def test_no_node_when_nothing_requires_grad():
+    a = cr.ones(3)
+    b = a * 2 + 1
+    assert b.grad_fn is None and not b.requires_grad
+
+
+def test_integer_results_never_require_grad():
+    x = cr.tensor([1.5, 2.5], requires_grad=True)
+    assert not x.argmax().requires_grad
+    assert not (x > 2).requires_grad
+    assert (x > 2).dtype == np.bool_
+    assert not x.isnan().any().item()
+
+
+def test_comparisons_and_logic():
+    a = cr.tensor([1.0, np.nan, np.inf, -2.0])
+    assert (a == 1.0).tolist() == [True, False, False, False]
+    assert a.isnan().tolist() == [False, True, False, False]
+    assert a.isinf().tolist() == [False, False, True, False]
+    assert a.isfinite().tolist() == [True, False, False, True]
+    b = cr.tensor([True, False, True, False])
+    c = cr.tensor([True, True, False, False])
+    assert (b & c).tolist() == [True, False, False, False]
+    assert (b | c).tolist() == [True, True, True, False]
+    assert (~b).tolist() == [False, True, False, True]
+    assert cr.logical_xor(b, c).tolist() == [False, True, True, False]
+
+
+def test_graph_introspection():
+    x = cr.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * 2).sum()
+    assert y.grad_fn.name == "SumBackward"
+    (mul, _), = y.grad_fn.next_functions
+    assert mul.name == "MulBackward"
+    acc = mul.next_functions[0][0]
+    assert acc.name == "AccumulateGrad" and acc.variable is x
+    assert "grad_fn=<SumBackward>" in repr(y)
+
+
+def test_graph_is_freed_by_reference_counting():
+    gc.collect()
+    gc.disable()
+    try:
+        x = cr.tensor(np.ones(10), requires_grad=True)
+        y = (x * 2).exp()
+        probe = weakref.ref(y.grad_fn)
+        loss = y.sum()
+        loss.backward()
+        del y, loss
+        assert probe() is None  # no cycle kept the node alive
+        y = (x * 2).exp()
+        probe = weakref.ref(y.grad_fn)
+        del y  # dropped without backward
+        assert probe() is None
+    finally:
+        gc.enable()
+
+
+def test_clear_graph_releases_saved_values():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    loss = h.sum()
+    node = h.grad_fn
+    loss.clear_graph()
+    assert node.ans is None and node.edges is None
+    assert loss.grad_fn is None and loss.is_leaf
+
+
+def test_incr_grad():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    x.incr_grad(np.array([1.0, 1.0]))
+    x.incr_grad(cr.tensor([0.5, 0.5]))
+    assert np.array_equal(x.grad.numpy(), [1.5, 1.5])
+
+
+def test_million_op_chain_backward_without_recursion():
+    x = cr.tensor(1.0, dtype=cr.float64, requires_grad=True)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.000001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.000001 ** 1_000_000, rel=1e-9)
+    del y  # dropping the (freed) chain must not recurse either

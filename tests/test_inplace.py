@@ -1,0 +1,139 @@
+"""In-place ops: values, graph rewiring, version checks, views."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def test_inplace_ops_rewire_the_graph():
+    a = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = a * 2
+    h.add_(1)
+    h.mul_(3)
+    h += 1
+    h -= a
+    assert h.grad_fn.name == "SubBackward"
+    h.sum().backward()
+    assert np.allclose(a.grad.numpy(), [5.0, 5.0, 5.0])
+    assert np.allclose(h.detach().numpy(), (np.array([1, 2, 3.]) * 2 + 1) * 3 + 1 - [1, 2, 3])
+
+
+def test_inplace_on_saved_value_raises_naming_the_op():
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 1
+    z = h.exp()
+    h.add_(1)  # exp saved its output, not h: fine
+    z.sum().backward()
+    h = a * 1
+    z = h * h
+    h.mul_(2)
+    with pytest.raises(RuntimeError, match=r"MulBackward.*in-place.*mul_"):
+        z.sum().backward()
+
+
+def test_inplace_on_output_that_was_saved_raises():
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    z = a.exp()
+    z.add_(1)
+    with pytest.raises(RuntimeError, match="ExpBackward"):
+        z.sum().backward()
+
+
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad():
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w -= 1
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0] = 5.0
+    with cr.no_grad():
+        w -= 1
+        w[1] = 7.0
+    assert w.tolist() == [0.0, 7.0]
+    assert w.version == 2
+
+
+def test_inplace_that_mixes_in_a_graph_tensor():
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    buf = cr.zeros(2)
+    buf += w * 2
+    assert buf.requires_grad
+    buf.sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0]
+
+
+def test_views_write_through_to_their_base():
+    a = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = a * 1
+    h[0] *= 5
+    h.sum().backward()
+    assert a.grad.tolist() == [5.0, 1.0, 1.0]
+    a.grad = None
+    h = a * 1
+    v = h[1:]
+    v.mul_(2)
+    assert h.tolist() == [1.0, 4.0, 6.0]
+    (h * h).sum().backward()
+    assert a.grad.tolist() == [2.0, 16.0, 24.0]
+
+
+def test_view_of_view_and_setitem_with_graph_value():
+    a = cr.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    w = cr.tensor(10.0, requires_grad=True)
+    h = a * 1
+    row = h[1]
+    row[1:] = w
+    assert h.tolist() == [[0, 1, 2], [3, 10, 10]]
+    (h * h).sum().backward()
+    assert a.grad.tolist() == [[0, 2, 4], [6, 0, 0]]
+    assert w.grad.item() == 40.0
+
+
+def test_reshape_view_inplace_in_graph_is_refused_clearly():
+    a = cr.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    v = (a * 1).reshape(2, 2)
+    with pytest.raises(RuntimeError, match="view made by reshape"):
+        v.add_(1)
+
+
+def test_inplace_shape_and_dtype_errors():
+    x = cr.zeros(3)
+    with pytest.raises(ValueError, match=r"add_.*\(3,\)"):
+        x.add_(cr.ones(2, 3))
+    i = cr.tensor([1, 2])
+    with pytest.raises(ValueError, match="int64"):
+        i.mul_(0.5)
+    e = cr.ones(3).expand(2, 3)
+    with pytest.raises(ValueError, match="read-only"):
+        e.add_(1)
+
+
+def test_fill_zero_copy_clamp_masked_fill():
+    x = cr.tensor([1.0, -2.0, 3.0])
+    x.clamp_(-1, 2)
+    assert x.tolist() == [1.0, -1.0, 2.0]
+    x.masked_fill_(x < 0, 9.0)
+    assert x.tolist() == [1.0, 9.0, 2.0]
+    x.copy_(cr.tensor([4.0, 5.0, 6.0]))
+    assert x.tolist() == [4.0, 5.0, 6.0]
+    x.fill_(2.5)
+    assert x.tolist() == [2.5] * 3
+    x.zero_()
+    assert x.tolist() == [0.0] * 3
+    assert x.version == 5
+
+
+def test_copy_into_graph_tensor_routes_gradient_to_source():
+    src = cr.tensor([1.0, 2.0], requires_grad=True)
+    dst = cr.zeros(2)
+    dst.copy_(src * 3)
+    (dst * dst).sum().backward()
+    assert src.grad.tolist() == [18.0, 36.0]
+
+
+def test_inplace_detach_shares_version():
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 1
+    z = h * h
+    h.detach().add_(1)  # writes h's memory
+    with pytest.raises(RuntimeError, match="in-place"):
+        z.sum().backward()
