@@ -208,8 +208,9 @@ _METHODS = {
     "repeat": lambda self, *reps: sh.tile(self, reps[0] if len(reps) == 1 and
                                           not isinstance(reps[0], int) else reps),
     "tile": sh.tile, "flip": sh.flip, "roll": sh.roll, "split": sh.split, "chunk": sh.chunk,
-    "unbind": lambda self, dim=0: tuple(sh.squeeze(p, dim) for p in
-                                        sh.split(self, 1, dim)),
+    "unbind": lambda self, dim=0, *, axis=None: tuple(
+        sh.squeeze(p, dim if axis is None else axis)
+        for p in sh.split(self, 1, dim if axis is None else axis)),
     # indexing
     "gather": ix.gather, "index_select": ix.index_select, "take_along_dim": ix.take_along_dim,
     "masked_fill": ix.masked_fill,

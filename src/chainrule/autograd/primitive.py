@@ -30,7 +30,7 @@ class Primitive:
     the output may share memory with input 0.
 
     >>> square = Primitive("square", lambda x: x * x, saves=(0,), saves_ans=False)
-    >>> defvjp(square, lambda xp, g, ans, x: 2 * g * x)
+    >>> square = defvjp(square, lambda xp, g, ans, x: 2 * g * x)
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_ans", "is_view",

@@ -286,7 +286,7 @@ def clamp(x, min=None, max=None):
 
     >>> from chainrule import tensor
     >>> clamp(tensor([-2., 0.5, 3.]), 0, 1)
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0, 0.5, 1.0])
     """
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")

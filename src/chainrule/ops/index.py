@@ -134,8 +134,9 @@ def index_put(x, index, value):
     return apply(setitem_p, (x, value), {"index": raw, "basic": basic})
 
 
-def gather(x, dim: int, index):
+def gather(x, dim: int = None, index=None, *, axis=None):
     """PyTorch's gather: ``out[i][j] = x[i][index[i][j]]`` for dim 1."""
+    dim = dim if axis is None else axis
     idx = data_of(index)
     nd = ndim_of(x)
     dim = normalize_axis("gather", dim, nd)
@@ -152,8 +153,9 @@ def gather(x, dim: int, index):
     return apply(gather_p, (x,), {"index": idx, "axis": dim, "in_shape": shape})
 
 
-def take_along_dim(x, indices, dim=None):
+def take_along_dim(x, indices, dim=None, *, axis=None):
     """NumPy's take_along_axis (broadcasting); with no dim, over the flattened tensor."""
+    dim = dim if axis is None else axis
     idx = data_of(indices)
     if dim is None:
         x, idx, dim = reshape(x, (-1,)), np.reshape(idx, (-1,)), 0
@@ -161,8 +163,9 @@ def take_along_dim(x, indices, dim=None):
     return apply(gather_p, (x,), {"index": idx, "axis": dim, "in_shape": shape_of(x)})
 
 
-def index_select(x, dim: int, index):
+def index_select(x, dim: int = None, index=None, *, axis=None):
     """Select entries of ``index`` (1-D) along ``dim``."""
+    dim = dim if axis is None else axis
     dim = normalize_axis("index_select", dim, ndim_of(x))
     idx = np.asarray(data_of(index))
     if idx.ndim != 1:

@@ -152,8 +152,9 @@ def squeeze(x, dim=None, *, axis=None):
     return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1)))
 
 
-def unsqueeze(x, dim):
+def unsqueeze(x, dim=None, *, axis=None):
     """Insert a size-1 dim at ``dim`` (NumPy's expand_dims)."""
+    dim = dim if axis is None else axis
     shape = shape_of(x)
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     out_nd = len(shape) + len(dims)
@@ -263,9 +264,10 @@ def stack(tensors, axis: int = 0, *, dim=None):
     return apply(stack_p, tensors, {"axis": axis})
 
 
-def split(x, split_size_or_sections, dim: int = 0):
+def split(x, split_size_or_sections, dim: int = 0, *, axis=None):
     """PyTorch's split: pieces of ``split_size`` along ``dim`` (the last may be smaller), or
     pieces of the listed sizes."""
+    dim = dim if axis is None else axis
     shape = shape_of(x)
     dim = normalize_axis("split", dim, len(shape))
     n = shape[dim]
@@ -286,8 +288,9 @@ def split(x, split_size_or_sections, dim: int = 0):
     return tuple(out)
 
 
-def chunk(x, chunks: int, dim: int = 0):
+def chunk(x, chunks: int, dim: int = 0, *, axis=None):
     """Split into ``chunks`` nearly equal pieces along ``dim``."""
+    dim = dim if axis is None else axis
     n = shape_of(x)[normalize_axis("chunk", dim, ndim_of(x))]
     step = -(-n // chunks)
     return split(x, step, dim)
