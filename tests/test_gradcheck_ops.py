@@ -147,7 +147,8 @@ def test_reductions(name, fn, axis, keepdim):
 
 @pytest.mark.parametrize("name,fn", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
 def test_reductions_0d_and_noncontiguous(name, fn):
-    assert gradcheck(lambda x: fn(x, None, False), (make((), 0.5, 2.0),))
+    with np.errstate(divide="ignore", invalid="ignore"):  # var of one element is nan
+        assert gradcheck(lambda x: fn(x, None, False), (make((), 0.5, 2.0),))
     assert gradcheck(lambda x: fn(x, 0, False), (make((3, 4), 0.5, 2.0, noncontiguous=True),))
 
 

@@ -26,7 +26,7 @@ def test_separately_defined_rules_compose_and_differentiate_twice():
                          saves=(0,), saves_ans=False)
     defvjp(softclip, lambda xp, g, ans, x, limit: g * (1 - xp.tanh(x / limit) ** 2))
     x = cr.tensor([0.3, -1.2, 2.0], dtype=cr.float64, requires_grad=True)
-    assert gradcheck(lambda x: softclip(x * x, limit=2.0), (x,))
+    assert gradcheck(lambda x: softclip(x * x, limit=2.0), (x,), check_forward_ad=False)
     (g,) = cr.autograd.grad(softclip(x, limit=2.0).sum(), x, create_graph=True)
     (h,) = cr.autograd.grad(g.sum(), x)
     t = np.tanh(x.detach().numpy() / 2.0)

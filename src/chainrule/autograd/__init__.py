@@ -1,10 +1,12 @@
 """The core, which knows no particular op: tensors, grad mode, primitives, the engine."""
+from . import forward_ad
 from .engine import backward, grad
+from .function import Function, FunctionCtx, primitive
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .primitive import Primitive, defjvp, defvjp, defvjp_all
 from .tensor import Tensor
 
-__all__ = ["backward", "grad", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+__all__ = ["forward_ad", "Function", "FunctionCtx", "primitive", "backward", "grad", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
            "GradcheckError", "gradcheck", "gradgradcheck", "Primitive", "defjvp", "defvjp",
            "defvjp_all", "Tensor"]

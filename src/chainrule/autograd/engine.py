@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import _backend
+from .grad_mode import forward_state
 from .tensor import Tensor, as_array, make_tensor
 
 _graph_ns = None
@@ -29,7 +30,7 @@ class Node:
     gradients go (``edges``: a parent Node, a leaf Tensor, or None per input)."""
 
     __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype",
-                 "hooks", "retained", "__weakref__")
+                 "hooks", "retained", "fw", "__weakref__")
 
     def __init__(self, prim, inputs, edges, params, ans, saved, out):
         self.prim = prim
@@ -42,6 +43,7 @@ class Node:
         self.dtype = out.dtype
         self.hooks = None
         self.retained = None
+        self.fw = None
 
     @property
     def name(self) -> str:
@@ -113,6 +115,8 @@ def _check_versions(node: Node) -> None:
 
 def _graph_value(data, edge):
     """Rebuild a saved input as a tensor on the graph, for a recorded backward pass."""
+    if isinstance(data, Tensor):  # a dual input, kept whole
+        return data
     if type(edge) is Node:
         return make_tensor(data, edge, True)
     if edge is not None:
@@ -130,6 +134,7 @@ def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
         inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
         if ans is not None:
             ans = make_tensor(ans, node, True)
+            ans._fw = node.fw
         if not isinstance(g, Tensor):
             g = make_tensor(g)
     params = node.params
@@ -221,7 +226,6 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     tensor that receives its gradient; None means every leaf that requires grad. With
     ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
     """
-    xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
     buffers = {}
     deps = {}
     stack = []
@@ -238,11 +242,14 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             if type(key) is Node:
                 stack.append(key)
     # Count, for every node and leaf, how many gradients will reach it.
+    duals = False
     while stack:
         node = stack.pop()
         edges = node.edges
         if edges is None:
             raise RuntimeError(_FREED.format(name=node.name))
+        if node.fw is not None:
+            duals = True
         for e in edges:
             if e is None:
                 continue
@@ -254,6 +261,11 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             else:
                 deps[e] = c + 1
 
+    # Rules run on tensors when the backward pass is recorded, or when tangents must flow
+    # through it (forward-over-reverse).
+    create_graph = create_graph or duals or forward_state.depth > 0
+    xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
+    needed = _leads_to(targets, deps) if targets is not None else None
     captured = {} if capture else None
     ready = [k for k in buffers if deps[k] == 0]
     while ready:
@@ -275,13 +287,20 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 captured[node] = _as_hook_value(g) if create_graph else g
             else:
                 _accumulate_into(targets[node], g, False, create_graph)
+        if needed is not None:
+            edges = node.edges
+            if not any(e in needed for e in edges if e is not None):
+                if not retain_graph:
+                    node.inputs = node.ans = node.edges = None
+                    node.saved = ()
+                continue
         grads = _node_grads(node, g, xp, create_graph)
         edges = node.edges
         if not retain_graph:
             node.inputs = node.ans = node.edges = None
             node.saved = ()
         for e, r in zip(edges, grads):
-            if e is None:
+            if e is None or (needed is not None and e not in needed):
                 continue
             if type(e) is Node:
                 shape, dtype = e.shape, e.dtype
@@ -309,6 +328,38 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             if c == 0:
                 ready.append(e)
     return captured
+
+
+def _leads_to(targets: dict, deps: dict) -> set:
+    """The nodes and leaves of the graph from which some target can be reached: only they
+    need to run when gradients are wanted for ``targets`` alone."""
+    needed = set()
+    for start in deps:
+        if start in needed or type(start) is not Node:
+            continue
+        # Iterative post-order walk: a node is needed if it is a target or an edge is.
+        stack = [(start, iter(start.edges or ()))]
+        visiting = {start}
+        while stack:
+            node, it = stack[-1]
+            advanced = False
+            for e in it:
+                if e is None:
+                    continue
+                if type(e) is Node and e not in visiting and e not in needed:
+                    visiting.add(e)
+                    stack.append((e, iter(e.edges or ())))
+                    advanced = True
+                    break
+            if advanced:
+                continue
+            stack.pop()
+            if node in targets or any(e in needed or (e is not None and type(e) is not Node
+                                                      and e in targets)
+                                      for e in (node.edges or ())):
+                needed.add(node)
+    needed.update(k for k in targets if type(k) is not Node)
+    return needed
 
 
 def _finish_leaf(leaf: Tensor, g, owned: bool, create_graph: bool, targets, captured) -> None:

@@ -83,3 +83,17 @@ class no_grad(_GradModeContext):
 class enable_grad(_GradModeContext):
     """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
     mode = True
+
+
+class _ForwardState:
+    """The dual levels now open (forward mode), innermost last; ``depth`` is checked by
+    every op, so code without forward mode pays one attribute read."""
+    __slots__ = ("levels", "depth", "counter")
+
+    def __init__(self):
+        self.levels = []
+        self.depth = 0
+        self.counter = 0
+
+
+forward_state = _ForwardState()

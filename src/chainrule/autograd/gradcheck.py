@@ -62,9 +62,47 @@ def _analytical_jacobians(fn, inputs, wrt):
     return jac
 
 
+def _forward_jacobians(fn, inputs, wrt):
+    """Column by column: one forward-mode pass per input element."""
+    from .forward_ad import dual_level, make_dual, unpack_dual
+    jac = {}
+    for i in wrt:
+        x = inputs[i]
+        for j in range(x.numel()):
+            basis = np.zeros(x.shape, dtype=x.dtype)
+            basis.reshape(-1)[j] = 1
+            with dual_level():
+                args = list(inputs)
+                args[i] = make_dual(x, basis)
+                outs = _outputs(fn, args)
+                for k, o in enumerate(outs):
+                    col = jac.setdefault((k, i), np.zeros((o.numel(), x.numel())))
+                    tangent = unpack_dual(o).tangent
+                    if tangent is not None:
+                        if tangent.shape != o.shape:
+                            raise GradcheckError(f"tangent of output {k} has shape "
+                                                 f"{tangent.shape}, expected {o.shape}")
+                        col[:, j] = tangent._data.ravel()
+    return jac
+
+
+def _compare(kind, analytic, numeric, atol, rtol):
+    for key, num in numeric.items():
+        ana = analytic[key]
+        if not np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
+            diff = np.abs(ana - num)
+            worst = np.unravel_index(np.argmax(diff), diff.shape)
+            return (f"gradcheck: {kind} Jacobian mismatch for output {key[0]} w.r.t. input "
+                    f"{key[1]} at (output element, input element) {worst}: {kind} "
+                    f"{ana[worst]:.8g}, numerical {num[worst]:.8g}\n{kind}:\n{ana}\n"
+                    f"numerical:\n{num}")
+    return None
+
+
 def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
-    """Compare ``fn``'s reverse-mode Jacobian with central differences.
+              rtol: float = 1e-3, raise_exception: bool = True,
+              check_forward_ad: bool = True, check_backward_ad: bool = True) -> bool:
+    """Compare ``fn``'s reverse-mode and forward-mode Jacobians with central differences.
 
     ``inputs``: tensors (float64 for meaningful results); those that require grad are
     checked. Returns True, or raises ``GradcheckError`` naming the worst entry.
@@ -83,16 +121,14 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64, finite "
                              f"differences are too coarse otherwise")
     numeric = _numerical_jacobians(fn, inputs, wrt, eps)
-    analytic = _analytical_jacobians(fn, inputs, wrt)
-    for key, num in numeric.items():
-        ana = analytic[key]
-        if not np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
-            diff = np.abs(ana - num)
-            worst = np.unravel_index(np.argmax(diff), diff.shape)
-            msg = (f"gradcheck: Jacobian mismatch for output {key[0]} w.r.t. input {key[1]} "
-                   f"at (output element, input element) {worst}: analytic "
-                   f"{ana[worst]:.8g}, numerical {num[worst]:.8g}\nanalytic:\n{ana}\n"
-                   f"numerical:\n{num}")
+    checks = []
+    if check_backward_ad:
+        checks.append(("reverse-mode", _analytical_jacobians))
+    if check_forward_ad:
+        checks.append(("forward-mode", _forward_jacobians))
+    for kind, jacobians in checks:
+        msg = _compare(kind, jacobians(fn, inputs, wrt), numeric, atol, rtol)
+        if msg is not None:
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -100,7 +136,7 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
 
 
 def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, seed: int = 0) -> bool:
+                  rtol: float = 1e-3, seed: int = 0, check_forward_ad: bool = True) -> bool:
     """Check second derivatives: the gradient of ``<v, fn(x)>`` (recorded with
     create_graph) is itself checked by :func:`gradcheck`."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
@@ -116,4 +152,5 @@ def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float
                       grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None and g.requires_grad)
 
-    return gradcheck(first_order, inputs, eps=eps, atol=atol, rtol=rtol)
+    return gradcheck(first_order, inputs, eps=eps, atol=atol, rtol=rtol,
+                     check_forward_ad=check_forward_ad)

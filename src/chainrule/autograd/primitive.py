@@ -13,6 +13,7 @@ import numpy as np
 
 from .._backend import FLOAT_DTYPES
 from . import grad_mode
+from .grad_mode import forward_state
 from .engine import Node, graph_namespace
 from .tensor import Tensor, make_tensor
 
@@ -34,7 +35,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_ans", "is_view",
-                 "node_name", "__weakref__")
+                 "node_name", "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  is_view: bool = False):
@@ -46,10 +47,19 @@ class Primitive:
         self.saves = saves
         self.saves_ans = saves_ans
         self.is_view = is_view
+        self.doc = getattr(forward, "__doc__", None)
         self.node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward"
 
     def __call__(self, *args, **params):
         return apply(self, args, params)
+
+    def defvjp(self, *rules) -> "Primitive":
+        """Attach one VJP rule per argument; returns the primitive (for chaining)."""
+        return defvjp(self, *rules)
+
+    def defjvp(self, rule) -> "Primitive":
+        """Attach the JVP rule; returns the primitive."""
+        return defjvp(self, rule)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -117,8 +127,14 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     if prim.is_view and isinstance(args[0], Tensor):
         out._version = args[0]._version
         out._base = (args[0], None)
-    if prim.saves_ans and out.grad_fn is not None:
-        out.grad_fn.saved += ((out._version, out._version[0]),)
+    if forward_state.depth:
+        _propagate_tangents(prim, args, params, out)
+    node = out.grad_fn
+    if node is not None:
+        if prim.saves_ans:
+            node.saved += ((out._version, out._version[0]),)
+        if out._fw:
+            node.fw = out._fw
     return out
 
 
@@ -153,7 +169,73 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     node.dtype = ans.dtype
     node.hooks = None
     node.retained = None
+    node.fw = None
+    if forward_state.depth:
+        # Dual inputs are kept whole, so a backward pass through this node carries their
+        # tangents (forward-over-reverse).
+        node.inputs = tuple([a if isinstance(a, Tensor) and a._fw and k is not None else k
+                             for a, k in zip(args, kept)])
     return make_tensor(ans, node, True)
+
+
+def _strip(x, level: int):
+    """``x`` without its tangents at ``level`` and inner levels."""
+    if not isinstance(x, Tensor) or not x._fw or max(x._fw) < level:
+        return x
+    return alias(x, {k: v for k, v in x._fw.items() if k < level} or None)
+
+
+def _propagate_tangents(prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
+    """Give ``out`` a tangent at every open level that one of ``args`` carries, from the
+    primitive's JVP rule run on tensors (so outer levels and reverse mode see through it)."""
+    active = forward_state.levels
+    levels = sorted({k for a in args if isinstance(a, Tensor) and a._fw
+                     for k in a._fw if k in active})
+    if not levels:
+        return
+    if prim.jvp is None:
+        raise NotImplementedError(f"{prim.name}: no JVP rule is defined, so it cannot be "
+                                  f"used in forward mode")
+    xp = graph_namespace()
+    fw = {}
+    for level in levels:  # outer levels first: inner ones are computed on top of them
+        tangents = [a._fw.get(level) if isinstance(a, Tensor) and a._fw else None
+                    for a in args]
+        if all(t is None for t in tangents):
+            continue
+        primals = [_strip(a, level) for a in args]
+        ans = make_tensor(out._data, out.grad_fn, out._requires_grad)
+        ans._fw = dict(fw) or None
+        t = prim.jvp(xp, tangents, ans, *primals, **params)
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            t = make_tensor(np.asarray(t))
+        if t.shape != out._data.shape:
+            t = xp.broadcast_to(t, out._data.shape)
+        if t.dtype != out._data.dtype:
+            t = t.astype(out._data.dtype)
+        fw[level] = t
+    out._fw = fw or None
+
+
+def alias(x: Tensor, fw) -> Tensor:
+    """A tensor on ``x``'s data at ``x``'s place in the graph, with tangents ``fw``."""
+    if x.grad_fn is None and x._requires_grad and grad_mode.state.enabled:
+        node = _new(Node)
+        node.prim, node.inputs, node.edges, node.params = alias_p, (None,), (x,), _EMPTY
+        node.ans, node.saved, node.shape, node.dtype = None, (), x._data.shape, x._data.dtype
+        node.hooks = node.retained = node.fw = None
+        out = make_tensor(x._data, node, True)
+    else:
+        out = make_tensor(x._data, x.grad_fn, x._requires_grad)
+    out._version = x._version
+    out._fw = fw
+    return out
+
+
+alias_p = defjvp(defvjp(Primitive("alias", lambda x: x, saves=(), saves_ans=False, is_view=True),
+                        lambda xp, g, ans, x: g), lambda xp, ts, ans, x: ts[0])
 
 
 def call(xp, prim: Primitive, *args, **params):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, call, defvjp
+from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
 from ..autograd.tensor import Tensor
 from . import elementwise as ew
 from ._util import data_of, ndim_of, normalize_axis, shape_of
@@ -51,6 +51,11 @@ defvjp(setitem_p,
                                                        basic=basic),
        lambda xp, g, ans, x, value, index, basic: call(
            xp, getitem_copy_p, g, index=index, in_shape=g.shape, accumulate=False))
+
+
+defjvp(setitem_p, lambda xp, ts, ans, x, value, index, basic: call(
+    xp, setitem_p, ts[0] if ts[0] is not None else xp.zeros_like(ans),
+    ts[1] if ts[1] is not None else 0.0, index=index, basic=basic))
 
 
 def _along_index(index, axis: int, shape: tuple):

@@ -30,6 +30,7 @@ def _snapshot(target: Tensor, prim) -> Tensor:
                       target._requires_grad)
     if not keeps_input:
         old._version = target._version
+    old._fw = target._fw
     return old
 
 
@@ -76,6 +77,7 @@ def inplace(target: Tensor, prim, others: tuple = (), params: dict = None, opnam
         _write(target, out._data, opname)
         target.grad_fn = out.grad_fn
         target._requires_grad = out._requires_grad
+        target._fw = out._fw
         return target
     raw = [a._data if isinstance(a, Tensor) else a for a in others]
     if ufunc is not None:
@@ -105,6 +107,7 @@ def _through_base(view: Tensor, prim, others, params, opname) -> Tensor:
     fresh = ix.getitem(base, index)
     view.grad_fn = fresh.grad_fn
     view._requires_grad = fresh._requires_grad
+    view._fw = fresh._fw
     return view
 
 

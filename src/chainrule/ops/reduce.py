@@ -156,8 +156,19 @@ def _cumprod_vjp(xp, g, ans, x, axis):
     return xp.moveaxis(exclusive * xp.stack(s, axis=-1), -1, axis)
 
 
+def _cumprod_jvp(xp, ts, ans, x, axis):
+    # out_k = out_{k-1} x_k + prod(x_<k) t_k: exact where x has zeros.
+    xm, tm = xp.moveaxis(x, axis, -1), xp.moveaxis(ts[0], axis, -1)
+    pm = xp.moveaxis(ans, axis, -1)
+    out = [tm[..., 0]]
+    for k in range(1, xm.shape[-1]):
+        out.append(out[-1] * xm[..., k] + pm[..., k - 1] * tm[..., k])
+    return xp.moveaxis(xp.stack(out, axis=-1), -1, axis)
+
+
 cumprod_p = Primitive("cumprod", lambda x, axis: x.cumprod(axis))
 defvjp(cumprod_p, _cumprod_vjp)
+defjvp(cumprod_p, _cumprod_jvp)
 
 
 # ----- front-ends -----------------------------------------------------------------------

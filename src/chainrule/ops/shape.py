@@ -55,7 +55,10 @@ def _pad(x, pad_width, value):
     return np.pad(x, pad_width, mode="constant", constant_values=value)
 
 
-pad_p = linear(Primitive("constant_pad", _pad, saves=(), saves_ans=False))
+pad_p = Primitive("constant_pad", _pad, saves=(), saves_ans=False)
+# Padding is affine: the padded border of the tangent is 0, whatever the pad value.
+defjvp(pad_p, lambda xp, ts, ans, x, pad_width, value: call(xp, pad_p, ts[0],
+                                                           pad_width=pad_width, value=0.0))
 defvjp(pad_p, lambda xp, g, ans, x, pad_width, value: g[tuple(
     slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(pad_width))])
 
@@ -92,6 +95,9 @@ stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis), saves=()
                     saves_ans=False)
 defvjp_all(stack_p, lambda xp, g, ans, inputs, needs, axis: [
     g[(slice(None),) * axis + (i,)] if need else None for i, need in enumerate(needs)])
+defjvp(stack_p, lambda xp, ts, ans, *xs, axis: xp.stack(
+    [t if t is not None else xp.zeros_like(ans[(slice(None),) * axis + (i,)])
+     for i, t in enumerate(ts)], axis=axis))
 
 
 # ----- front-ends -----------------------------------------------------------------------

@@ -1,0 +1,427 @@
+"""Functional transforms, named and shaped as in ``torch.func`` and JAX: ``grad``,
+``value_and_grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``linearize``.
+
+Arguments and results may be tensors, NumPy arrays, Python numbers, or nested
+tuples/lists/dicts of them. Transforms compose to any depth and leave no state behind:
+``grad(f)(x)`` never touches ``x.grad``.
+
+>>> import chainrule as cr
+>>> cr.func.grad(lambda x: (x ** 3).sum())(cr.tensor([1., 2.]))
+tensor([ 3., 12.])
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, Tuple, Union
+
+import numpy as np
+
+from .autograd import engine
+from .autograd.forward_ad import dual_level, make_dual, unpack_dual
+from .autograd.grad_mode import enable_grad, forward_state
+from .autograd.primitive import alias
+from .autograd.tensor import Tensor, make_tensor
+from .ops import shape as _shape
+
+# ----- pytrees --------------------------------------------------------------------------
+
+
+def tree_flatten(tree) -> Tuple[list, Any]:
+    """Leaves (left to right) and a spec to rebuild the structure from them."""
+    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
+        leaves, specs = [], []
+        for item in tree:
+            sub, spec = tree_flatten(item)
+            leaves += sub
+            specs.append((len(sub), spec))
+        return leaves, (type(tree), specs)
+    if isinstance(tree, tuple):  # namedtuple
+        leaves, spec = tree_flatten(tuple(tree))
+        return leaves, ("namedtuple", type(tree), spec)
+    if isinstance(tree, dict):
+        keys = list(tree)
+        leaves, spec = tree_flatten([tree[k] for k in keys])
+        return leaves, ("dict", keys, spec)
+    if tree is None:
+        return [], None
+    return [tree], "leaf"
+
+
+def tree_unflatten(spec, leaves) -> Any:
+    """Inverse of :func:`tree_flatten`."""
+    leaves = list(leaves)
+    if spec == "leaf":
+        return leaves[0]
+    if spec is None:
+        return None
+    if spec[0] == "dict":
+        return dict(zip(spec[1], tree_unflatten(spec[2], leaves)))
+    if spec[0] == "namedtuple":
+        return spec[1](*tree_unflatten(spec[2], leaves))
+    kind, specs = spec
+    out, start = [], 0
+    for n, sub in specs:
+        out.append(tree_unflatten(sub, leaves[start:start + n]))
+        start += n
+    return kind(out)
+
+
+def tree_map(fn: Callable, tree) -> Any:
+    leaves, spec = tree_flatten(tree)
+    return tree_unflatten(spec, [fn(x) for x in leaves])
+
+
+# ----- moving values in and out of a transform -------------------------------------------
+_depth = [0]
+
+
+class _Transform:
+    """Counts nested transforms: an inner one must record its backward pass so that the
+    outer one can differentiate it."""
+
+    def __enter__(self):
+        _depth[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        _depth[0] -= 1
+        return False
+
+
+def _watch(leaf) -> Tensor:
+    """A tensor standing for ``leaf`` inside a transform: on the same data and at the same
+    place in any enclosing graph, requiring grad."""
+    if isinstance(leaf, Tensor):
+        t = alias(leaf, leaf._fw)
+        if not t._requires_grad:
+            if t._data.dtype.kind != "f":
+                raise TypeError(f"cannot differentiate with respect to a tensor of dtype "
+                                f"{t._data.dtype}; convert it to floating point first")
+            t._requires_grad = True
+        return t
+    arr = np.asarray(leaf)
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return make_tensor(arr, None, True)
+
+
+def _export(value, like):
+    """Give a result the kind of the input it relates to: tensors stay tensors, NumPy
+    inputs get NumPy arrays, Python numbers get Python floats."""
+    if isinstance(like, Tensor) or not isinstance(value, Tensor):
+        return value
+    arr = value._data
+    if isinstance(like, (int, float)) and arr.ndim == 0:
+        return float(arr)
+    return arr
+
+
+def _zeros_for(t: Tensor) -> Tensor:
+    return make_tensor(np.zeros_like(t._data))
+
+
+def _records() -> bool:
+    return _depth[0] > 1 or forward_state.depth > 0
+
+
+def _argnums_tuple(argnums) -> Tuple[Tuple[int, ...], bool]:
+    if isinstance(argnums, int):
+        return (argnums,), True
+    return tuple(argnums), False
+
+
+def _prepare(args: tuple, argnums: Tuple[int, ...]):
+    """Replace the differentiated arguments by watched tensors; return the new args, the
+    flat watched leaves, the original flat leaves, and the specs per argnum."""
+    args = list(args)
+    watched, originals, specs = [], [], []
+    for i in argnums:
+        if not -len(args) <= i < len(args):
+            raise ValueError(f"argnums {i} is out of range for {len(args)} positional arguments")
+        leaves, spec = tree_flatten(args[i])
+        new = [_watch(x) for x in leaves]
+        watched += new
+        originals += leaves
+        specs.append((len(leaves), spec))
+        args[i] = tree_unflatten(spec, new)
+    return args, watched, originals, specs
+
+
+def _regroup(flat: list, specs, single: bool):
+    out, start = [], 0
+    for n, spec in specs:
+        out.append(tree_unflatten(spec, flat[start:start + n]))
+        start += n
+    return out[0] if single else tuple(out)
+
+
+def _split_aux(out, has_aux: bool):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ValueError("has_aux=True: the function must return (output, aux)")
+    return out
+
+
+def _reaches_other_leaves(outputs: list, watched: list) -> bool:
+    """Whether the outputs depend on a tensor requiring grad besides the watched inputs
+    (a closure over a parameter, say): then ordinary autograd must be able to see through
+    our gradients, so they are recorded."""
+    mine = {id(w) for w in watched} | {id(w.grad_fn) for w in watched if w.grad_fn is not None}
+    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or id(node) in mine:
+            continue
+        seen.add(id(node))
+        for e in node.edges or ():
+            if e is None or id(e) in mine:
+                continue
+            if type(e) is engine.Node:
+                stack.append(e)
+            else:
+                return True
+    return False
+
+
+def _pullback(outputs: list, cotangents: list, watched: list, retain: bool,
+              record: bool) -> Tuple[list, bool]:
+    """Gradients of ``outputs`` (weighted by ``cotangents``) for the watched inputs, and
+    whether they were recorded (so that they keep their graph)."""
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+    if not pairs:
+        return [_zeros_for(w) for w in watched], record
+    record = record or _records() or _reaches_other_leaves([o for o, _ in pairs], watched)
+    grads = engine.grad([o for o, _ in pairs], watched, [c for _, c in pairs],
+                        retain_graph=retain or record, create_graph=record,
+                        allow_unused=True)
+    return [g if g is not None else _zeros_for(w) for g, w in zip(grads, watched)], record
+
+
+def _watched_from_outside(*args) -> bool:
+    """Whether something outside will differentiate our results, so they keep their graph:
+    an enclosing transform or dual level (checked before a transform opens its own), or
+    an argument that already requires grad (ordinary autograd around the transform)."""
+    if _depth[0] > 0 or forward_state.depth > 0:
+        return True
+    return any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(args)[0])
+
+
+def _detached(tree, keep_graph: bool):
+    if keep_graph:
+        return tree
+    return tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, tree)
+
+
+# ----- reverse mode --------------------------------------------------------------------
+def vjp(f: Callable, *primals, has_aux: bool = False):
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal.
+
+    >>> import chainrule as cr
+    >>> out, vjp_fn = vjp(lambda x: x * x, cr.tensor([1., 2.]))
+    >>> vjp_fn(cr.tensor([1., 1.]))
+    (tensor([2., 4.]),)
+    """
+    keep = _watched_from_outside(primals)
+    with _Transform(), enable_grad():
+        args, watched, originals, specs = _prepare(primals, tuple(range(len(primals))))
+        out, aux = _split_aux(f(*args), has_aux)
+    out_leaves, out_spec = tree_flatten(out)
+
+    def vjp_fn(cotangent):
+        cot_leaves, cot_spec = tree_flatten(cotangent)
+        if len(cot_leaves) != len(out_leaves):
+            raise ValueError(f"vjp_fn: got {len(cot_leaves)} cotangents for "
+                             f"{len(out_leaves)} outputs")
+        cots = [c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype)
+                for c, o in zip(cot_leaves, out_leaves)]
+        with _Transform(), enable_grad():
+            grads, recorded = _pullback(out_leaves, cots, watched, retain=True, record=keep)
+        grads = [_export(g, x) for g, x in zip(_detached(grads, recorded), originals)]
+        return _regroup(grads, specs, False)
+
+    result = tree_unflatten(out_spec, [_export(o, originals[0] if originals else o)
+                                       for o in _detached(out_leaves, keep)])
+    return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
+
+
+def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
+                   has_aux: bool = False) -> Callable:
+    """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``."""
+    nums, single = _argnums_tuple(argnums)
+
+    def wrapper(*args, **kwargs):
+        keep = _watched_from_outside(args, kwargs)
+        with _Transform(), enable_grad():
+            new_args, watched, originals, specs = _prepare(args, nums)
+            out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"grad: the function must return a scalar tensor, got "
+                                f"{type(out).__name__}")
+            if out.numel() != 1:
+                raise RuntimeError(f"grad: the function must return a scalar, got shape "
+                                   f"{out.shape}; use jacrev or vjp for vector outputs")
+            grads, keep = _pullback([out], [np.ones(out.shape, out.dtype)], watched,
+                                    retain=False, record=keep)
+        grads = [_export(g, x) for g, x in zip(_detached(grads, keep), originals)]
+        value = _export(_detached(out, keep), originals[0] if originals else out)
+        g = _regroup(grads, specs, single)
+        return ((value, aux), g) if has_aux else (value, g)
+    return wrapper
+
+
+def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar-valued ``f`` with respect to argument(s) ``argnums``.
+
+    >>> import chainrule as cr
+    >>> grad(grad(lambda x: x ** 3))(cr.tensor(2.0))
+    tensor(12.)
+    """
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return wrapper
+
+
+# ----- forward mode --------------------------------------------------------------------
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """``(f(*primals), J(primals) @ tangents)`` in one forward pass (true forward mode).
+
+    >>> import chainrule as cr
+    >>> jvp(lambda x: x.sin(), (cr.tensor(0.0),), (cr.tensor(2.0),))
+    (tensor(0.), tensor(2.))
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    keep = _watched_from_outside(primals, tangents)
+    with _Transform(), dual_level():
+        args = []
+        for p, t in zip(primals, tangents):
+            p_leaves, p_spec = tree_flatten(p)
+            t_leaves, t_spec = tree_flatten(t)
+            if len(p_leaves) != len(t_leaves):
+                raise ValueError("jvp: each tangent must have the structure of its primal")
+            duals = []
+            for pl, tl in zip(p_leaves, t_leaves):
+                base = pl if isinstance(pl, Tensor) else make_tensor(_float_array(pl))
+                duals.append(make_dual(base, tl))
+            args.append(tree_unflatten(p_spec, duals))
+        out, aux = _split_aux(f(*args), has_aux)
+        leaves, spec = tree_flatten(out)
+        primal_out, tangent_out = [], []
+        for o in leaves:
+            p, t = unpack_dual(o)
+            primal_out.append(p)
+            tangent_out.append(t if t is not None else _zeros_for(o))
+    like = tree_flatten(primals)[0]
+    like = like[0] if like else None
+    primal_out = [_export(p, like) for p in _detached(primal_out, keep)]
+    tangent_out = [_export(t, like) for t in _detached(tangent_out, keep)]
+    result = (tree_unflatten(spec, primal_out), tree_unflatten(spec, tangent_out))
+    return result + (aux,) if has_aux else result
+
+
+def _float_array(x) -> np.ndarray:
+    arr = np.asarray(x)
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def linearize(f: Callable, *primals):
+    """``(f(*primals), jvp_fn)`` where ``jvp_fn(*tangents)`` gives J @ tangents."""
+    out = f(*primals)
+
+    def jvp_fn(*tangents):
+        return jvp(f, primals, tangents)[1]
+    return out, jvp_fn
+
+
+# ----- Jacobians -------------------------------------------------------------------------
+def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by reverse mode: one VJP per output element. Its shape is
+    ``output.shape + input.shape``.
+
+    >>> import chainrule as cr
+    >>> jacrev(lambda x: x * x)(cr.tensor([1., 2.]))
+    tensor([[2., 0.],
+            [0., 4.]])
+    """
+    nums, single = _argnums_tuple(argnums)
+
+    def wrapper(*args, **kwargs):
+        keep = _watched_from_outside(args, kwargs)
+        with _Transform(), enable_grad():
+            new_args, watched, originals, specs = _prepare(args, nums)
+            out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"jacrev: the function must return a tensor, got "
+                                f"{type(out).__name__}")
+            rows = [[] for _ in watched]
+            n = out.numel()
+            for r in range(n):
+                seed = np.zeros(out.shape, out.dtype)
+                seed.reshape(-1)[r] = 1
+                grads, keep = _pullback([out], [seed], watched, retain=r < n - 1, record=keep)
+                for acc, g in zip(rows, grads):
+                    acc.append(g)
+            jacs = []
+            for acc, w in zip(rows, watched):
+                stacked = _shape.stack(acc) if acc else make_tensor(
+                    np.zeros((0,) + w.shape, w.dtype))
+                jacs.append(_shape.reshape(stacked, tuple(out.shape) + tuple(w.shape)))
+        jacs = [_export(j, x) for j, x in zip(_detached(jacs, keep), originals)]
+        result = _regroup(jacs, specs, single)
+        return (result, aux) if has_aux else result
+    return wrapper
+
+
+def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by forward mode: one JVP per input element. Its shape is
+    ``output.shape + input.shape``."""
+    nums, single = _argnums_tuple(argnums)
+
+    def wrapper(*args, **kwargs):
+        keep = _watched_from_outside(args, kwargs)
+        args = list(args)
+        jacs, originals, specs, aux = [], [], [], None
+        for i in nums:
+            leaves, spec = tree_flatten(args[i])
+            specs.append((len(leaves), spec))
+            for k, leaf in enumerate(leaves):
+                originals.append(leaf)
+                base = leaf if isinstance(leaf, Tensor) else make_tensor(_float_array(leaf))
+                cols = []
+                for j in range(base.numel()):
+                    basis = np.zeros(base.shape, base.dtype)
+                    basis.reshape(-1)[j] = 1
+                    with _Transform(), dual_level():
+                        new_leaves = list(leaves)
+                        new_leaves[k] = make_dual(base, basis)
+                        call_args = list(args)
+                        call_args[i] = tree_unflatten(spec, new_leaves)
+                        out, aux = _split_aux(f(*call_args, **kwargs), has_aux)
+                        if not isinstance(out, Tensor):
+                            raise TypeError(f"jacfwd: the function must return a tensor, got "
+                                            f"{type(out).__name__}")
+                        t = unpack_dual(out).tangent
+                        cols.append(t if t is not None else _zeros_for(out))
+                stacked = _shape.stack(cols, axis=-1) if cols else None
+                out_shape = tuple(cols[0].shape) if cols else ()
+                jac = _shape.reshape(stacked, out_shape + tuple(base.shape))
+                jacs.append(_export(_detached(jac, keep), leaf))
+        result = _regroup(jacs, specs, single)
+        return (result, aux) if has_aux else result
+    return wrapper
+
+
+def hessian(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
+    """The Hessian, as ``jacfwd(jacrev(f))`` (forward-over-reverse).
+
+    >>> import chainrule as cr
+    >>> hessian(lambda x: (x ** 3).sum())(cr.tensor([1., 2.]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
