@@ -9,7 +9,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import _backend
-from .grad_mode import forward_state
+from .anomaly import check_gradients
+from .grad_mode import anomaly_state, forward_state
 from .tensor import Tensor, as_array, make_tensor
 
 _graph_ns = None
@@ -30,7 +31,7 @@ class Node:
     gradients go (``edges``: a parent Node, a leaf Tensor, or None per input)."""
 
     __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype",
-                 "hooks", "retained", "fw", "__weakref__")
+                 "hooks", "retained", "fw", "trace", "__weakref__")
 
     def __init__(self, prim, inputs, edges, params, ans, saved, out):
         self.prim = prim
@@ -44,6 +45,7 @@ class Node:
         self.hooks = None
         self.retained = None
         self.fw = None
+        self.trace = None
 
     @property
     def name(self) -> str:
@@ -295,6 +297,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                     node.saved = ()
                 continue
         grads = _node_grads(node, g, xp, create_graph)
+        if anomaly_state.enabled:
+            check_gradients(node, grads)
         edges = node.edges
         if not retain_graph:
             node.inputs = node.ans = node.edges = None

@@ -97,3 +97,13 @@ class _ForwardState:
 
 
 forward_state = _ForwardState()
+
+
+class _AnomalyState:
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = False
+
+
+anomaly_state = _AnomalyState()

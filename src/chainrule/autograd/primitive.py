@@ -13,7 +13,8 @@ import numpy as np
 
 from .._backend import FLOAT_DTYPES
 from . import grad_mode
-from .grad_mode import forward_state
+from .anomaly import forward_trace
+from .grad_mode import anomaly_state, forward_state
 from .engine import Node, graph_namespace
 from .tensor import Tensor, make_tensor
 
@@ -170,6 +171,7 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     node.hooks = None
     node.retained = None
     node.fw = None
+    node.trace = forward_trace() if anomaly_state.enabled else None
     if forward_state.depth:
         # Dual inputs are kept whole, so a backward pass through this node carries their
         # tangents (forward-over-reverse).
@@ -225,7 +227,7 @@ def alias(x: Tensor, fw) -> Tensor:
         node = _new(Node)
         node.prim, node.inputs, node.edges, node.params = alias_p, (None,), (x,), _EMPTY
         node.ans, node.saved, node.shape, node.dtype = None, (), x._data.shape, x._data.dtype
-        node.hooks = node.retained = node.fw = None
+        node.hooks = node.retained = node.fw = node.trace = None
         out = make_tensor(x._data, node, True)
     else:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)
