@@ -113,3 +113,21 @@ def test_primitive_decorator_with_vjp_and_jvp():
     assert gradcheck(lambda t: softclip(t, limit=2.0), (x,))
     assert gradgradcheck(lambda t: softclip(t * t, limit=2.0), (x,))
     assert softclip(x).grad_fn.name == "SoftclipBackward"
+
+
+def test_gradcheck_and_gradgradcheck_catch_wrong_rules():
+    from chainrule.autograd import GradcheckError
+
+    wrong_first = primitive(lambda x: np.sin(x))
+    wrong_first.defvjp(lambda xp, g, ans, x: g * xp.sin(x))  # should be cos
+    wrong_first.defjvp(lambda xp, ts, ans, x: ts[0] * xp.cos(x))
+    x = cr.tensor([0.3, 1.2], dtype=cr.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="reverse-mode"):
+        gradcheck(wrong_first, (x,))
+    # Right first derivative, but computed outside the graph: its own derivative is lost.
+    opaque = primitive(lambda x: np.sin(x))
+    opaque.defvjp(lambda xp, g, ans, x: g * np.cos(getattr(x, "data", x)))
+    opaque.defjvp(lambda xp, ts, ans, x: ts[0] * xp.cos(x))
+    assert gradcheck(opaque, (x,))
+    with pytest.raises(GradcheckError):
+        gradgradcheck(opaque, (x,))

@@ -146,6 +146,15 @@ def _prepare(args: tuple, argnums: Tuple[int, ...]):
     return args, watched, originals, specs
 
 
+def _run_watched(op: str, f: Callable, args: tuple, kwargs: dict, nums, has_aux: bool):
+    """Call ``f`` with the differentiated arguments watched; it must return a tensor."""
+    new_args, watched, originals, specs = _prepare(args, nums)
+    out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}: the function must return a tensor, got {type(out).__name__}")
+    return out, aux, watched, originals, specs
+
+
 def _regroup(flat: list, specs, single: bool):
     out, start = [], 0
     for n, spec in specs:
@@ -253,11 +262,8 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
     def wrapper(*args, **kwargs):
         keep = _watched_from_outside(args, kwargs)
         with _Transform(), enable_grad():
-            new_args, watched, originals, specs = _prepare(args, nums)
-            out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"grad: the function must return a scalar tensor, got "
-                                f"{type(out).__name__}")
+            out, aux, watched, originals, specs = _run_watched("grad", f, args, kwargs, nums,
+                                                               has_aux)
             if out.numel() != 1:
                 raise RuntimeError(f"grad: the function must return a scalar, got shape "
                                    f"{out.shape}; use jacrev or vjp for vector outputs")
@@ -353,11 +359,8 @@ def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
     def wrapper(*args, **kwargs):
         keep = _watched_from_outside(args, kwargs)
         with _Transform(), enable_grad():
-            new_args, watched, originals, specs = _prepare(args, nums)
-            out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"jacrev: the function must return a tensor, got "
-                                f"{type(out).__name__}")
+            out, aux, watched, originals, specs = _run_watched("jacrev", f, args, kwargs, nums,
+                                                               has_aux)
             rows = [[] for _ in watched]
             n = out.numel()
             for r in range(n):

@@ -33,15 +33,15 @@ class Node:
     __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype",
                  "hooks", "retained", "fw", "trace", "__weakref__")
 
-    def __init__(self, prim, inputs, edges, params, ans, saved, out):
+    def __init__(self, prim, inputs, edges, params, ans, saved, shape, dtype):
         self.prim = prim
         self.inputs = inputs
         self.edges = edges
         self.params = params
         self.ans = ans
         self.saved = saved
-        self.shape = out.shape
-        self.dtype = out.dtype
+        self.shape = shape
+        self.dtype = dtype
         self.hooks = None
         self.retained = None
         self.fw = None
@@ -399,6 +399,17 @@ def _as_tuple(x) -> tuple:
     return tuple(x)
 
 
+def _roots(op: str, outputs, grad_outputs, create_graph: bool):
+    outputs = _as_tuple(outputs)
+    if not outputs:
+        raise RuntimeError(f"{op}: no outputs were given")
+    grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grads)} gradients for {len(outputs)} outputs")
+    return outputs, [_prepare_root(t, g, create_graph, i)
+                     for i, (t, g) in enumerate(zip(outputs, grads))]
+
+
 def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
              create_graph: bool = False, inputs=None) -> None:
     """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (PyTorch's
@@ -409,18 +420,10 @@ def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
     >>> x.grad
     tensor([2., 4.])
     """
-    tensors = _as_tuple(tensors)
-    if not tensors:
-        raise RuntimeError("backward: no outputs were given")
-    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
-    if len(grads) != len(tensors):
-        raise RuntimeError(f"backward: got {len(grads)} gradients for {len(tensors)} outputs")
-    if retain_graph is None:
-        retain_graph = create_graph
-    root_grads = [_prepare_root(t, g, create_graph, i)
-                  for i, (t, g) in enumerate(zip(tensors, grads))]
+    tensors, root_grads = _roots("backward", tensors, grad_tensors, create_graph)
     targets = _targets_from(_as_tuple(inputs)) if inputs is not None else None
-    run_backward(tensors, root_grads, retain_graph, create_graph, targets)
+    run_backward(tensors, root_grads, create_graph if retain_graph is None else retain_graph,
+                 create_graph, targets)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None,
@@ -433,18 +436,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     >>> grad(x ** 3, x, create_graph=True)
     (tensor(27., grad_fn=<MulBackward>),)
     """
-    outputs = _as_tuple(outputs)
+    outputs, root_grads = _roots("grad", outputs, grad_outputs, create_graph)
     inputs = _as_tuple(inputs)
-    grads = (_as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs))
-    if len(grads) != len(outputs):
-        raise RuntimeError(f"grad: got {len(grads)} grad_outputs for {len(outputs)} outputs")
-    if retain_graph is None:
-        retain_graph = create_graph
-    root_grads = [_prepare_root(t, g, create_graph, i)
-                  for i, (t, g) in enumerate(zip(outputs, grads))]
     targets = _targets_from(inputs)
-    captured = run_backward(outputs, root_grads, retain_graph, create_graph, targets,
-                            capture=True)
+    captured = run_backward(outputs, root_grads,
+                            create_graph if retain_graph is None else retain_graph,
+                            create_graph, targets, capture=True)
     result = []
     for i, t in enumerate(inputs):
         key = t.grad_fn if t.grad_fn is not None else t

@@ -20,9 +20,12 @@ def _outputs(fn, inputs) -> tuple:
 
 
 def _numerical_jacobians(fn, inputs, wrt, eps):
-    """d(output k)/d(input i) by central differences, as arrays (out.size, in.size)."""
-    with grad_mode.no_grad():
+    """d(output k)/d(input i) by central differences, as arrays (out.size, in.size).
+    Grad mode stays on: ``fn`` may itself compute gradients (gradgradcheck)."""
+    with grad_mode.enable_grad():
         outs = _outputs(fn, inputs)
+        if not outs:
+            raise GradcheckError("gradcheck: the function returned no outputs to check")
         jac = {(k, i): np.zeros((o.numel(), inputs[i].numel()))
                for k, o in enumerate(outs) for i in wrt}
         for i in wrt:
@@ -150,7 +153,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float
         pairs = [(y, v) for y, v in zip(ys, cotangents) if y.requires_grad]
         grads = _grad([y for y, _ in pairs], [xs[i] for i in wrt],
                       grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None and g.requires_grad)
+        return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_order, inputs, eps=eps, atol=atol, rtol=rtol,
                      check_forward_ad=check_forward_ad)

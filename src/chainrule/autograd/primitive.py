@@ -20,7 +20,6 @@ from .tensor import Tensor, make_tensor
 
 _generic = np.generic
 _ndarray = np.ndarray
-_new = object.__new__
 _EMPTY = {}
 
 
@@ -159,19 +158,10 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
         kept = tuple([d if i in saves else None for i, d in enumerate(datas)])
     else:
         kept = (None,) * len(datas)
-    node = _new(Node)
-    node.prim = prim
-    node.inputs = kept
-    node.edges = tuple(edges)
-    node.params = params
-    node.ans = ans if prim.saves_ans else None
-    node.saved = tuple(saved)
-    node.shape = ans.shape
-    node.dtype = ans.dtype
-    node.hooks = None
-    node.retained = None
-    node.fw = None
-    node.trace = forward_trace() if anomaly_state.enabled else None
+    node = Node(prim, kept, tuple(edges), params, ans if prim.saves_ans else None,
+                tuple(saved), ans.shape, ans.dtype)
+    if anomaly_state.enabled:
+        node.trace = forward_trace()
     if forward_state.depth:
         # Dual inputs are kept whole, so a backward pass through this node carries their
         # tangents (forward-over-reverse).
@@ -224,10 +214,7 @@ def _propagate_tangents(prim: Primitive, args: tuple, params: dict, out: Tensor)
 def alias(x: Tensor, fw) -> Tensor:
     """A tensor on ``x``'s data at ``x``'s place in the graph, with tangents ``fw``."""
     if x.grad_fn is None and x._requires_grad and grad_mode.state.enabled:
-        node = _new(Node)
-        node.prim, node.inputs, node.edges, node.params = alias_p, (None,), (x,), _EMPTY
-        node.ans, node.saved, node.shape, node.dtype = None, (), x._data.shape, x._data.dtype
-        node.hooks = node.retained = node.fw = node.trace = None
+        node = Node(alias_p, (None,), (x,), _EMPTY, None, (), x._data.shape, x._data.dtype)
         out = make_tensor(x._data, node, True)
     else:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)
