@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _backend
+from . import numpy as cnp
 from .autograd.primitive import apply
 from .autograd.tensor import Tensor, make_tensor
 from .ops import elementwise as ew
@@ -272,6 +273,8 @@ def _install() -> None:
         setattr(Tensor, name, fn)
     for name, prim in _UNARY_METHODS.items():
         setattr(Tensor, name, _unary(prim))
+    Tensor.__array_ufunc__ = cnp.array_ufunc
+    Tensor.__array_function__ = cnp.array_function
     Tensor.T = property(lambda self: sh.permute(self))
     Tensor.mT = property(lambda self: sh.swapaxes(self, -1, -2))
 

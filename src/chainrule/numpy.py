@@ -223,6 +223,622 @@ def full_like(a, fill_value, dtype=None):
     return _make(_np.full_like(_data(a), fill_value, dtype=dtype))
 
 
+
+
+# ----- more of NumPy ----------------------------------------------------------------------
+def ptp(a, axis=None, keepdims=False):
+    return amax(a, axis=axis, keepdims=keepdims) - amin(a, axis=axis, keepdims=keepdims)
+
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        total = _np.asarray(_data(a)).size / max(_np.asarray(_data(avg)).size, 1)
+    else:
+        w = weights
+        if _np.ndim(_data(w)) != _np.ndim(_data(a)) and axis is not None:
+            shape = [1] * _np.ndim(_data(a))
+            shape[axis] = -1
+            w = reshape(w, tuple(shape))
+        total = sum(multiply(ones_like(a), w), axis=axis, keepdims=keepdims)
+        avg = divide(sum(multiply(a, w), axis=axis, keepdims=keepdims), total)
+    return (avg, total) if returned else avg
+
+
+def _vector_or_matrix_product(a, b):
+    if _np.ndim(_data(a)) == 0 or _np.ndim(_data(b)) == 0:
+        return multiply(a, b)
+    return None
+
+
+def dot(a, b, out=None):
+    """NumPy's dot: matmul for 1-D/2-D, the sum over a's last and b's second-last axis
+    otherwise."""
+    scalar = _vector_or_matrix_product(a, b)
+    if scalar is not None:
+        return scalar
+    na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
+    if na <= 2 and nb <= 2:
+        return matmul(a, b)
+    la = _linalg._LETTERS[:na]
+    lb = _linalg._LETTERS[na:na + nb]
+    lb = lb[:-2] + la[-1] + lb[-1] if nb >= 2 else la[-1]
+    out_subs = la[:-1] + (lb[:-2] + lb[-1] if nb >= 2 else "")
+    return einsum(f"{la},{lb}->{out_subs}", a, b)
+
+
+def vdot(a, b):
+    return sum(multiply(ravel(a), ravel(b)))
+
+
+def inner(a, b):
+    scalar = _vector_or_matrix_product(a, b)
+    if scalar is not None:
+        return scalar
+    na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
+    la, lb = _linalg._LETTERS[:na - 1], _linalg._LETTERS[na - 1:na + nb - 2]
+    return einsum(f"{la}z,{lb}z->{la}{lb}", a, b)
+
+
+def outer(a, b, out=None):
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
+    if isinstance(axes, int):
+        axes = (list(range(na - axes, na)), list(range(axes)))
+    ax_a, ax_b = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+                  [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
+    ax_a = [x % na for x in ax_a]
+    ax_b = [x % nb for x in ax_b]
+    letters = iter(_linalg._LETTERS)
+    la = [next(letters) for _ in range(na)]
+    lb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b):
+        lb[j] = la[i]
+    out_subs = [c for i, c in enumerate(la) if i not in ax_a] + \
+        [c for j, c in enumerate(lb) if j not in ax_b]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out_subs)}", a, b)
+
+
+einsum = _linalg.einsum
+
+
+def kron(a, b):
+    na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
+    nd = max(na, nb)
+    a = reshape(a, (1,) * (nd - na) + _np.shape(_data(a)))
+    b = reshape(b, (1,) * (nd - nb) + _np.shape(_data(b)))
+    sa, sb = _np.shape(_data(a)), _np.shape(_data(b))
+    inter_a = tuple(x for n in sa for x in (n, 1))
+    inter_b = tuple(x for n in sb for x in (1, n))
+    prod_ = multiply(reshape(a, inter_a), reshape(b, inter_b))
+    return reshape(prod_, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal of the (axis1, axis2) planes, as the last axis (NumPy's layout)."""
+    moved = moveaxis(a, (axis1, axis2), (-2, -1))
+    n, m = _np.shape(_data(moved))[-2:]
+    rows = _np.arange(max(0, -offset), min(n, m - offset))
+    return _ix.getitem(moved, (Ellipsis, rows, rows + offset))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+def diag(v, k=0):
+    """A 1-D input becomes a matrix with it on diagonal ``k``; a 2-D input gives that
+    diagonal."""
+    nd = _np.ndim(_data(v))
+    if nd == 2:
+        return diagonal(v, k)
+    if nd != 1:
+        raise ValueError(f"diag: expected a 1-D or 2-D input, got {nd} dims")
+    n = _np.shape(_data(v))[0] + abs(k)
+    rows = _np.arange(n - abs(k))
+    base = zeros_like(_np.zeros((n, n), dtype=_np.result_type(_data(v))))
+    return _ix.index_put(base, (rows + max(-k, 0), rows + max(k, 0)), v)
+
+
+def triu(m, k=0):
+    shape = _np.shape(_data(m))
+    return multiply(m, _np.triu(_np.ones(shape[-2:], dtype=bool), k))
+
+
+def tril(m, k=0):
+    shape = _np.shape(_data(m))
+    return multiply(m, _np.tril(_np.ones(shape[-2:], dtype=bool), k))
+
+
+def atleast_1d(a):
+    return reshape(a, (1,)) if _np.ndim(_data(a)) == 0 else a
+
+
+def atleast_2d(a):
+    nd = _np.ndim(_data(a))
+    return reshape(a, (1,) * (2 - nd) + _np.shape(_data(a))) if nd < 2 else a
+
+
+def atleast_3d(a):
+    nd, shape = _np.ndim(_data(a)), _np.shape(_data(a))
+    if nd == 0:
+        return reshape(a, (1, 1, 1))
+    if nd == 1:
+        return reshape(a, (1,) + shape + (1,))
+    if nd == 2:
+        return reshape(a, shape + (1,))
+    return a
+
+
+def hstack(tup):
+    arrays = [atleast_1d(a) for a in tup]
+    return concatenate(arrays, axis=0 if _np.ndim(_data(arrays[0])) == 1 else 1)
+
+
+def vstack(tup):
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+def dstack(tup):
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    n = _np.shape(_data(ary))[axis]
+    if isinstance(indices_or_sections, (int, _np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("array_split: number of sections must be larger than 0")
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        bounds = _np.cumsum([0] + sizes)
+    else:
+        bounds = [0] + list(indices_or_sections) + [n]
+    lead = (slice(None),) * (axis % _np.ndim(_data(ary)))
+    return [_ix.getitem(ary, lead + (slice(int(lo), int(hi)),))
+            for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def split(ary, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, (int, _np.integer)):
+        n = _np.shape(_data(ary))[axis]
+        if n % indices_or_sections:
+            raise ValueError(f"split: array split does not result in an equal division ({n} "
+                             f"into {indices_or_sections}); use array_split")
+    return array_split(ary, indices_or_sections, axis)
+
+
+def repeat(a, repeats, axis=None):
+    """NumPy's repeat (PyTorch's repeat_interleave); gradients of the copies add up."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    n = _np.shape(_data(a))[axis]
+    index = _np.repeat(_np.arange(n), _data(repeats))
+    return _ix.getitem(a, (slice(None),) * (axis % _np.ndim(_data(a))) + (index,))
+
+
+def take(a, indices, axis=None):
+    if axis is None:
+        return _ix.getitem(ravel(a), _data(indices))
+    return _ix.getitem(a, (slice(None),) * (axis % _np.ndim(_data(a))) + (_np.asarray(_data(indices)),))
+
+
+def sort(a, axis=-1, kind=None, order=None):
+    """Sorted values; the gradient goes back to where each value came from."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    order_ = _np.argsort(_data(a), axis=axis, kind=kind)
+    return take_along_axis(a, order_, axis)
+
+
+def partition(a, kth, axis=-1):
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, _np.argpartition(_data(a), kth, axis=axis), axis)
+
+
+def select(condlist, choicelist, default=0):
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        out = where(cond, choice, out)
+    return out if isinstance(out, _Tensor) else asarray(out)
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if _np.shape(_data(a))[-1] != 3 or _np.shape(_data(b))[-1] != 3:
+        raise ValueError("cross: only 3-vectors are supported")
+    ax, ay, az = (a[..., i] for i in range(3))
+    bx, by, bz = (b[..., i] for i in range(3))
+    c = stack([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def copy(a, order="K"):
+    return _sh.clone(a) if isinstance(a, _Tensor) else asarray(_np.copy(a))
+
+
+def linalg_norm(x, ord=None, axis=None, keepdims=False):
+    """numpy.linalg.norm: vector norms, and the Frobenius norm of a matrix."""
+    nd = _np.ndim(_data(x))
+    if ord in (None, "fro") or (ord == 2 and (axis is None and nd == 1 or isinstance(axis, int))):
+        return _reduce.norm(x, 2, axis=axis, keepdims=keepdims)
+    matrix = (axis is None and nd == 2) or (isinstance(axis, tuple) and len(axis) == 2)
+    if matrix:
+        if ord == "nuc":
+            return sum(linalg.svd(x, compute_uv=False), axis=-1)
+        raise NotImplementedError(f"linalg.norm: matrix norm ord={ord!r} is not supported "
+                                  f"yet; use 'fro' or 'nuc'")
+    return _reduce.norm(x, ord, axis=axis, keepdims=keepdims)
+
+
+def _slogdet(a):
+    sign = _make(_np.linalg.slogdet(_data(a))[0])
+    return _SlogdetResult(sign, _apply(_linalg.logabsdet_p, (a,)))
+
+
+def _solve(a, b):
+    vector = _np.ndim(_data(b)) == _np.ndim(_data(a)) - 1
+    return _apply(_linalg.solve_p, (a, b), {"vector": vector})
+
+
+def _eigh(a, UPLO="L"):
+    # NumPy reads one triangle only; build the symmetric matrix it stands for.
+    low = tril(a) if UPLO == "L" else swapaxes(triu(a), -1, -2)
+    sym = add(low, swapaxes(tril(low, -1), -1, -2))
+    return _EighResult(_apply(_linalg.eigh_p, (sym,), {"part": 0}),
+                       _apply(_linalg.eigh_p, (sym,), {"part": 1}))
+
+
+def _eigvalsh(a, UPLO="L"):
+    return _eigh(a).eigenvalues
+
+
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Singular values (and vectors) from the eigendecomposition of a^T a; assumes
+    distinct nonzero singular values, as the gradient does."""
+    if compute_uv and full_matrices:
+        shape = _np.shape(_data(a))
+        if shape[-1] != shape[-2]:
+            raise NotImplementedError("linalg.svd: the gradient is available for "
+                                      "full_matrices=False only (reduced SVD)")
+    wide = _np.shape(_data(a))[-2] < _np.shape(_data(a))[-1]
+    m = swapaxes(a, -1, -2) if wide else a
+    w, v = _eigh(matmul(swapaxes(m, -1, -2), m))
+    w, v = flip(w, axis=-1), flip(v, axis=-1)
+    s = sqrt(maximum(w, 0.0))
+    if not compute_uv:
+        return s
+    u = divide(matmul(m, v), expand_dims(s, -2))
+    vh = swapaxes(v, -1, -2)
+    if wide:
+        u, vh = swapaxes(vh, -1, -2), swapaxes(u, -1, -2)
+    # Singular vectors are defined up to sign: take NumPy's choice (a constant flip).
+    ref_vh = _np.linalg.svd(_raw(a), full_matrices=False)[2]
+    flips = _np.sign(_np.sum(ref_vh * _raw(vh), axis=-1))
+    flips[flips == 0] = 1
+    return _SVDResult(multiply(u, expand_dims(flips, -2)), s, multiply(vh, expand_dims(flips, -1)))
+
+
+def _qr(a, mode="reduced"):
+    """QR of a tall matrix through the Cholesky factor of a^T a (full column rank)."""
+    if mode != "reduced":
+        raise NotImplementedError("linalg.qr: only mode='reduced' is supported")
+    r = swapaxes(_apply(_linalg.cholesky_p, (matmul(swapaxes(a, -1, -2), a),)), -1, -2)
+    q = swapaxes(_solve(swapaxes(r, -1, -2), swapaxes(a, -1, -2)), -1, -2)
+    # QR is defined up to the signs of R's diagonal: take NumPy's choice.
+    ref_r = _np.linalg.qr(_raw(a))[1]
+    flips = _np.sign(_np.diagonal(ref_r, axis1=-2, axis2=-1))
+    flips[flips == 0] = 1
+    return _QRResult(multiply(q, expand_dims(flips, -2)), multiply(r, expand_dims(flips, -1)))
+
+
+def _pinv(a, rcond=None, hermitian=False):
+    u, s, vh = _svd(a, full_matrices=False)
+    return matmul(swapaxes(vh, -1, -2) / expand_dims(s, -2), swapaxes(u, -1, -2))
+
+
+from collections import namedtuple as _namedtuple  # noqa: E402
+
+_SlogdetResult = _namedtuple("SlogdetResult", ["sign", "logabsdet"])
+_EighResult = _namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+_SVDResult = _namedtuple("SVDResult", ["U", "S", "Vh"])
+_QRResult = _namedtuple("QRResult", ["Q", "R"])
+
+
+class _Namespace:
+    def __init__(self, name, **fns):
+        self.__name__ = name
+        self.__dict__.update(fns)
+
+    def __repr__(self):
+        return f"<namespace {self.__name__}>"
+
+
+linalg = _Namespace(
+    "chainrule.numpy.linalg", norm=linalg_norm,
+    inv=lambda a: _apply(_linalg.inv_p, (a,)),
+    det=lambda a: _apply(_linalg.det_p, (a,)),
+    slogdet=_slogdet, solve=_solve,
+    cholesky=lambda a: _apply(_linalg.cholesky_p, (a,)),
+    eigh=_eigh, eigvalsh=_eigvalsh, svd=_svd, qr=_qr, pinv=_pinv)
+
+
+class _FFT:
+    __name__ = "chainrule.numpy.fft"
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise TypeError(f"numpy.fft.{name} is not differentiable by chainrule yet: complex "
+                        f"tensors are not supported")
+
+
+fft = _FFT()
+
+
+# ----- the NumPy protocols -----------------------------------------------------------------
+def _deg(x):
+    return multiply(x, _np.pi / 180.0)
+
+
+def _rad(x):
+    return multiply(x, 180.0 / _np.pi)
+
+
+_UFUNCS = {
+    _np.add: add, _np.subtract: subtract, _np.multiply: multiply, _np.divide: divide,
+    _np.power: power, _np.float_power: power, _np.negative: negative, _np.positive: positive,
+    _np.absolute: absolute, _np.fabs: absolute, _np.exp: exp, _np.exp2: exp2,
+    _np.expm1: expm1, _np.log: log, _np.log2: log2, _np.log10: log10, _np.log1p: log1p,
+    _np.sqrt: sqrt, _np.cbrt: cbrt, _np.square: square, _np.reciprocal: reciprocal,
+    _np.sin: sin, _np.cos: cos, _np.tan: tan, _np.arcsin: arcsin, _np.arccos: arccos,
+    _np.arctan: arctan, _np.arctan2: arctan2, _np.hypot: hypot, _np.sinh: sinh,
+    _np.cosh: cosh, _np.tanh: tanh, _np.arcsinh: arcsinh, _np.arccosh: arccosh,
+    _np.arctanh: arctanh, _np.deg2rad: _deg, _np.radians: _deg, _np.rad2deg: _rad,
+    _np.degrees: _rad, _np.sign: sign, _np.floor: floor, _np.ceil: ceil, _np.trunc: trunc,
+    _np.rint: rint, _np.maximum: maximum, _np.minimum: minimum, _np.fmax: maximum,
+    _np.fmin: minimum, _np.logaddexp: logaddexp,
+    _np.logaddexp2: lambda x, y: divide(logaddexp(multiply(x, _np.log(2)),
+                                                  multiply(y, _np.log(2))), _np.log(2)),
+    _np.floor_divide: floor_divide, _np.remainder: remainder, _np.fmod: fmod,
+    _np.matmul: matmul, _np.conjugate: positive,
+}
+_UFUNC_NO_GRAD = {
+    _np.greater, _np.greater_equal, _np.less, _np.less_equal, _np.equal, _np.not_equal,
+    _np.logical_and, _np.logical_or, _np.logical_xor, _np.logical_not, _np.isnan, _np.isinf,
+    _np.isfinite, _np.signbit, _np.bitwise_and, _np.bitwise_or, _np.bitwise_xor, _np.invert,
+    _np.left_shift, _np.right_shift, _np.gcd, _np.lcm,
+}
+_REDUCE = {_np.add: sum, _np.multiply: prod, _np.maximum: amax, _np.minimum: amin,
+           _np.fmax: amax, _np.fmin: amin}
+_ACCUMULATE = {_np.add: cumsum, _np.multiply: cumprod}
+
+
+def _raw(x):
+    return x._data if isinstance(x, _Tensor) else x
+
+
+def _no_grad_result(out):
+    if isinstance(out, tuple):
+        return tuple(_make(_np.asarray(o)) for o in out)
+    return _make(_np.asarray(out))
+
+
+def _write_out(result, out):
+    """``out=``: written in place, recorded when the target is a tensor; refused for a
+    NumPy array when the result carries a gradient (it would be dropped)."""
+    targets = out if isinstance(out, tuple) else (out,)
+    results = result if isinstance(result, tuple) else (result,)
+    for target, value in zip(targets, results):
+        if isinstance(target, _Tensor):
+            from .ops import inplace as _inplace
+            _inplace.setitem(target, Ellipsis, value, "out=")
+        elif isinstance(value, _Tensor) and value.requires_grad:
+            raise TypeError("out=: writing a result that requires grad into a NumPy array would "
+                            "drop its gradient; pass a chainrule tensor as out, or detach()")
+        else:
+            target[...] = _raw(value)
+    return out if isinstance(out, tuple) and len(out) > 1 else targets[0]
+
+
+def array_ufunc(self, ufunc, method, *inputs, out=None, **kwargs):
+    """``Tensor.__array_ufunc__``: NumPy ufuncs on tensors run the differentiable op."""
+    name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if ufunc in _UFUNC_NO_GRAD:
+        raw_out = tuple(_raw(o) for o in out) if out is not None else None
+        result = getattr(ufunc, method)(*[_raw(i) for i in inputs], **kwargs,
+                                        **({"out": raw_out} if raw_out else {}))
+        return out[0] if out is not None and len(out) == 1 else _no_grad_result(result)
+    dtype = kwargs.pop("dtype", None)
+    if method == "__call__":
+        fn = _UFUNCS.get(ufunc)
+        if fn is None or set(kwargs) - {"casting", "order", "subok"}:
+            raise TypeError(f"{name} is not differentiable by chainrule yet"
+                            + (f" (with {sorted(kwargs)})" if fn is not None else ""))
+        result = fn(*inputs)
+    elif method == "reduce":
+        fn = _REDUCE.get(ufunc)
+        if fn is None or set(kwargs) - {"axis", "keepdims"}:
+            raise TypeError(f"{name} is not differentiable by chainrule yet")
+        result = fn(inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
+    elif method == "accumulate":
+        fn = _ACCUMULATE.get(ufunc)
+        if fn is None:
+            raise TypeError(f"{name} is not differentiable by chainrule yet")
+        result = fn(inputs[0], axis=kwargs.get("axis", 0))
+    elif method == "outer":
+        fn = _UFUNCS.get(ufunc)
+        if fn is None:
+            raise TypeError(f"{name} is not differentiable by chainrule yet")
+        a, b = inputs
+        na, nb = _np.ndim(_raw(a)), _np.ndim(_raw(b))
+        result = fn(reshape(a, _np.shape(_raw(a)) + (1,) * nb) if na else a, b)
+    elif method == "at" and ufunc in (_np.add, _np.subtract):
+        target, index = inputs[0], inputs[1]
+        values = inputs[2] if len(inputs) > 2 else 1.0
+        if ufunc is _np.subtract:
+            values = negative(values)
+        raw_index, _, _ = _ix.normalize_index(index)
+        shape = _np.shape(_raw(target))
+        if not isinstance(values, _Tensor):
+            values = asarray(values, dtype=_np.result_type(_raw(target)))
+        values = broadcast_to(values, _np.shape(_raw(target)[raw_index]))
+        update = _apply(_ix.scatter_p, (values,), {"index": raw_index, "shape": shape,
+                                                  "accumulate": True})
+        from .ops import inplace as _inplace
+        _inplace.inplace(target, _ew.add, (update,), None, "numpy.add.at", _np.add)
+        return None
+    else:
+        raise TypeError(f"{name} is not differentiable by chainrule yet")
+    if dtype is not None:
+        result = _sh.cast(result, dtype)
+    if out is not None:
+        return _write_out(result, out)
+    return result
+
+
+# Functions with no gradient: they run on the data (indices, shapes, tests).
+_PASS_THROUGH = {
+    _np.argmax, _np.argmin, _np.argsort, _np.argpartition, _np.nonzero, _np.flatnonzero,
+    _np.argwhere, _np.shape, _np.ndim, _np.size, _np.count_nonzero, _np.searchsorted,
+    _np.isclose, _np.allclose, _np.array_equal, _np.any, _np.all, _np.iscomplexobj,
+    _np.isrealobj, _np.result_type, _np.can_cast, _np.digitize, _np.isnan, _np.isinf,
+    _np.isfinite, _np.may_share_memory, _np.shares_memory,
+}
+
+_FUNCTIONS = {}
+
+
+def _register_functions():
+    module = _sys.modules[__name__]
+    for name in ("sum", "mean", "prod", "amax", "amin", "max", "min", "var", "std", "cumsum",
+                 "cumprod", "ptp", "average", "dot", "vdot", "inner", "outer", "matmul",
+                 "tensordot", "einsum", "kron", "trace", "diag", "diagonal", "triu", "tril",
+                 "reshape", "ravel", "transpose", "moveaxis", "swapaxes", "squeeze",
+                 "expand_dims", "broadcast_to", "concatenate", "stack", "hstack", "vstack",
+                 "dstack", "split", "array_split", "tile", "repeat", "flip", "roll", "pad",
+                 "clip", "where", "select", "take", "take_along_axis", "sort", "partition",
+                 "cross", "round", "around", "atleast_1d", "atleast_2d", "atleast_3d", "copy",
+                 "zeros_like", "ones_like", "full_like"):
+        fn = getattr(_np, name, None)
+        if fn is not None:
+            _FUNCTIONS[fn] = getattr(module, name)
+    for name in ("norm", "inv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh",
+                 "svd", "qr", "pinv"):
+        _FUNCTIONS[getattr(_np.linalg, name)] = getattr(linalg, name)
+
+
+def array_function(self, func, types, args, kwargs):
+    """``Tensor.__array_function__``: NumPy functions on tensors run chainrule's version;
+    functions with no gradient run on the data; anything else is refused by name."""
+    impl = _FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    if func in _PASS_THROUGH:
+        from .func import tree_map
+        result = func(*tree_map(_raw, list(args)), **{k: _raw(v) for k, v in kwargs.items()})
+        return result
+    module = getattr(func, "__module__", None) or "numpy"
+    prefix = module if module in ("numpy.linalg", "numpy.fft", "numpy.random") else "numpy"
+    why = " (complex tensors are not supported)" if prefix == "numpy.fft" else ""
+    raise TypeError(f"{prefix}.{func.__name__} is not differentiable by chainrule yet{why}; "
+                    f"use chainrule's ops, or .detach() the tensor if no gradient is wanted")
+
+
+_register_functions()
 array = _tensor
+
+
+class ArrayBox(_Tensor):
+    """A tensor that behaves as an ndarray does, for plain NumPy code under a transform:
+    ``size`` is an int, ``max(axis)`` gives values only, ``copy()`` copies, ``var`` has
+    ``ddof=0``, ``repeat`` is NumPy's. Ops on it give ArrayBoxes."""
+
+    __slots__ = ()
+    _propagates = True
+
+    size = property(lambda self: int(self._data.size))
+
+    def max(self, axis=None, out=None, keepdims=False):
+        return amax(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, out=None, keepdims=False):
+        return amin(self, axis=axis, keepdims=keepdims)
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
+        return sum(self, axis, dtype, out, keepdims)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
+        return mean(self, axis, dtype, out, keepdims)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
+        return prod(self, axis, dtype, out, keepdims)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+        return var(self, axis, dtype, out, ddof, keepdims)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+        return std(self, axis, dtype, out, ddof, keepdims)
+
+    def cumsum(self, axis=None):
+        return cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        return cumprod(self, axis)
+
+    def copy(self, order="C"):
+        return _sh.clone(self)
+
+    def reshape(self, *shape, order="C"):
+        return reshape(self, shape[0] if len(shape) == 1 else shape, order)
+
+    def transpose(self, *axes):
+        return transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int)
+                         else (axes or None))
+
+    def flatten(self, order="C"):
+        return _sh.clone(ravel(self))
+
+    def repeat(self, repeats, axis=None):
+        return repeat(self, repeats, axis)
+
+    def squeeze(self, axis=None):
+        return squeeze(self, axis)
+
+    def clip(self, min=None, max=None):
+        return clip(self, min, max)
+
+    def dot(self, b):
+        return dot(self, b)
+
+    def round(self, decimals=0):
+        return round(self, decimals)
+
+    def astype(self, dtype, copy=True):
+        return _sh.cast(self, dtype)
+
+    def all(self, axis=None, keepdims=False):
+        return _np.all(self._data, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return _np.any(self._data, axis=axis, keepdims=keepdims)
+
+    def conj(self):
+        return self
+
+    conjugate = conj
+    real = property(lambda self: self)
+    ptp = ptp
+    trace = trace
+    diagonal = diagonal
+
+    def __repr__(self):
+        return "ArrayBox(" + _np.array2string(self._data, separator=", ") + ")"
 
 set_graph_namespace(_sys.modules[__name__])

@@ -107,11 +107,18 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     mode is on), record a Node so backward can reach the inputs."""
     datas = []
     wants_grad = False
+    out_class = None
     for a in args:
-        if isinstance(a, Tensor):
+        if a.__class__ is Tensor:
             datas.append(a._data)
             if a._requires_grad:
                 wants_grad = True
+        elif isinstance(a, Tensor):
+            datas.append(a._data)
+            if a._requires_grad:
+                wants_grad = True
+            if a._propagates:
+                out_class = a.__class__
         else:
             datas.append(a)
     try:
@@ -124,6 +131,8 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
         out = _record(prim, args, datas, params, ans)
     else:
         out = make_tensor(ans)
+    if out_class is not None:
+        out.__class__ = out_class
     if prim.is_view and isinstance(args[0], Tensor):
         out._version = args[0]._version
         out._base = (args[0], None)
@@ -220,6 +229,8 @@ def alias(x: Tensor, fw) -> Tensor:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)
     out._version = x._version
     out._fw = fw
+    if x._propagates:
+        out.__class__ = x.__class__
     return out
 
 

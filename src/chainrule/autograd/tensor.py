@@ -56,6 +56,8 @@ class Tensor:
     # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
     __hash__ = object.__hash__
+    # Whether op results take this class (true for the NumPy-flavoured ArrayBox only).
+    _propagates = False
 
     def __init__(self, data: Any, dtype=None, device=None, requires_grad: bool = False,
                  name: Optional[str] = None):

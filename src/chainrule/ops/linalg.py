@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, defjvp, defvjp
+from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp, defvjp_all
 from ._util import shape_of
 
 
@@ -63,3 +63,226 @@ def matmul(x, y):
             raise ValueError(f"matmul: batch dims of shapes {sx} and {sy} do not "
                              f"broadcast") from None
     return apply(matmul_p, (x, y))
+
+
+# ----- einsum --------------------------------------------------------------------------
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def parse_einsum(subscripts: str, shapes) -> tuple:
+    """Explicit subscripts ``(inputs, output)`` with any '...' spelled out in letters."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs, out = subscripts, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {len(ins)} operands in {subscripts!r} but {len(shapes)} given")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in _LETTERS if c not in used]
+    ell_nd = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub),
+                 default=0)
+    ell = "".join(spare[:ell_nd])
+    full = []
+    for sub, s in zip(ins, shapes):
+        if "..." in sub:
+            n = len(s) - (len(sub) - 3)
+            sub = sub.replace("...", ell[ell_nd - n:] if n else "")
+        if len(sub) != len(s):
+            raise ValueError(f"einsum: subscripts {sub!r} do not fit an operand of shape {s}")
+        full.append(sub)
+    if out is None:
+        counts = {}
+        for sub in full:
+            for c in sub:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return tuple(full), out
+
+
+def _einsum_forward(*ops, ins, out):
+    return np.einsum(",".join(ins) + "->" + out, *ops, optimize=len(ops) > 2)
+
+
+def _einsum_vjp(xp, g, ans, inputs, needs, ins, out):
+    grads = []
+    for k, need in enumerate(needs):
+        if not need:
+            grads.append(None)
+            continue
+        target = ins[k]
+        if len(set(target)) != len(target):
+            raise NotImplementedError(f"einsum: the gradient through repeated subscripts "
+                                      f"{target!r} (a diagonal) is not supported yet")
+        others = [(s, x) for i, (s, x) in enumerate(zip(ins, inputs)) if i != k]
+        available = set(out).union(*[set(s) for s, _ in others])
+        kept = "".join(c for c in target if c in available)
+        grad = call(xp, einsum_p, g, *[x for _, x in others],
+                    ins=tuple([out] + [s for s, _ in others]), out=kept)
+        if kept != target:  # letters summed inside this operand alone: broadcast back
+            shape = inputs[k].shape
+            grad = xp.broadcast_to(xp.reshape(grad, tuple(
+                n if c in kept else 1 for c, n in zip(target, shape))), shape)
+        grads.append(grad)
+    return grads
+
+
+def _einsum_jvp(xp, ts, ans, *ops, ins, out):
+    total = None
+    for k, t in enumerate(ts):
+        if t is None:
+            continue
+        args = list(ops)
+        args[k] = t
+        term = call(xp, einsum_p, *args, ins=ins, out=out)
+        total = term if total is None else total + term
+    return total
+
+
+einsum_p = Primitive("einsum", _einsum_forward)
+defvjp_all(einsum_p, _einsum_vjp)
+defjvp(einsum_p, _einsum_jvp)
+
+
+def einsum(subscripts: str, *operands):
+    """Einstein summation with NumPy's subscripts (``'...'`` included); differentiable in
+    every operand.
+
+    >>> from chainrule import ones
+    >>> einsum("ij,jk->ik", ones(2, 3), ones(3, 4)).shape
+    (2, 4)
+    """
+    ins, out = parse_einsum(subscripts, [shape_of(x) for x in operands])
+    return apply(einsum_p, operands, {"ins": ins, "out": out})
+
+
+# ----- dense linear algebra ------------------------------------------------------------------
+def _mT(xp, a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def _solve_forward(a, b, vector):
+    return np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+
+
+def _solve_vjp_b(xp, g, ans, a, b, vector):
+    return call(xp, solve_p, _mT(xp, a), g, vector=vector)
+
+
+def _solve_vjp_a(xp, g, ans, a, b, vector):
+    gb = call(xp, solve_p, _mT(xp, a), g, vector=vector)
+    if vector:
+        return -xp.expand_dims(gb, -1) * xp.expand_dims(ans, -2)
+    return -xp.matmul(gb, _mT(xp, ans))
+
+
+def _solve_jvp(xp, ts, ans, a, b, vector):
+    ta, tb = ts
+    rhs = 0.0 if tb is None else tb
+    if ta is not None:
+        rhs = rhs - (xp.matmul(ta, xp.expand_dims(ans, -1))[..., 0] if vector
+                     else xp.matmul(ta, ans))
+    return call(xp, solve_p, a, rhs if not isinstance(rhs, float) else xp.zeros_like(ans),
+                vector=vector)
+
+
+solve_p = Primitive("solve", _solve_forward, saves=(0,), saves_ans=True)
+defvjp(solve_p, _solve_vjp_a, _solve_vjp_b)
+defjvp(solve_p, _solve_jvp)
+
+inv_p = Primitive("inv", np.linalg.inv, saves=(), saves_ans=True)
+defvjp(inv_p, lambda xp, g, ans, a: -xp.matmul(_mT(xp, ans), xp.matmul(g, _mT(xp, ans))))
+defjvp(inv_p, lambda xp, ts, ans, a: -xp.matmul(ans, xp.matmul(ts[0], ans)))
+
+
+def _slogdet_forward(a):
+    return np.linalg.slogdet(a)[1]
+
+
+# d log|det A| = tr(A^-1 dA): the gradient is A^-T.
+logabsdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False)
+defvjp(logabsdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1) *
+       _mT(xp, call(xp, inv_p, a)))
+defjvp(logabsdet_p, lambda xp, ts, ans, a: xp.trace(
+    xp.matmul(call(xp, inv_p, a), ts[0]), axis1=-2, axis2=-1))
+
+det_p = Primitive("det", np.linalg.det, saves=(0,), saves_ans=True)
+defvjp(det_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g * ans, -1), -1) *
+       _mT(xp, call(xp, inv_p, a)))
+defjvp(det_p, lambda xp, ts, ans, a: ans * xp.trace(
+    xp.matmul(call(xp, inv_p, a), ts[0]), axis1=-2, axis2=-1))
+
+
+def _phi(xp, x):
+    """Lower triangle with the diagonal halved."""
+    n = x.shape[-1]
+    return x * np.tril(np.ones((n, n)), -1) + x * (0.5 * np.eye(n))
+
+
+def _cholesky_vjp(xp, g, ans, a):
+    # A = L L^T: gA = sym(L^-T phi(L^T gL) L^-1) (Murray, 2016).
+    lt = _mT(xp, ans)
+    p = _phi(xp, xp.matmul(lt, g))
+    linv = call(xp, inv_p, ans)
+    s = xp.matmul(_mT(xp, linv), xp.matmul(p, linv))
+    return 0.5 * (s + _mT(xp, s))
+
+
+def _cholesky_jvp(xp, ts, ans, a):
+    linv = call(xp, inv_p, ans)
+    ta = 0.5 * (ts[0] + _mT(xp, ts[0]))
+    return xp.matmul(ans, _phi(xp, xp.matmul(linv, xp.matmul(ta, _mT(xp, linv)))))
+
+
+cholesky_p = Primitive("cholesky", np.linalg.cholesky, saves=(), saves_ans=True)
+defvjp(cholesky_p, _cholesky_vjp)
+defjvp(cholesky_p, _cholesky_jvp)
+
+
+def _eigh_forward(a, part):
+    w, v = np.linalg.eigh(a)
+    return w if part == 0 else v
+
+
+def _eigh_f(xp, w):
+    # F_ij = 1 / (w_j - w_i) off the diagonal (eigenvalues assumed distinct), 0 on it.
+    diff = xp.expand_dims(w, -2) - xp.expand_dims(w, -1)
+    n = w.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    return xp.where(eye, 0.0, 1.0 / xp.where(eye, 1.0, diff))
+
+
+def _eigh_other(xp, ans, a, part):
+    """(w, v): this node's output and the other one, recomputed from ``a`` (so that, in a
+    recorded backward pass, both stay differentiable)."""
+    other = call(xp, eigh_p, a, part=1 - part)
+    return (ans, other) if part == 0 else (other, ans)
+
+
+def _eigh_vjp(xp, g, ans, a, part):
+    w, v = _eigh_other(xp, ans, a, part)
+    vt = _mT(xp, v)
+    if part == 0:
+        inner = xp.expand_dims(g, -1) * np.eye(w.shape[-1])
+    else:
+        inner = _eigh_f(xp, w) * xp.matmul(vt, g)
+    s = xp.matmul(v, xp.matmul(inner, vt))
+    return 0.5 * (s + _mT(xp, s))
+
+
+def _eigh_jvp(xp, ts, ans, a, part):
+    w, v = _eigh_other(xp, ans, a, part)
+    ta = 0.5 * (ts[0] + _mT(xp, ts[0]))
+    m = xp.matmul(_mT(xp, v), xp.matmul(ta, v))
+    if part == 0:
+        return xp.diagonal(m, axis1=-2, axis2=-1)
+    return xp.matmul(v, _eigh_f(xp, w) * m)
+
+
+# eigh has two outputs (part 0: eigenvalues, 1: eigenvectors), each its own node.
+eigh_p = Primitive("eigh", _eigh_forward, saves=(0,), saves_ans=True)
+defvjp(eigh_p, _eigh_vjp)
+defjvp(eigh_p, _eigh_jvp)
