@@ -19,7 +19,7 @@ from .autograd.tensor import Tensor
 from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from . import func, utils
+from . import func, scipy, utils
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all

@@ -20,6 +20,7 @@ from .autograd.forward_ad import dual_level, make_dual, unpack_dual
 from .autograd.grad_mode import enable_grad, forward_state
 from .autograd.primitive import alias
 from .autograd.tensor import Tensor, make_tensor
+from .numpy import ArrayBox
 from .ops import shape as _shape
 
 # ----- pytrees --------------------------------------------------------------------------
@@ -98,10 +99,16 @@ def _watch(leaf) -> Tensor:
                                 f"{t._data.dtype}; convert it to floating point first")
             t._requires_grad = True
         return t
-    arr = np.asarray(leaf)
-    if arr.dtype.kind != "f":
-        arr = arr.astype(np.float64)
-    return make_tensor(arr, None, True)
+    box = _box(leaf)
+    box._requires_grad = True
+    return box
+
+
+def _box(leaf):
+    """NumPy arrays and numbers enter as ArrayBoxes: NumPy code sees ndarray behaviour."""
+    box = make_tensor(_float_array(leaf))
+    box.__class__ = ArrayBox
+    return box
 
 
 def _export(value, like):
@@ -312,7 +319,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
                 raise ValueError("jvp: each tangent must have the structure of its primal")
             duals = []
             for pl, tl in zip(p_leaves, t_leaves):
-                base = pl if isinstance(pl, Tensor) else make_tensor(_float_array(pl))
+                base = pl if isinstance(pl, Tensor) else _box(pl)
                 duals.append(make_dual(base, tl))
             args.append(tree_unflatten(p_spec, duals))
         out, aux = _split_aux(f(*args), has_aux)
@@ -394,7 +401,7 @@ def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
             specs.append((len(leaves), spec))
             for k, leaf in enumerate(leaves):
                 originals.append(leaf)
-                base = leaf if isinstance(leaf, Tensor) else make_tensor(_float_array(leaf))
+                base = leaf if isinstance(leaf, Tensor) else _box(leaf)
                 cols = []
                 for j in range(base.numel()):
                     basis = np.zeros(base.shape, base.dtype)

@@ -11,6 +11,7 @@ tensor(0.)
 """
 from __future__ import annotations
 
+import builtins as _builtins
 import sys as _sys
 
 import numpy as _np
@@ -233,7 +234,7 @@ def ptp(a, axis=None, keepdims=False):
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
     if weights is None:
         avg = mean(a, axis=axis, keepdims=keepdims)
-        total = _np.asarray(_data(a)).size / max(_np.asarray(_data(avg)).size, 1)
+        total = _np.asarray(_data(a)).size / _builtins.max(_np.asarray(_data(avg)).size, 1)
     else:
         w = weights
         if _np.ndim(_data(w)) != _np.ndim(_data(a)) and axis is not None:
@@ -307,7 +308,7 @@ einsum = _linalg.einsum
 
 def kron(a, b):
     na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
-    nd = max(na, nb)
+    nd = _builtins.max(na, nb)
     a = reshape(a, (1,) * (nd - na) + _np.shape(_data(a)))
     b = reshape(b, (1,) * (nd - nb) + _np.shape(_data(b)))
     sa, sb = _np.shape(_data(a)), _np.shape(_data(b))
@@ -321,7 +322,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     """The diagonal of the (axis1, axis2) planes, as the last axis (NumPy's layout)."""
     moved = moveaxis(a, (axis1, axis2), (-2, -1))
     n, m = _np.shape(_data(moved))[-2:]
-    rows = _np.arange(max(0, -offset), min(n, m - offset))
+    rows = _np.arange(_builtins.max(0, -offset), _builtins.min(n, m - offset))
     return _ix.getitem(moved, (Ellipsis, rows, rows + offset))
 
 
@@ -337,10 +338,10 @@ def diag(v, k=0):
         return diagonal(v, k)
     if nd != 1:
         raise ValueError(f"diag: expected a 1-D or 2-D input, got {nd} dims")
-    n = _np.shape(_data(v))[0] + abs(k)
-    rows = _np.arange(n - abs(k))
+    n = _np.shape(_data(v))[0] + _builtins.abs(k)
+    rows = _np.arange(n - _builtins.abs(k))
     base = zeros_like(_np.zeros((n, n), dtype=_np.result_type(_data(v))))
-    return _ix.index_put(base, (rows + max(-k, 0), rows + max(k, 0)), v)
+    return _ix.index_put(base, (rows + _builtins.max(-k, 0), rows + _builtins.max(k, 0)), v)
 
 
 def triu(m, k=0):
@@ -459,6 +460,88 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(c, -1, axisc)
 
 
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    nd = _np.ndim(_data(a))
+    axis = axis % nd
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, a, append) if p is not None]
+        parts = [p if _np.ndim(_data(p)) == nd else broadcast_to(
+            p, tuple(1 if i == axis else m for i, m in enumerate(_np.shape(_data(a)))))
+            for p in parts]
+        a = concatenate(parts, axis=axis)
+    lead = (slice(None),) * axis
+    for _ in range(n):
+        a = subtract(_ix.getitem(a, lead + (slice(1, None),)), _ix.getitem(a, lead + (slice(None, -1),)))
+    return a
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median: the middle of the sorted values (mean of the two middle ones)."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    ordered = sort(a, axis=axis)
+    n = _np.shape(_data(ordered))[axis]
+    lead = (slice(None),) * (axis % _np.ndim(_data(ordered)))
+    mid = _ix.getitem(ordered, lead + (slice((n - 1) // 2, n // 2 + 1),))
+    return mean(mid, axis=axis, keepdims=keepdims)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+    return sum(where(_np.isnan(_data(a)), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
+    valid = ~_np.isnan(_data(a))
+    return divide(nansum(a, axis=axis, keepdims=keepdims),
+                  _np.sum(valid, axis=axis, keepdims=keepdims))
+
+
+def meshgrid(*xi, indexing="xy"):
+    nd = len(xi)
+    shapes = [_np.shape(_data(x))[0] for x in xi]
+    if indexing == "xy" and nd >= 2:
+        shapes[0], shapes[1] = shapes[1], shapes[0]
+    out = []
+    for i, x in enumerate(xi):
+        axis = i
+        if indexing == "xy" and nd >= 2 and i < 2:
+            axis = 1 - i
+        shape = [1] * nd
+        shape[axis] = -1
+        out.append(broadcast_to(reshape(x, tuple(shape)), tuple(shapes)))
+    return out
+
+
+def polyval(p, x):
+    """Horner's rule: p[0] x^(n-1) + ... + p[n-1]."""
+    coeffs = [p[i] for i in range(_np.shape(_data(p))[0])] if isinstance(p, _Tensor) else list(p)
+    y = zeros_like(x) if isinstance(x, _Tensor) else 0.0
+    for c in coeffs:
+        y = add(multiply(y, x), c)
+    return y
+
+
+def flipud(m):
+    return flip(m, 0)
+
+
+def fliplr(m):
+    return flip(m, 1)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    k %= 4
+    for _ in range(k):
+        m = swapaxes(flip(m, axes[1]), axes[0], axes[1])
+    return m
+
+
+def append(arr, values, axis=None):
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
 def copy(a, order="K"):
     return _sh.clone(a) if isinstance(a, _Tensor) else asarray(_np.copy(a))
 
@@ -487,10 +570,14 @@ def _solve(a, b):
     return _apply(_linalg.solve_p, (a, b), {"vector": vector})
 
 
-def _eigh(a, UPLO="L"):
-    # NumPy reads one triangle only; build the symmetric matrix it stands for.
+def _lower_symmetric(a, UPLO="L"):
+    """The symmetric matrix NumPy's eigh/cholesky see: they read one triangle only."""
     low = tril(a) if UPLO == "L" else swapaxes(triu(a), -1, -2)
-    sym = add(low, swapaxes(tril(low, -1), -1, -2))
+    return add(low, swapaxes(tril(low, -1), -1, -2))
+
+
+def _eigh(a, UPLO="L"):
+    sym = _lower_symmetric(a, UPLO)
     return _EighResult(_apply(_linalg.eigh_p, (sym,), {"part": 0}),
                        _apply(_linalg.eigh_p, (sym,), {"part": 1}))
 
@@ -538,6 +625,25 @@ def _qr(a, mode="reduced"):
     return _QRResult(multiply(q, expand_dims(flips, -2)), multiply(r, expand_dims(flips, -1)))
 
 
+def _matrix_power(a, n):
+    if n < 0:
+        a, n = _apply(_linalg.inv_p, (a,)), -n
+    result = None
+    for _ in range(n):
+        result = a if result is None else matmul(result, a)
+    if result is None:
+        eye = _np.broadcast_to(_np.eye(_np.shape(_data(a))[-1]), _np.shape(_data(a)))
+        return asarray(eye.copy(), dtype=_np.result_type(_data(a)))
+    return result
+
+
+def _multi_dot(arrays):
+    out = arrays[0]
+    for b in arrays[1:]:
+        out = matmul(out, b)
+    return out
+
+
 def _pinv(a, rcond=None, hermitian=False):
     u, s, vh = _svd(a, full_matrices=False)
     return matmul(swapaxes(vh, -1, -2) / expand_dims(s, -2), swapaxes(u, -1, -2))
@@ -565,8 +671,9 @@ linalg = _Namespace(
     inv=lambda a: _apply(_linalg.inv_p, (a,)),
     det=lambda a: _apply(_linalg.det_p, (a,)),
     slogdet=_slogdet, solve=_solve,
-    cholesky=lambda a: _apply(_linalg.cholesky_p, (a,)),
-    eigh=_eigh, eigvalsh=_eigvalsh, svd=_svd, qr=_qr, pinv=_pinv)
+    cholesky=lambda a: _apply(_linalg.cholesky_p, (_lower_symmetric(a),)),
+    eigh=_eigh, eigvalsh=_eigvalsh, svd=_svd, qr=_qr, pinv=_pinv,
+    matrix_power=_matrix_power, multi_dot=_multi_dot)
 
 
 class _FFT:
@@ -725,12 +832,13 @@ def _register_functions():
                  "dstack", "split", "array_split", "tile", "repeat", "flip", "roll", "pad",
                  "clip", "where", "select", "take", "take_along_axis", "sort", "partition",
                  "cross", "round", "around", "atleast_1d", "atleast_2d", "atleast_3d", "copy",
-                 "zeros_like", "ones_like", "full_like"):
+                 "zeros_like", "ones_like", "full_like", "diff", "median", "nansum", "nanmean",
+                 "meshgrid", "polyval", "flipud", "fliplr", "rot90", "append"):
         fn = getattr(_np, name, None)
         if fn is not None:
             _FUNCTIONS[fn] = getattr(module, name)
     for name in ("norm", "inv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh",
-                 "svd", "qr", "pinv"):
+                 "svd", "qr", "pinv", "matrix_power", "multi_dot"):
         _FUNCTIONS[getattr(_np.linalg, name)] = getattr(linalg, name)
 
 

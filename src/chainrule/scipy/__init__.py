@@ -1,0 +1,2 @@
+"""SciPy-compatible differentiable functions: ``chainrule.scipy.special``."""
+from . import special  # noqa: F401

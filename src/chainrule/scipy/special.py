@@ -1,0 +1,74 @@
+"""Differentiable ``scipy.special`` functions (``gammaln`` and ``digamma`` need the
+``scipy`` extra: ``pip install chainrule[scipy]``).
+
+>>> import chainrule as cr
+>>> from chainrule.scipy.special import expit
+>>> expit(cr.tensor(0.0))
+tensor(0.5)
+"""
+from __future__ import annotations
+
+from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..ops import elementwise as _ew
+from ..ops import reduce as _reduce
+
+
+def _scipy_special():
+    try:
+        import scipy.special
+    except ImportError:
+        raise ImportError("this function needs SciPy: pip install chainrule[scipy]") from None
+    return scipy.special
+
+
+def _polygamma(x, n):
+    return _scipy_special().polygamma(n, x).astype(x.dtype, copy=False)
+
+
+def _gammaln(x):
+    return _scipy_special().gammaln(x)
+
+
+polygamma_p = Primitive("polygamma", _polygamma, saves=(0,), saves_ans=False)
+defvjp(polygamma_p, lambda xp, g, ans, x, n: g * call(xp, polygamma_p, x, n=n + 1))
+defjvp(polygamma_p, lambda xp, ts, ans, x, n: ts[0] * call(xp, polygamma_p, x, n=n + 1))
+
+gammaln_p = Primitive("gammaln", _gammaln, saves=(0,), saves_ans=False)
+defvjp(gammaln_p, lambda xp, g, ans, x: g * call(xp, polygamma_p, x, n=0))
+defjvp(gammaln_p, lambda xp, ts, ans, x: ts[0] * call(xp, polygamma_p, x, n=0))
+
+
+def gammaln(x):
+    """log|Gamma(x)|; its derivative is digamma."""
+    return apply(gammaln_p, (x,))
+
+
+def digamma(x):
+    return apply(polygamma_p, (x,), {"n": 0})
+
+
+psi = digamma
+
+
+def polygamma(n: int, x):
+    return apply(polygamma_p, (x,), {"n": int(n)})
+
+
+def expit(x):
+    """The logistic sigmoid, 1 / (1 + exp(-x))."""
+    return apply(_ew.sigmoid, (x,))
+
+
+def erf(x):
+    return apply(_ew.erf, (x,))
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """log(sum(exp(a))) along ``axis``, computed without overflow (``b``: weights)."""
+    if return_sign:
+        raise NotImplementedError("logsumexp: return_sign=True is not supported")
+    if b is not None:
+        return _ew.log(_reduce.sum(_ew.exp(a - _reduce.amax(a, axis=axis, keepdims=True)
+                                           .detach()) * b, axis=axis, keepdims=keepdims)) + \
+            _reduce.amax(a, axis=axis, keepdims=keepdims).detach()
+    return _reduce.logsumexp(a, axis=axis, keepdims=keepdims)
