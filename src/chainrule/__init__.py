@@ -19,7 +19,8 @@ from .autograd.tensor import Tensor
 from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from . import func, scipy, utils
+from . import data, func, nn, optim, scipy, utils
+from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
@@ -30,7 +31,7 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty", "full",
            "arange", "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
-           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "numpy", "func", "utils",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "numpy", "func", "utils", "nn", "optim", "data",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
-           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError", "draw_graph",
+           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError", "draw_graph", "save", "load",
            *_functional_all]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from typing import Union
 
 from .autograd.engine import Node
@@ -62,13 +64,22 @@ def graph_to_dot(root: Tensor) -> str:
 
 
 def draw_graph(root: Tensor, path: Union[str, os.PathLike]) -> str:
-    """Write the graph behind ``root`` to ``path`` as DOT (seed 000's ``draw_graph``);
-    returns the DOT text. Render it with ``dot -Tpng graph.dot -o graph.png``."""
+    """Write the graph behind ``root`` to ``path`` (seed 000's ``draw_graph``); returns the
+    DOT text. ``.dot`` (or ``.gv``) writes DOT; ``.svg``, ``.png`` and ``.pdf`` are rendered
+    by Graphviz's ``dot`` program, which must be installed (``apt install graphviz``)."""
     dot = graph_to_dot(root)
     path = os.fspath(path)
-    if not path.endswith(".dot"):
-        raise NotImplementedError(f"draw_graph: only .dot output is available yet, got {path!r}; "
-                                  f"render the DOT file with Graphviz")
-    with open(path, "w") as f:
-        f.write(dot)
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".dot", ".gv"):
+        with open(path, "w") as f:
+            f.write(dot)
+        return dot
+    if ext not in (".svg", ".png", ".pdf"):
+        raise ValueError(f"draw_graph: unknown output type {ext!r}; use .dot, .svg, .png or .pdf")
+    program = shutil.which("dot")
+    if program is None:
+        raise RuntimeError(f"draw_graph: rendering {ext} needs Graphviz's `dot` program, which "
+                           f"is not installed (apt install graphviz, or brew install graphviz); "
+                           f"write a .dot file instead")
+    subprocess.run([program, f"-T{ext[1:]}", "-o", path], input=dot.encode(), check=True)
     return dot

@@ -1,0 +1,25 @@
+"""Parameter: a tensor that a Module registers as learnable."""
+from __future__ import annotations
+
+from ..autograd.tensor import Tensor, as_array
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is found by ``Module.parameters()``.
+
+    >>> import chainrule as cr
+    >>> Parameter(cr.zeros(2)).requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        arr = as_array(data if data is not None else [], copy=False)
+        if isinstance(data, Tensor):
+            arr = data._data
+        super().__init__(arr, requires_grad=requires_grad)
+        self._data = arr  # share memory with the tensor it was made from
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()

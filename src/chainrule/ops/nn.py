@@ -1,0 +1,370 @@
+"""Neural-network primitives: convolution, pooling, softmax, fused cross-entropy.
+
+Convolution is three primitives that are each other's transposes: ``conv`` (y = x * w),
+``conv_input_grad`` (the VJP in x) and ``conv_weight_grad`` (the VJP in w). Each one's rules
+are written with the other two, so every order of derivative, forward mode included, comes
+from the same three kernels. The forward kernel views the padded input through strided
+windows (no copy) and contracts them with the weights in one BLAS call.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import _fastnp as fnp
+from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ._util import shape_of
+
+
+def _padded(x, padding):
+    if not any(padding):
+        return x
+    pad = [(0, 0), (0, 0)] + [(p, p) for p in padding]
+    return np.pad(x, pad)
+
+
+def _windows(x, kernel, stride, padding, dilation):
+    """(N, C, *out, *kernel) strided view of the padded input."""
+    xp_ = _padded(x, padding)
+    nd = len(kernel)
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    w = sliding_window_view(xp_, span, axis=tuple(range(2, 2 + nd)))
+    index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
+        tuple(slice(None, None, d) for d in dilation)
+    return w[index]
+
+
+def _conv(x, w, stride, padding, dilation, groups):
+    nd = w.ndim - 2
+    cols = _windows(x, w.shape[2:], stride, padding, dilation)  # N C *out *k
+    n, c = cols.shape[:2]
+    out_sp = cols.shape[2:2 + nd]
+    o = w.shape[0]
+    letters = "hwd"[:nd]
+    ks = "ijk"[:nd]
+    if groups == 1:
+        # One BLAS call: (N*out, C*k) @ (C*k, O).
+        perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
+        mat = cols.transpose(perm).reshape(n * int(np.prod(out_sp)), -1)
+        out = mat @ w.reshape(o, -1).T
+        return np.ascontiguousarray(out.reshape((n,) + out_sp + (o,)).transpose(
+            (0, nd + 1) + tuple(range(1, nd + 1))))
+    g = groups
+    cols = cols.reshape((n, g, c // g) + cols.shape[2:])
+    wg = w.reshape((g, o // g) + w.shape[1:])
+    out = np.einsum(f"ngc{letters}{ks},goc{ks}->ngo{letters}", cols, wg, optimize=True)
+    return out.reshape((n, o) + out_sp)
+
+
+def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
+    """The transpose of conv in x: scatter each output gradient back over its window."""
+    nd = w.ndim - 2
+    n, c = in_shape[:2]
+    o = w.shape[0]
+    gr = groups
+    letters = "hwd"[:nd]
+    ks = "ijk"[:nd]
+    gg = g.reshape((n, gr, o // gr) + g.shape[2:])
+    wg = w.reshape((gr, o // gr) + w.shape[1:])
+    cols = np.einsum(f"ngo{letters},goc{ks}->ngc{letters}{ks}", gg, wg, optimize=True)
+    cols = cols.reshape((n, c) + cols.shape[3:])
+    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
+                      dtype=np.result_type(g, w))
+    out_sp = g.shape[2:]
+    for k in np.ndindex(*w.shape[2:]):
+        region = tuple(slice(ki * d, ki * d + s * (m - 1) + 1, s)
+                       for ki, d, s, m in zip(k, dilation, stride, out_sp))
+        padded[(slice(None), slice(None)) + region] += cols[(Ellipsis,) + k]
+    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
+    return padded[(slice(None), slice(None)) + crop]
+
+
+def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
+    nd = len(w_shape) - 2
+    cols = _windows(x, w_shape[2:], stride, padding, dilation)
+    n, c = cols.shape[:2]
+    o = w_shape[0]
+    gr = groups
+    letters = "hwd"[:nd]
+    ks = "ijk"[:nd]
+    cols = cols.reshape((n, gr, c // gr) + cols.shape[2:])
+    gg = g.reshape((n, gr, o // gr) + g.shape[2:])
+    out = np.einsum(f"ngc{letters}{ks},ngo{letters}->goc{ks}", cols, gg, optimize=True)
+    return out.reshape(w_shape)
+
+
+_conv_args = ("stride", "padding", "dilation", "groups")
+
+conv_p = Primitive("convolution", _conv)
+conv_input_grad_p = Primitive("convolution_input_grad", _conv_input_grad)
+conv_weight_grad_p = Primitive("convolution_weight_grad", _conv_weight_grad)
+
+
+def _geometry(p):
+    return {k: p[k] for k in _conv_args}
+
+
+# y = conv(x, w):  <v, y> = <Cx^T(v, w), x> = <Cw^T(x, v), w>
+defvjp(conv_p,
+       lambda xp, g, ans, x, w, **p: call(xp, conv_input_grad_p, g, w, in_shape=x.shape,
+                                          **_geometry(p)),
+       lambda xp, g, ans, x, w, **p: call(xp, conv_weight_grad_p, x, g, w_shape=w.shape,
+                                          **_geometry(p)))
+defvjp(conv_input_grad_p,
+       lambda xp, v, ans, g, w, **p: call(xp, conv_p, v, w, **_geometry(p)),
+       lambda xp, v, ans, g, w, **p: call(xp, conv_weight_grad_p, v, g, w_shape=w.shape,
+                                          **_geometry(p)))
+defvjp(conv_weight_grad_p,
+       lambda xp, v, ans, x, g, **p: call(xp, conv_input_grad_p, g, v, in_shape=x.shape,
+                                          **_geometry(p)),
+       lambda xp, v, ans, x, g, **p: call(xp, conv_p, x, v, **_geometry(p)))
+
+
+def _bilinear_jvp(prim):
+    def jvp(xp, ts, ans, a, b, **p):
+        total = None
+        if ts[0] is not None:
+            total = call(xp, prim, ts[0], b, **p)
+        if ts[1] is not None:
+            term = call(xp, prim, a, ts[1], **p)
+            total = term if total is None else total + term
+        return total
+    return jvp
+
+
+for _p in (conv_p, conv_input_grad_p, conv_weight_grad_p):
+    defjvp(_p, _bilinear_jvp(_p))
+
+
+def _tuple(v, nd: int, name: str):
+    if isinstance(v, int):
+        return (v,) * nd
+    v = tuple(v)
+    if len(v) != nd:
+        raise ValueError(f"{name} must be an int or a tuple of {nd} ints, got {v}")
+    return v
+
+
+def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """N-d convolution (cross-correlation, as PyTorch's conv1d/conv2d/conv3d)."""
+    ws = shape_of(weight)
+    xs = shape_of(x)
+    nd = len(ws) - 2
+    name = f"conv{nd}d"
+    if len(xs) != nd + 2:
+        raise ValueError(f"{name}: expected input of shape (N, C, {'spatial, ' * nd}) with "
+                         f"{nd + 2} dims, got {xs}")
+    if xs[1] != ws[1] * groups:
+        raise ValueError(f"{name}: input has {xs[1]} channels but the weight {ws} with "
+                         f"groups={groups} expects {ws[1] * groups}")
+    if ws[0] % groups:
+        raise ValueError(f"{name}: out_channels {ws[0]} is not divisible by groups={groups}")
+    stride, dilation = _tuple(stride, nd, "stride"), _tuple(dilation, nd, "dilation")
+    if padding == "same":
+        padding = tuple(d * (k - 1) // 2 for k, d in zip(ws[2:], dilation))
+    elif padding == "valid":
+        padding = (0,) * nd
+    padding = _tuple(padding, nd, "padding")
+    for size, k, d, p in zip(xs[2:], ws[2:], dilation, padding):
+        if size + 2 * p < d * (k - 1) + 1:
+            raise ValueError(f"{name}: the kernel {ws[2:]} (dilation {dilation}) is larger "
+                             f"than the padded input {xs[2:]} (padding {padding})")
+    out = apply(conv_p, (x, weight), {"stride": stride, "padding": padding,
+                                       "dilation": dilation, "groups": groups})
+    if bias is not None:
+        from .shape import reshape
+        out = out + reshape(bias, (-1,) + (1,) * nd)
+    return out
+
+
+# ----- pooling ------------------------------------------------------------------------------
+def _pool_geometry(x_shape, kernel, stride, padding, dilation):
+    return {"kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+            "in_shape": tuple(x_shape)}
+
+
+def _window_rows(x, kernel, stride, padding, dilation, fill=0.0):
+    """(N, C, *out, k) view: each window flattened on the last axis."""
+    if any(padding):
+        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+    cols = _windows(x, kernel, stride, (0,) * len(kernel), dilation)
+    return cols.reshape(cols.shape[:2 + len(kernel)] + (-1,))
+
+
+def _max_pool_argmax(x, kernel, stride, padding, dilation):
+    flat = _window_rows(x, kernel, stride, padding, dilation, fill=-np.inf)
+    return flat, flat.argmax(axis=-1)
+
+
+def _max_pool(x, kernel, stride, padding, dilation, in_shape):
+    flat, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
+    return np.take_along_axis(flat, arg[..., None], -1)[..., 0]
+
+
+def _window_scatter(values_per_k, kernel, stride, padding, dilation, in_shape, dtype):
+    """Add ``values_per_k(k)`` (shaped like the output) into each kernel offset's strided
+    slice of the padded input; return the unpadded sum."""
+    n, c = in_shape[:2]
+    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)), dtype)
+    out_sp = None
+    for idx, k in enumerate(np.ndindex(*kernel)):
+        vals = values_per_k(idx)
+        out_sp = vals.shape[2:]
+        region = tuple(slice(ki * d, ki * d + s * (m - 1) + 1, s)
+                       for ki, d, s, m in zip(k, dilation, stride, out_sp))
+        padded[(slice(None), slice(None)) + region] += vals
+    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
+    return padded[(slice(None), slice(None)) + crop]
+
+
+def _max_pool_scatter(g, x, kernel, stride, padding, dilation, in_shape):
+    """The VJP of max pooling: each output gradient goes to its window's argmax."""
+    _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
+    return _window_scatter(lambda i: np.where(arg == i, g, 0), kernel, stride, padding,
+                           dilation, in_shape, g.dtype)
+
+
+def _max_pool_gather(v, x, kernel, stride, padding, dilation, in_shape):
+    """Transpose of the scatter: read ``v`` at each window's argmax (x fixes the argmax)."""
+    _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
+    rows = _window_rows(v, kernel, stride, padding, dilation)
+    return np.take_along_axis(rows, arg[..., None], -1)[..., 0]
+
+
+max_pool_p = Primitive("max_pool", _max_pool, saves=(0,), saves_ans=False)
+max_pool_scatter_p = Primitive("max_pool_backward", _max_pool_scatter, saves=(1,),
+                               saves_ans=False)
+max_pool_gather_p = Primitive("max_pool_gather", _max_pool_gather, saves=(1,), saves_ans=False)
+defvjp(max_pool_p, lambda xp, g, ans, x, **p: call(xp, max_pool_scatter_p, g, x, **p))
+defjvp(max_pool_p, lambda xp, ts, ans, x, **p: call(xp, max_pool_gather_p, ts[0], x, **p))
+# The scatter and gather are linear in their first input and transposes of each other; the
+# argmax (from x) is piecewise constant, so x gets no gradient through them.
+defvjp(max_pool_scatter_p, lambda xp, v, ans, g, x, **p: call(xp, max_pool_gather_p, v, x, **p),
+       lambda xp, v, ans, g, x, **p: xp.zeros_like(x))
+defvjp(max_pool_gather_p, lambda xp, v, ans, u, x, **p: call(xp, max_pool_scatter_p, v, x, **p),
+       lambda xp, v, ans, u, x, **p: xp.zeros_like(x))
+defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, **p: call(xp, max_pool_scatter_p, ts[0],
+                                                               x, **p))
+defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: call(xp, max_pool_gather_p, ts[0],
+                                                              x, **p))
+
+
+def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, in_shape):
+    if divisor_override:
+        return float(divisor_override)
+    if count_include_pad or not any(padding):
+        return float(np.prod(kernel))
+    ones = np.ones((1, 1) + tuple(in_shape[2:]))
+    cols = _windows(ones, kernel, stride, padding, (1,) * len(kernel))
+    return fnp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim)))
+
+
+def _avg_forward(x, kernel, stride, padding, div):
+    cols = _windows(x, kernel, stride, padding, (1,) * len(kernel))
+    return fnp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim))) / div
+
+
+def _avg_scatter(g, kernel, stride, padding, div, in_shape):
+    scaled = g / div
+    return _window_scatter(lambda i: scaled, kernel, stride, padding, (1,) * len(kernel),
+                           in_shape, g.dtype)
+
+
+avg_pool_p = Primitive("avg_pool", lambda x, kernel, stride, padding, div, in_shape:
+                       _avg_forward(x, kernel, stride, padding, div), saves=(),
+                       saves_ans=False)
+avg_pool_scatter_p = Primitive("avg_pool_backward", _avg_scatter, saves=(), saves_ans=False)
+defvjp(avg_pool_p, lambda xp, g, ans, x, **p: call(xp, avg_pool_scatter_p, g, **p))
+defvjp(avg_pool_scatter_p, lambda xp, v, ans, g, **p: call(xp, avg_pool_p, v, **p))
+defjvp(avg_pool_p, lambda xp, ts, ans, x, **p: call(xp, avg_pool_p, ts[0], **p))
+defjvp(avg_pool_scatter_p, lambda xp, ts, ans, g, **p: call(xp, avg_pool_scatter_p, ts[0], **p))
+
+
+def _pool_args(name, x, kernel_size, stride, padding, dilation=1):
+    nd = len(shape_of(x)) - 2
+    if nd < 1:
+        raise ValueError(f"{name}: expected an input of shape (N, C, ...), got {shape_of(x)}")
+    kernel = _tuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None or stride == () else _tuple(stride, nd, "stride")
+    padding = _tuple(padding, nd, "padding")
+    dilation = _tuple(dilation, nd, "dilation")
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
+    return kernel, stride, padding, dilation
+
+
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1):
+    kernel, stride, padding, dilation = _pool_args("max_pool", x, kernel_size, stride,
+                                                   padding, dilation)
+    return apply(max_pool_p, (x,), _pool_geometry(shape_of(x), kernel, stride, padding,
+                                                   dilation))
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, count_include_pad=True,
+             divisor_override=None):
+    kernel, stride, padding, _ = _pool_args("avg_pool", x, kernel_size, stride, padding)
+    div = _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override,
+                       shape_of(x))
+    return apply(avg_pool_p, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
+                                    "div": div, "in_shape": shape_of(x)})
+
+
+# ----- softmax and cross-entropy ---------------------------------------------------------------
+def _log_softmax(x, axis):
+    m = fnp.amax(x, axis=axis, keepdims=True)
+    shifted = x - m
+    return shifted - np.log(fnp.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _softmax(x, axis):
+    e = np.exp(x - fnp.amax(x, axis=axis, keepdims=True))
+    e /= fnp.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+log_softmax_p = Primitive("log_softmax", _log_softmax, saves=(), saves_ans=True)
+defvjp(log_softmax_p, lambda xp, g, ans, x, axis:
+       g - xp.exp(ans) * xp.sum(g, axis=axis, keepdims=True))
+defjvp(log_softmax_p, lambda xp, ts, ans, x, axis:
+       ts[0] - xp.sum(xp.exp(ans) * ts[0], axis=axis, keepdims=True))
+
+softmax_p = Primitive("softmax", _softmax, saves=(), saves_ans=True)
+defvjp(softmax_p, lambda xp, g, ans, x, axis:
+       ans * (g - xp.sum(g * ans, axis=axis, keepdims=True)))
+defjvp(softmax_p, lambda xp, ts, ans, x, axis:
+       ans * (ts[0] - xp.sum(ts[0] * ans, axis=axis, keepdims=True)))
+
+
+def _cross_entropy_rows(logits, q):
+    """Per row: -sum_c q_c log softmax(z)_c = (sum_c q_c) lse - sum_c q_c z_c."""
+    m = fnp.amax(logits, axis=1, keepdims=True)
+    lse = np.log(fnp.sum(np.exp(logits - m), axis=1, keepdims=True)) + m
+    return fnp.sum(q * (lse - logits), axis=1)
+
+
+def _ce_vjp_logits(xp, g, ans, z, q):
+    p = call(xp, softmax_p, z, axis=1)
+    return xp.expand_dims(g, 1) * (p * xp.sum(q, axis=1, keepdims=True) - q)
+
+
+def _ce_vjp_q(xp, g, ans, z, q):
+    return -xp.expand_dims(g, 1) * call(xp, log_softmax_p, z, axis=1)
+
+
+cross_entropy_p = Primitive("cross_entropy", _cross_entropy_rows, saves=(0, 1),
+                            saves_ans=False)
+defvjp(cross_entropy_p, _ce_vjp_logits, _ce_vjp_q)
+
+
+def _ce_jvp(xp, ts, ans, z, q):
+    total = None
+    if ts[0] is not None:
+        p = call(xp, softmax_p, z, axis=1)
+        total = xp.sum(ts[0] * (p * xp.sum(q, axis=1, keepdims=True) - q), axis=1)
+    if ts[1] is not None:
+        term = -xp.sum(ts[1] * call(xp, log_softmax_p, z, axis=1), axis=1)
+        total = term if total is None else total + term
+    return total
+
+
+defjvp(cross_entropy_p, _ce_jvp)
