@@ -80,7 +80,7 @@ def main():
     ax1.plot(epochs, history["loss"], marker="o")
     ax1.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
     ax2.plot(epochs, history["accuracy"], marker="o", color="tab:green")
-    ax2.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0.8, 1.0))
+    ax2.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0.5, 1.0))
     fig.tight_layout()
     fig.savefig(plot_path, dpi=100)
     print(f"plot: {os.path.relpath(plot_path)}")

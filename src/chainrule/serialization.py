@@ -23,12 +23,12 @@ def _safetensors():
 
 
 def _flatten(obj, key, arrays):
-    if isinstance(obj, Tensor):
-        arrays[key] = np.ascontiguousarray(obj._data)
-        return {"__tensor__": key}
-    if isinstance(obj, np.ndarray):
-        arrays[key] = np.ascontiguousarray(obj)
-        return {"__array__": key}
+    if isinstance(obj, (Tensor, np.ndarray)):
+        data = obj._data if isinstance(obj, Tensor) else obj
+        # (np.ascontiguousarray would turn a 0-d array into 1-d)
+        arrays[key] = data if data.flags.c_contiguous else data.copy()
+        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key,
+                "shape": list(data.shape)}
     if isinstance(obj, dict):
         return {"__dict__": [[k if isinstance(k, str) else {"__int__": k},
                               _flatten(v, f"{key}.{k}" if key else str(k), arrays)]
@@ -46,9 +46,9 @@ def _flatten(obj, key, arrays):
 def _rebuild(tree, arrays):
     if isinstance(tree, dict):
         if "__tensor__" in tree:
-            return make_tensor(arrays[tree["__tensor__"]])
+            return make_tensor(arrays[tree["__tensor__"]].reshape(tree["shape"]))
         if "__array__" in tree:
-            return arrays[tree["__array__"]]
+            return arrays[tree["__array__"]].reshape(tree["shape"])
         if "__dict__" in tree:
             return {(k["__int__"] if isinstance(k, dict) else k): _rebuild(v, arrays)
                     for k, v in tree["__dict__"]}

@@ -196,8 +196,10 @@ class Module:
         return self
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
-        for m in reversed(list(self.modules())):
-            fn(m)
+        """Call ``fn`` on every submodule, children first, then on self (PyTorch's order)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     def to(self, *args, dtype=None, device=None) -> "Module":

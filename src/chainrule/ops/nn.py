@@ -243,10 +243,10 @@ defvjp(max_pool_scatter_p, lambda xp, v, ans, g, x, **p: call(xp, max_pool_gathe
        lambda xp, v, ans, g, x, **p: xp.zeros_like(x))
 defvjp(max_pool_gather_p, lambda xp, v, ans, u, x, **p: call(xp, max_pool_scatter_p, v, x, **p),
        lambda xp, v, ans, u, x, **p: xp.zeros_like(x))
-defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, **p: call(xp, max_pool_scatter_p, ts[0],
-                                                               x, **p))
-defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: call(xp, max_pool_gather_p, ts[0],
-                                                              x, **p))
+defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, **p: None if ts[0] is None else
+       call(xp, max_pool_scatter_p, ts[0], x, **p))
+defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: None if ts[0] is None else
+       call(xp, max_pool_gather_p, ts[0], x, **p))
 
 
 def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, in_shape):

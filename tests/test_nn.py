@@ -1,0 +1,336 @@
+"""nn, optim, data and saving: closed forms and finite differences (no PyTorch needed)."""
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.autograd import gradcheck, gradgradcheck
+from chainrule.nn import functional as F
+from conftest import make
+
+
+def test_module_registration_and_state_dict():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias"]
+    keys = list(model.state_dict())
+    assert keys == ["0.weight", "0.bias", "2.weight", "2.bias", "2.running_mean",
+                    "2.running_var", "2.num_batches_tracked", "3.weight", "3.bias"]
+    assert len(list(model.children())) == 4 and len(list(model.modules())) == 5
+    other = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    other.load_state_dict(model.state_dict())
+    assert np.array_equal(other[0].weight.detach().numpy(), model[0].weight.detach().numpy())
+    with pytest.raises(KeyError, match="missing"):
+        other.load_state_dict({"0.weight": model[0].weight})
+    other.load_state_dict({"0.weight": model[0].weight}, strict=False)
+    with pytest.raises(ValueError, match="shape"):
+        other.load_state_dict({"0.weight": cr.zeros(2, 2)}, strict=False)
+    assert "Linear(in_features=3, out_features=4, bias=True)" in repr(model)
+
+
+def test_train_eval_zero_grad_apply_to():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    model.eval()
+    assert not model[1].training
+    x = cr.ones(4, 2)
+    assert np.array_equal(model(x).detach().numpy(), model(x).detach().numpy())
+    model.train()
+    model(x).sum().backward()
+    assert model[0].weight.grad is not None
+    model.zero_grad()
+    assert model[0].weight.grad is None
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Dropout", "Sequential"]
+    model.to(cr.float64)
+    assert model[0].weight.dtype == np.float64
+    model.requires_grad_(False)
+    assert not model[0].weight.requires_grad
+
+
+def test_linear_and_dense_match_closed_form():
+    layer = nn.Dense(3, 2)
+    x = cr.tensor(np.arange(6.0).reshape(2, 3), dtype=cr.float32)
+    expected = x.numpy() @ layer.weights.detach().numpy().T + layer.bias.detach().numpy()
+    assert np.allclose(layer(x).detach().numpy(), expected, atol=1e-6)
+    bound = 1 / np.sqrt(3)
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound + 1e-7
+
+
+PRIMS = [
+    ("conv2d", lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(2, 2, 5, 5), (3, 2, 3, 3)]),
+    ("conv2d_groups", lambda x, w: F.conv2d(x, w, padding=(0, 1), dilation=(2, 1), groups=2),
+     [(1, 4, 6, 4), (2, 2, 2, 3)]),
+    ("conv1d", lambda x, w: F.conv1d(x, w, stride=2), [(2, 3, 7), (4, 3, 3)]),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 2), [(2, 2, 4, 4)]),
+    ("max_pool2d_pad", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [(1, 2, 5, 5)]),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, stride=1), [(1, 2, 3, 3)]),
+    ("avg_pool2d_pad", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1,
+                                              count_include_pad=False), [(1, 1, 5, 5)]),
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 7)]),
+    ("softmax", lambda x: F.softmax(x, dim=1), [(3, 4)]),
+    ("log_softmax", lambda x: F.log_softmax(x, dim=0), [(3, 4)]),
+    ("layer_norm", lambda x, w: F.layer_norm(x, (4,), w, w * 0.5), [(3, 4), (4,)]),
+    ("group_norm", lambda x: F.group_norm(x, 2), [(2, 4, 3)]),
+    ("batch_norm_train", lambda x: F.batch_norm(x, None, None, training=True), [(4, 3, 2)]),
+    ("sdpa", lambda q, k: F.scaled_dot_product_attention(q, k, k, is_causal=True),
+     [(2, 3, 4), (2, 3, 4)]),
+    ("cross_entropy", lambda x: F.cross_entropy(x, cr.tensor([0, 3, 1])), [(3, 4)]),
+    ("cross_entropy_smooth_weight", lambda x: F.cross_entropy(
+        x, cr.tensor([0, 3, 1]), weight=cr.tensor([1.0, 2.0, 0.5, 1.5]), label_smoothing=0.1),
+     [(3, 4)]),
+    ("cross_entropy_probs", lambda x, p: F.cross_entropy(x, F.softmax(p, 1)), [(3, 4), (3, 4)]),
+    ("cross_entropy_spatial_ignore", lambda x: F.cross_entropy(
+        x, cr.tensor([[0, 2], [-100, 1]]), reduction="sum"), [(2, 3, 2)]),
+    ("nll_loss", lambda x: F.nll_loss(F.log_softmax(x, 1), cr.tensor([2, 0, 1])), [(3, 3)]),
+    ("mse_l1_huber", lambda x, y: F.mse_loss(x, y) + F.l1_loss(x, y) + F.huber_loss(x, y, delta=0.5)
+     + F.smooth_l1_loss(x, y, beta=0.7), [(3, 4), (3, 4)]),
+    ("bce", lambda x, y: F.binary_cross_entropy(F.sigmoid(x), F.sigmoid(y)), [(3, 4), (3, 4)]),
+    ("bce_logits", lambda x, y: F.binary_cross_entropy_with_logits(
+        x, F.sigmoid(y), pos_weight=cr.tensor([1.0, 2.0, 3.0, 0.5], dtype=cr.float64)),
+     [(3, 4), (3, 4)]),
+    ("kl_div", lambda x, y: F.kl_div(F.log_softmax(x, 1), F.softmax(y, 1), reduction="batchmean"),
+     [(3, 4), (3, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", PRIMS, ids=[p[0] for p in PRIMS])
+def test_nn_functions_gradcheck(name, fn, shapes):
+    inputs = [make(s, seed=i) for i, s in enumerate(shapes)]
+    assert gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "softmax",
+                                  "log_softmax", "cross_entropy"])
+def test_nn_second_order(name):
+    fn, shapes = next((f, s) for n, f, s in PRIMS if n == name)
+    assert gradgradcheck(fn, [make(s, seed=i) for i, s in enumerate(shapes)])
+
+
+def test_cross_entropy_closed_form():
+    logits = cr.tensor([[2.0, 0.0, -1.0]], dtype=cr.float64, requires_grad=True)
+    loss = F.cross_entropy(logits, cr.tensor([0]))
+    p = np.exp([2.0, 0.0, -1.0]) / np.exp([2.0, 0.0, -1.0]).sum()
+    assert loss.item() == pytest.approx(-np.log(p[0]))
+    loss.backward()
+    assert np.allclose(logits.grad.numpy(), p - [1, 0, 0])
+    big = cr.tensor([[1000.0, 0.0]])
+    assert F.cross_entropy(big, cr.tensor([1])).item() == pytest.approx(1000.0)
+
+
+def test_embedding_and_padding_idx():
+    emb = nn.Embedding(5, 3, padding_idx=0)
+    out = emb(cr.tensor([[0, 2, 2]]))
+    assert out.shape == (1, 3, 3) and np.all(out.detach().numpy()[0, 0] == 0)
+    out.sum().backward()
+    assert np.all(emb.weight.grad.numpy()[0] == 0)
+    assert np.all(emb.weight.grad.numpy()[2] == 2)
+
+
+def test_batchnorm_running_stats():
+    bn = nn.BatchNorm1d(2, momentum=0.5)
+    x = cr.tensor([[1.0, 2.0], [3.0, 6.0]])
+    bn(x)
+    assert np.allclose(bn.running_mean.numpy(), [1.0, 2.0])
+    assert np.allclose(bn.running_var.numpy(), [0.5 + 0.5 * 2.0, 0.5 + 0.5 * 8.0])
+    assert bn.num_batches_tracked.item() == 1
+    bn.eval()
+    y = bn(x)
+    assert np.allclose(y.detach().numpy(), (x.numpy() - [1, 2]) / np.sqrt(np.array([1.5, 4.5]) + 1e-5), atol=1e-6)
+
+
+def test_init_functions():
+    cr.manual_seed(0)
+    w = nn.Parameter(cr.empty(200, 100))
+    nn.init.xavier_uniform_(w)
+    bound = np.sqrt(6 / 300)
+    assert np.abs(w.detach().numpy()).max() <= bound
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+    assert w.detach().numpy().std() == pytest.approx(np.sqrt(2 / 100), rel=0.05)
+    nn.init.trunc_normal_(w, std=1.0, a=-0.5, b=0.5)
+    assert np.abs(w.detach().numpy()).max() <= 0.5
+    q = nn.Parameter(cr.empty(4, 6))
+    nn.init.orthogonal_(q)
+    assert np.allclose(q.detach().numpy() @ q.detach().numpy().T, np.eye(4), atol=1e-5)
+    nn.init.constant_(q, 0.3)
+    assert np.all(q.detach().numpy() == np.float32(0.3))
+
+
+def quadratic_problem():
+    cr.manual_seed(0)
+    target = np.array([1.0, -2.0, 0.5])
+    w = nn.Parameter(cr.zeros(3, dtype=cr.float64))
+
+    def loss_fn():
+        return ((w - cr.tensor(target)) ** 2).sum()
+    return w, loss_fn
+
+
+def test_sgd_first_steps_by_hand():
+    w, loss_fn = quadratic_problem()
+    opt = cr.optim.SGD([w], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+    # step 1: g = -2t, buf = g, w = 0.2t; step 2: g = -1.6t, buf = 0.9 g1 + g2 = -3.4t
+    assert np.allclose(w.detach().numpy(), (0.2 + 0.34) * np.array([1.0, -2.0, 0.5]))
+
+
+def test_adam_first_step_by_hand():
+    w, loss_fn = quadratic_problem()
+    opt = cr.optim.Adam([w], lr=0.01)
+    loss_fn().backward()
+    opt.step()
+    # the first Adam step moves every coordinate by lr against the gradient's sign
+    assert np.allclose(w.detach().numpy(), 0.01 * np.sign([1.0, -2.0, 0.5]), atol=1e-7)
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda p: cr.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda p: cr.optim.Adam(p, lr=0.1, amsgrad=True),
+    lambda p: cr.optim.AdamW(p, lr=0.1),
+    lambda p: cr.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    lambda p: cr.optim.Adagrad(p, lr=0.5, lr_decay=0.01)], ids=["sgd", "adam", "adamw",
+                                                                 "rmsprop", "adagrad"])
+def test_optimizers_converge_and_state_dict_round_trips(make_opt):
+    w, loss_fn = quadratic_problem()
+    opt = make_opt([w])
+    for _ in range(200):
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+    assert loss_fn().item() < 5e-2
+    state = opt.state_dict()
+    w2, _ = quadratic_problem()
+    opt2 = make_opt([w2])
+    opt2.load_state_dict(state)
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+
+
+def test_param_groups_and_schedulers():
+    a = nn.Parameter(cr.zeros(1))
+    b = nn.Parameter(cr.zeros(1))
+    opt = cr.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+    sched = cr.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    lrs = []
+    for _ in range(5):
+        opt.step()
+        sched.step()
+        lrs.append(round(sched.get_last_lr()[0], 10))
+    assert lrs == [0.1, 0.01, 0.01, 0.001, 0.001]
+    opt = cr.optim.SGD([a], lr=1.0)
+    cos = cr.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    values = []
+    for _ in range(4):
+        opt.step()
+        cos.step()
+        values.append(opt.param_groups[0]["lr"])
+    assert np.allclose(values, [(1 + np.cos(np.pi * k / 4)) / 2 for k in range(1, 5)])
+    plateau = cr.optim.lr_scheduler.ReduceLROnPlateau(opt := cr.optim.SGD([a], lr=1.0),
+                                                      patience=1, factor=0.5)
+    for metric in [1.0, 1.0, 1.0, 1.0]:
+        plateau.step(metric)
+    assert opt.param_groups[0]["lr"] == 0.5
+
+
+def test_clip_grad():
+    p = nn.Parameter(cr.zeros(2))
+    p.grad = cr.tensor([3.0, 4.0])
+    norm = nn.utils.clip_grad_norm_([p], 1.0)
+    assert norm == pytest.approx(5.0)
+    assert np.allclose(p.grad.numpy(), [0.6, 0.8], atol=1e-5)
+    nn.utils.clip_grad_value_([p], 0.7)
+    assert np.allclose(p.grad.numpy(), [0.6, 0.7], atol=1e-5)
+
+
+def test_dataloader_shuffle_is_seeded_and_drop_last():
+    ds = cr.data.TensorDataset(cr.arange(10), cr.arange(10) * 2)
+    loader = cr.data.DataLoader(ds, batch_size=4, shuffle=True,
+                                generator=np.random.default_rng(3))
+    batches = [xb.tolist() for xb, _ in loader]
+    again = [xb.tolist() for xb, _ in cr.data.DataLoader(ds, batch_size=4, shuffle=True,
+                                                          generator=np.random.default_rng(3))]
+    assert batches == again and sorted(sum(batches, [])) == list(range(10))
+    assert len(loader) == 3 and len(cr.data.DataLoader(ds, batch_size=4, drop_last=True)) == 2
+    train, test = cr.data.random_split(ds, [7, 3], generator=np.random.default_rng(0))
+    assert len(train) == 7 and len(test) == 3
+    assert {int(train[i][0].item()) for i in range(7)}.isdisjoint(
+        {int(test[i][0].item()) for i in range(3)})
+
+    class Squares(cr.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": np.array([i, i * i], dtype=np.float32), "y": i}
+
+    batch = next(iter(cr.data.DataLoader(Squares(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["y"].tolist() == [0, 1, 2]
+
+
+def _write_idx(path, array, compress):
+    codes = {np.uint8: 0x08, np.int32: 0x0C, np.float32: 0x0D}
+    code = codes[array.dtype.type]
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    body = array.astype(array.dtype.newbyteorder(">")).tobytes()
+    data = header + body
+    with open(path, "wb") as f:
+        f.write(gzip.compress(data) if compress else data)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx(tmp_path, compress):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    labels = np.array([7, -1], dtype=np.int32)
+    _write_idx(tmp_path / "images.idx", images, compress)
+    _write_idx(tmp_path / "labels.idx", labels, compress)
+    assert np.array_equal(cr.data.read_idx(tmp_path / "images.idx"), images)
+    assert np.array_equal(cr.data.read_idx(tmp_path / "labels.idx"), labels)
+    (tmp_path / "bad.idx").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        cr.data.read_idx(tmp_path / "bad.idx")
+
+
+def test_load_digits():
+    images, labels = cr.data.load_digits()
+    assert images.shape == (1797, 1, 8, 8) and images.dtype == np.float32
+    assert images.max() <= 1.0 and set(labels.tolist()) == set(range(10))
+
+
+def test_save_load_round_trip(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    cr.save(model.state_dict(), tmp_path / "model.safetensors")
+    loaded = cr.load(tmp_path / "model.safetensors")
+    assert list(loaded) == list(model.state_dict())
+    for k, v in model.state_dict().items():
+        assert np.array_equal(loaded[k].numpy(), v.numpy())
+    opt = cr.optim.Adam(model.parameters())
+    model(cr.ones(4, 3)).sum().backward()
+    opt.step()
+    cr.save({"optimizer": opt.state_dict(), "epoch": 3}, tmp_path / "ckpt.safetensors")
+    ckpt = cr.load(tmp_path / "ckpt.safetensors")
+    assert ckpt["epoch"] == 3
+    opt2 = cr.optim.Adam(model.parameters())
+    opt2.load_state_dict(ckpt["optimizer"])
+    assert np.array_equal(opt2.state[model[0].weight]["exp_avg"],
+                          opt.state[model[0].weight]["exp_avg"])
+    cr.save(cr.tensor([1.0, 2.0]), tmp_path / "t.safetensors")
+    assert cr.load(tmp_path / "t.safetensors").tolist() == [1.0, 2.0]
+
+
+def test_draw_graph_render_formats(tmp_path):
+    loss = (cr.tensor([1.0], requires_grad=True) * 2).sum()
+    with pytest.raises(ValueError, match="unknown output type"):
+        cr.draw_graph(loss, tmp_path / "g.txt")
+    import shutil
+    if shutil.which("dot") is None:
+        with pytest.raises(RuntimeError, match="Graphviz"):
+            cr.draw_graph(loss, tmp_path / "g.svg")
+    else:
+        cr.draw_graph(loss, tmp_path / "g.svg")
+        assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
