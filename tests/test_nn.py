@@ -334,3 +334,20 @@ def test_draw_graph_render_formats(tmp_path):
     else:
         cr.draw_graph(loss, tmp_path / "g.svg")
         assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_recurrent_and_attention_shapes_and_gradients():
+    x = make((4, 2, 3))
+    lstm = nn.LSTM(3, 5, num_layers=2, bidirectional=True).to(cr.float64)
+    out, (h, c) = lstm(x)
+    assert out.shape == (4, 2, 10) and h.shape == (4, 2, 5) and c.shape == (4, 2, 5)
+    gru = nn.GRU(3, 2, batch_first=True).to(cr.float64)
+    assert gradcheck(lambda t: gru(t)[0], (make((2, 3, 3)),))
+    rnn = nn.RNN(3, 2).to(cr.float64)
+    assert gradcheck(lambda t: rnn(t)[1], (make((3, 3)),))  # unbatched input
+    mha = nn.MultiheadAttention(4, 2).to(cr.float64)
+    q = make((3, 2, 4))
+    out, w = mha(q, q, q, is_causal=True)
+    assert out.shape == (3, 2, 4) and w.shape == (2, 3, 3)
+    assert np.allclose(np.triu(w.detach().numpy()[0], 1), 0)
+    assert gradcheck(lambda t: mha(t, t, t, need_weights=False)[0], (q,))

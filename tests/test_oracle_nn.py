@@ -211,3 +211,54 @@ def test_state_dict_round_trips_through_pytorch(tmp_path):
     back = load_file(str(tmp_path / "ours.safetensors"))
     for k, v in theirs.state_dict().items():
         assert np.array_equal(back[k].numpy(), v.numpy())
+
+
+RECURRENT = [
+    ("rnn", lambda: nn.RNN(3, 4, num_layers=2), lambda: tnn.RNN(3, 4, num_layers=2), False),
+    ("rnn_relu_bi", lambda: nn.RNN(3, 4, nonlinearity="relu", bidirectional=True, batch_first=True),
+     lambda: tnn.RNN(3, 4, nonlinearity="relu", bidirectional=True, batch_first=True), True),
+    ("lstm", lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+     lambda: tnn.LSTM(3, 4, num_layers=2, bidirectional=True), False),
+    ("gru", lambda: nn.GRU(3, 4, batch_first=True, num_layers=2),
+     lambda: tnn.GRU(3, 4, batch_first=True, num_layers=2), True),
+]
+
+
+@pytest.mark.parametrize("name,ours_fn,theirs_fn,batch_first", RECURRENT,
+                         ids=[r[0] for r in RECURRENT])
+def test_recurrent_layers_match_pytorch(name, ours_fn, theirs_fn, batch_first):
+    torch.manual_seed(0)
+    ours, theirs = ours_fn(), theirs_fn()
+    _copy_weights(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((2, 5, 3) if batch_first else (5, 2, 3))
+    xo, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (yo, ho), (yt, ht) = ours(xo), theirs(xt)
+    assert np.allclose(yo.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    ho = ho if isinstance(ho, tuple) else (ho,)
+    ht = ht if isinstance(ht, tuple) else (ht,)
+    for a, b in zip(ho, ht):
+        assert np.allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-10)
+    (yo.sum() + ho[0].sum()).backward()
+    (yt.sum() + ht[0].sum()).backward()
+    assert np.allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    for (n1, p1), (n2, p2) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert n1 == n2 and np.allclose(p1.grad.numpy(), p2.grad.numpy(), atol=1e-10)
+
+
+def test_multihead_attention_matches_pytorch():
+    torch.manual_seed(0)
+    ours, theirs = nn.MultiheadAttention(8, 2, batch_first=True), tnn.MultiheadAttention(8, 2, batch_first=True)
+    _copy_weights(ours, theirs)
+    rng = np.random.default_rng(0)
+    q, k = rng.standard_normal((2, 3, 8)), rng.standard_normal((2, 4, 8))
+    pad = np.array([[False, False, False, True], [False, False, False, False]])
+    qo, ko = cr.tensor(q, requires_grad=True), cr.tensor(k, requires_grad=True)
+    qt, kt = torch.tensor(q, requires_grad=True), torch.tensor(k, requires_grad=True)
+    (yo, wo) = ours(qo, ko, ko, key_padding_mask=pad)
+    (yt, wt) = theirs(qt, kt, kt, key_padding_mask=torch.tensor(pad))
+    assert np.allclose(yo.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    assert np.allclose(wo.detach().numpy(), wt.detach().numpy(), atol=1e-10)
+    yo.sum().backward()
+    yt.sum().backward()
+    assert np.allclose(qo.grad.numpy(), qt.grad.numpy(), atol=1e-10)
+    assert np.allclose(ko.grad.numpy(), kt.grad.numpy(), atol=1e-10)

@@ -7,4 +7,5 @@ from .layers import (ELU, GELU, AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, Batch
                      NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Tanh)
 from .module import Module, ModuleDict, ModuleList, Sequential
 from .parameter import Parameter
+from .recurrent import GRU, LSTM, RNN, MultiheadAttention
 from . import utils  # noqa: E402
