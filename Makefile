@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean
+.PHONY: demo test bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -17,6 +17,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# Benchmarks against PyTorch (CPU), HIPS autograd, MyGrad and hand-written NumPy.
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset here only: they slow a current NumPy.
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

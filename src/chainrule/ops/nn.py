@@ -34,21 +34,43 @@ def _windows(x, kernel, stride, padding, dilation):
     return w[index]
 
 
+def _out_shape(in_sp, kernel, stride, dilation):
+    return tuple((s - d * (k - 1) - 1) // st + 1
+                 for s, k, st, d in zip(in_sp, kernel, stride, dilation))
+
+
+def _offset_region(k, stride, dilation, out_sp):
+    """The strided slice of the padded input that kernel offset ``k`` reads."""
+    return (slice(None), slice(None)) + tuple(
+        slice(ki * d, ki * d + st * (m - 1) + 1, st)
+        for ki, d, st, m in zip(k, dilation, stride, out_sp))
+
+
+def _im2col(x, kernel, stride, padding, dilation, fill=0.0):
+    """(N, C, *kernel, *out): one block copy per kernel offset (each a large strided
+    slice), far faster than copying out of a 2n-dimensional window view."""
+    if any(padding):
+        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+    out_sp = _out_shape(x.shape[2:], kernel, stride, dilation)
+    cols = np.empty(x.shape[:2] + tuple(kernel) + out_sp, dtype=x.dtype)
+    for k in np.ndindex(*kernel):
+        cols[(slice(None), slice(None)) + k] = x[_offset_region(k, stride, dilation, out_sp)]
+    return cols, out_sp
+
+
 def _conv(x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
-    cols = _windows(x, w.shape[2:], stride, padding, dilation)  # N C *out *k
+    o = w.shape[0]
+    if groups == 1:
+        # One batched BLAS call: (O, C*k) @ (N, C*k, out) -> (N, O, out).
+        cols, out_sp = _im2col(x, w.shape[2:], stride, padding, dilation)
+        n = x.shape[0]
+        out = np.matmul(w.reshape(o, -1), cols.reshape(n, -1, int(np.prod(out_sp))))
+        return out.reshape((n, o) + out_sp)
+    letters, ks = "hwd"[:nd], "ijk"[:nd]
+    cols = _windows(x, w.shape[2:], stride, padding, dilation)
     n, c = cols.shape[:2]
     out_sp = cols.shape[2:2 + nd]
-    o = w.shape[0]
-    letters = "hwd"[:nd]
-    ks = "ijk"[:nd]
-    if groups == 1:
-        # One BLAS call: (N*out, C*k) @ (C*k, O).
-        perm = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
-        mat = cols.transpose(perm).reshape(n * int(np.prod(out_sp)), -1)
-        out = mat @ w.reshape(o, -1).T
-        return np.ascontiguousarray(out.reshape((n,) + out_sp + (o,)).transpose(
-            (0, nd + 1) + tuple(range(1, nd + 1))))
     g = groups
     cols = cols.reshape((n, g, c // g) + cols.shape[2:])
     wg = w.reshape((g, o // g) + w.shape[1:])
@@ -56,39 +78,49 @@ def _conv(x, w, stride, padding, dilation, groups):
     return out.reshape((n, o) + out_sp)
 
 
+def _col2im(cols, in_shape, kernel, stride, padding, dilation):
+    """Transpose of _im2col: add each kernel offset's block back where it was read."""
+    n, c = in_shape[:2]
+    out_sp = cols.shape[2 + len(kernel):]
+    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
+                      dtype=cols.dtype)
+    for k in np.ndindex(*kernel):
+        padded[_offset_region(k, stride, dilation, out_sp)] += \
+            cols[(slice(None), slice(None)) + k]
+    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
+    return padded[(slice(None), slice(None)) + crop]
+
+
 def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
     """The transpose of conv in x: scatter each output gradient back over its window."""
     nd = w.ndim - 2
     n, c = in_shape[:2]
     o = w.shape[0]
-    gr = groups
-    letters = "hwd"[:nd]
-    ks = "ijk"[:nd]
-    gg = g.reshape((n, gr, o // gr) + g.shape[2:])
-    wg = w.reshape((gr, o // gr) + w.shape[1:])
-    cols = np.einsum(f"ngo{letters},goc{ks}->ngc{letters}{ks}", gg, wg, optimize=True)
-    cols = cols.reshape((n, c) + cols.shape[3:])
-    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
-                      dtype=np.result_type(g, w))
-    out_sp = g.shape[2:]
-    for k in np.ndindex(*w.shape[2:]):
-        region = tuple(slice(ki * d, ki * d + s * (m - 1) + 1, s)
-                       for ki, d, s, m in zip(k, dilation, stride, out_sp))
-        padded[(slice(None), slice(None)) + region] += cols[(Ellipsis,) + k]
-    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
-    return padded[(slice(None), slice(None)) + crop]
+    kernel = w.shape[2:]
+    if groups == 1:
+        cols = np.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
+        cols = cols.reshape((n, c) + kernel + g.shape[2:])
+    else:
+        letters, ks = "hwd"[:nd], "ijk"[:nd]
+        gg = g.reshape((n, groups, o // groups) + g.shape[2:])
+        wg = w.reshape((groups, o // groups) + w.shape[1:])
+        cols = np.einsum(f"ngo{letters},goc{ks}->ngc{ks}{letters}", gg, wg, optimize=True)
+        cols = cols.reshape((n, c) + cols.shape[3:])
+    return _col2im(cols, in_shape, kernel, stride, padding, dilation)
 
 
 def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
+    n, o = g.shape[:2]
+    if groups == 1:
+        cols, out_sp = _im2col(x, w_shape[2:], stride, padding, dilation)
+        mat = cols.reshape(n, -1, int(np.prod(out_sp)))
+        return np.matmul(g.reshape(n, o, -1), mat.transpose(0, 2, 1)).sum(0).reshape(w_shape)
+    letters, ks = "hwd"[:nd], "ijk"[:nd]
     cols = _windows(x, w_shape[2:], stride, padding, dilation)
-    n, c = cols.shape[:2]
-    o = w_shape[0]
-    gr = groups
-    letters = "hwd"[:nd]
-    ks = "ijk"[:nd]
-    cols = cols.reshape((n, gr, c // gr) + cols.shape[2:])
-    gg = g.reshape((n, gr, o // gr) + g.shape[2:])
+    c = cols.shape[1]
+    cols = cols.reshape((n, groups, c // groups) + cols.shape[2:])
+    gg = g.reshape((n, groups, o // groups) + g.shape[2:])
     out = np.einsum(f"ngc{letters}{ks},ngo{letters}->goc{ks}", cols, gg, optimize=True)
     return out.reshape(w_shape)
 
@@ -184,51 +216,44 @@ def _pool_geometry(x_shape, kernel, stride, padding, dilation):
 
 
 def _window_rows(x, kernel, stride, padding, dilation, fill=0.0):
-    """(N, C, *out, k) view: each window flattened on the last axis."""
-    if any(padding):
-        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
-    cols = _windows(x, kernel, stride, (0,) * len(kernel), dilation)
-    return cols.reshape(cols.shape[:2 + len(kernel)] + (-1,))
+    """(N, C, K, *out): each window's K values along axis 2."""
+    cols, out_sp = _im2col(x, kernel, stride, padding, dilation, fill)
+    return cols.reshape(x.shape[:2] + (-1,) + out_sp)
 
 
 def _max_pool_argmax(x, kernel, stride, padding, dilation):
-    flat = _window_rows(x, kernel, stride, padding, dilation, fill=-np.inf)
-    return flat, flat.argmax(axis=-1)
+    """Each window's maximum and its offset (the first one on ties, as argmax): a running
+    comparison over the few offsets beats argmax along a strided axis."""
+    rows = _window_rows(x, kernel, stride, padding, dilation, fill=-np.inf)
+    best = rows[:, :, 0].copy()
+    arg = np.zeros(best.shape, dtype=np.intp)
+    for k in range(1, rows.shape[2]):
+        candidate = rows[:, :, k]
+        better = candidate > best
+        np.copyto(best, candidate, where=better)
+        arg[better] = k
+    return best, arg
 
 
 def _max_pool(x, kernel, stride, padding, dilation, in_shape):
-    flat, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-    return np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-
-
-def _window_scatter(values_per_k, kernel, stride, padding, dilation, in_shape, dtype):
-    """Add ``values_per_k(k)`` (shaped like the output) into each kernel offset's strided
-    slice of the padded input; return the unpadded sum."""
-    n, c = in_shape[:2]
-    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)), dtype)
-    out_sp = None
-    for idx, k in enumerate(np.ndindex(*kernel)):
-        vals = values_per_k(idx)
-        out_sp = vals.shape[2:]
-        region = tuple(slice(ki * d, ki * d + s * (m - 1) + 1, s)
-                       for ki, d, s, m in zip(k, dilation, stride, out_sp))
-        padded[(slice(None), slice(None)) + region] += vals
-    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
-    return padded[(slice(None), slice(None)) + crop]
+    return _max_pool_argmax(x, kernel, stride, padding, dilation)[0]
 
 
 def _max_pool_scatter(g, x, kernel, stride, padding, dilation, in_shape):
     """The VJP of max pooling: each output gradient goes to its window's argmax."""
     _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-    return _window_scatter(lambda i: np.where(arg == i, g, 0), kernel, stride, padding,
-                           dilation, in_shape, g.dtype)
+    k = int(np.prod(kernel))
+    offsets = np.arange(k).reshape((1, 1, k) + (1,) * len(kernel))
+    cols = np.where(arg[:, :, None] == offsets, g[:, :, None], 0).astype(g.dtype, copy=False)
+    return _col2im(cols.reshape(g.shape[:2] + tuple(kernel) + g.shape[2:]), in_shape, kernel,
+                   stride, padding, dilation)
 
 
 def _max_pool_gather(v, x, kernel, stride, padding, dilation, in_shape):
     """Transpose of the scatter: read ``v`` at each window's argmax (x fixes the argmax)."""
     _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
     rows = _window_rows(v, kernel, stride, padding, dilation)
-    return np.take_along_axis(rows, arg[..., None], -1)[..., 0]
+    return np.take_along_axis(rows, arg[:, :, None], 2)[:, :, 0]
 
 
 max_pool_p = Primitive("max_pool", _max_pool, saves=(0,), saves_ans=False)
@@ -265,9 +290,10 @@ def _avg_forward(x, kernel, stride, padding, div):
 
 
 def _avg_scatter(g, kernel, stride, padding, div, in_shape):
-    scaled = g / div
-    return _window_scatter(lambda i: scaled, kernel, stride, padding, (1,) * len(kernel),
-                           in_shape, g.dtype)
+    scaled = (g / div).astype(g.dtype, copy=False)
+    cols = np.broadcast_to(np.expand_dims(scaled, tuple(range(2, 2 + len(kernel)))),
+                           g.shape[:2] + tuple(kernel) + g.shape[2:])
+    return _col2im(cols, in_shape, kernel, stride, padding, (1,) * len(kernel))
 
 
 avg_pool_p = Primitive("avg_pool", lambda x, kernel, stride, padding, div, in_shape:

@@ -1,0 +1,156 @@
+"""Run the benchmark suite: every library in its own process with the same thread count,
+side by side, and write a Markdown table to bench/RESULTS.md.
+
+Usage: python bench/run.py [--threads N] [--only WORKLOAD,...] [--libs LIB,...]
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from workloads import CHAIN_OPS, LIBRARIES, WORKLOADS  # noqa: E402
+
+LABELS = {
+    "mlp": "MLP step 784-256-128-10, batch 128, SGD",
+    "rl": "RL step 4-64-64-2, batch 32, Adam",
+    "chain": f"elementwise chain, {CHAIN_OPS} ops on 16 floats (per op)",
+    "matmul": "1024x1024 matmul forward+backward",
+    "cnn": "CNN step: 2 conv3x3, maxpool, linear, CE, batch 32x1x28x28",
+    "hessian": "full Hessian, 64-dim function",
+    "chain1m": "1,000,000-op scalar chain, forward+backward",
+}
+
+
+def run_cell(lib, workload, threads, timeout=900):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    try:
+        out = subprocess.run([sys.executable, os.path.join(HERE, "worker.py"), lib, workload,
+                              str(threads)], capture_output=True, text=True, env=env,
+                             timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout}s"}
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1][:120]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine_facts(threads):
+    import numpy
+    facts = [f"- Python {platform.python_version()}, {platform.machine()}, "
+             f"{os.cpu_count()} logical CPUs, {threads} thread(s) per library"]
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+        facts.append(f"- CPU: {model}")
+    except (OSError, StopIteration):
+        pass
+    facts.append(f"- NumPy {numpy.__version__}")
+    try:
+        from threadpoolctl import threadpool_info
+        for info in threadpool_info():
+            facts.append(f"- BLAS/threads: {info.get('internal_api')} {info.get('version', '')} "
+                         f"(kernel {info.get('architecture', '?')}), "
+                         f"{info.get('num_threads')} threads in this process")
+    except ImportError:
+        facts.append("- threadpoolctl not installed: BLAS kernel unknown")
+    for name in ("chainrule", "torch", "autograd", "mygrad"):
+        try:
+            module = __import__(name)
+            version = getattr(module, "__version__", "installed")
+        except ImportError:
+            version = "not installed"
+        facts.append(f"- {name} {version}")
+    unset = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
+    facts.append("- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: " +
+                 ("set (" + ", ".join(unset) + ")" if unset else "unset"))
+    return facts
+
+
+def fmt_time(workload, result):
+    if "error" in result:
+        return "error"
+    if result.get("skipped"):
+        return "—"
+    s = result["median_s"]
+    if workload == "chain":
+        return f"{s / (CHAIN_OPS + 1) * 1e6:.1f} µs"
+    if s >= 1:
+        return f"{s:.2f} s"
+    return f"{s * 1e3:.2f} ms"
+
+
+def agrees(a, b):
+    if not a or not b or "loss" not in a or "loss" not in b:
+        return None
+    close = lambda x, y: abs(x - y) <= 2e-3 * max(abs(x), abs(y), 1e-6)
+    return close(a["loss"], b["loss"]) and close(a["gradnorm"], b["gradnorm"])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--only", default=",".join(WORKLOADS))
+    parser.add_argument("--libs", default=",".join(LIBRARIES))
+    args = parser.parse_args()
+    workloads = args.only.split(",")
+    libs = [lib for lib in args.libs.split(",") if lib in LIBRARIES]
+    results = {}
+    for workload in workloads:
+        for lib in libs:
+            if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy"):
+                results[workload, lib] = {"skipped": True}
+                continue
+            results[workload, lib] = run_cell(lib, workload, args.threads)
+            print(f"{workload:8s} {lib:10s} {fmt_time(workload, results[workload, lib])}",
+                  file=sys.stderr, flush=True)
+
+    lines = ["# Benchmark results", "", *machine_facts(args.threads), "",
+             "Medians of repeated steps after warm-up; each library in its own process. "
+             "`x floor` is the time over hand-written NumPy doing the same math; a ✓ means "
+             "the library's loss and gradient norm agree with the floor's (or PyTorch's, "
+             "where there is no floor).", "",
+             "| workload | " + " | ".join(libs) + " | chainrule / floor | chainrule / torch |",
+             "|---" * (len(libs) + 3) + "|"]
+    for workload in workloads:
+        ref = results.get((workload, "numpy"))
+        if not ref or "loss" not in ref:
+            ref = results.get((workload, "torch"))
+        cells = []
+        for lib in libs:
+            r = results[workload, lib]
+            mark = agrees(r, ref) if r is not ref else True
+            tick = "" if mark is None or "loss" not in r else (" ✓" if mark else " ✗")
+            cells.append(fmt_time(workload, r) + tick)
+        cr_r, floor, torch_r = (results.get((workload, k), {}) for k in
+                                ("chainrule", "numpy", "torch"))
+        ratio = lambda a, b: (f"{a['median_s'] / b['median_s']:.2f}x"
+                              if "median_s" in a and "median_s" in b else "—")
+        lines.append(f"| {LABELS.get(workload, workload)} | " + " | ".join(cells) +
+                     f" | {ratio(cr_r, floor)} | {ratio(cr_r, torch_r)} |")
+    lines += ["", "Peak memory during the timed steps (MB above the level before them):", "",
+              "| workload | " + " | ".join(libs) + " |", "|---" * (len(libs) + 1) + "|"]
+    for workload in workloads:
+        row = []
+        for lib in libs:
+            r = results[workload, lib]
+            row.append(f"{r['peak_mb']:.0f}" if "peak_mb" in r else "—")
+        lines.append(f"| {workload} | " + " | ".join(row) + " |")
+    c1 = results.get(("chain1m", "chainrule"), {})
+    if "retained_mb" in c1:
+        lines += ["", f"1,000,000-op chain (chainrule): {c1['median_s']:.2f} s, peak "
+                      f"{c1['peak_mb']:.0f} MB above start, {c1['retained_mb']:.0f} MB still "
+                      f"held after backward returned."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

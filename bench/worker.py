@@ -1,0 +1,56 @@
+"""Run one (library, workload) cell in this process and print its result as JSON.
+
+Usage: python bench/worker.py LIBRARY WORKLOAD THREADS
+"""
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def main():
+    lib_name, workload, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if lib_name == "torch":
+        import torch
+        torch.set_num_threads(threads)
+    from workloads import LIBRARIES
+    build = getattr(LIBRARIES[lib_name], workload, None)
+    if build is None:
+        print(json.dumps({"skipped": True}))
+        return
+    step, check = build()
+    if workload == "chain1m":  # one run, timed; memory after it is released
+        before = rss_mb()
+        start = time.perf_counter()
+        loss, norm = check()
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"median_s": seconds, "loss": loss, "gradnorm": norm,
+                          "peak_mb": peak - before, "retained_mb": rss_mb() - before}))
+        return
+    loss, norm = check()
+    for _ in range(2):
+        step()
+    before = rss_mb()
+    times = []
+    budget = time.perf_counter() + 2.0
+    while len(times) < 5 or (time.perf_counter() < budget and len(times) < 200):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"median_s": statistics.median(times), "repeats": len(times),
+                      "loss": loss, "gradnorm": norm, "peak_mb": max(peak - before, 0.0)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,713 @@
+"""The benchmark workloads, written once per library.
+
+Every workload builds the same inputs from the same seed and returns ``(step, check)``:
+``step()`` runs one forward+backward (+update) and ``check()`` returns ``(loss,
+gradient norm)`` of one step from the starting point, so the runner can verify that every
+library did the same work. ``numpy`` is hand-written NumPy with no autograd: the floor.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CHAIN_OPS = 300
+MILLION = 1_000_000
+
+
+def _init(*shapes, seed=0, scale=0.1, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal(s) * scale).astype(dtype) for s in shapes]
+
+
+def mlp_data():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 128)
+    params = _init((784, 256), (256,), (256, 128), (128,), (128, 10), (10,))
+    return x, y, params
+
+
+def rl_data():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((32, 4)).astype(np.float32)
+    target = rng.standard_normal((32, 2)).astype(np.float32)
+    params = _init((4, 64), (64,), (64, 64), (64,), (64, 2), (2,), seed=3)
+    return x, target, params
+
+
+def cnn_data():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((32, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 32)
+    params = _init((8, 1, 3, 3), (8,), (16, 8, 3, 3), (16,), (16 * 12 * 12, 10), (10,), seed=5)
+    return x, y, params
+
+
+def hessian_data():
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((32, 64)) * 0.2
+    a = rng.standard_normal((64, 64)) * 0.1
+    x = rng.standard_normal(64)
+    return w, (a + a.T) / 2, x
+
+
+def chain_data():
+    return np.linspace(-1, 1, 16)
+
+
+def _norm(grads):
+    return float(np.sqrt(sum(float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for g in grads)))
+
+
+# ======================================================================= hand-written NumPy
+class numpy_floor:
+    @staticmethod
+    def _ce(logits, y):
+        m = logits.max(1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[np.arange(len(y)), y]))
+        g = e / s
+        g[np.arange(len(y)), y] -= 1
+        return loss, g / len(y)
+
+    @staticmethod
+    def mlp():
+        x, y, params = mlp_data()
+
+        def grads(p):
+            w1, b1, w2, b2, w3, b3 = p
+            a1 = x @ w1 + b1
+            h1 = np.maximum(a1, 0)
+            a2 = h1 @ w2 + b2
+            h2 = np.maximum(a2, 0)
+            loss, g = numpy_floor._ce(h2 @ w3 + b3, y)
+            gw3, gb3 = h2.T @ g, g.sum(0)
+            g = (g @ w3.T) * (a2 > 0)
+            gw2, gb2 = h1.T @ g, g.sum(0)
+            g = (g @ w2.T) * (a1 > 0)
+            return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
+
+        def step():
+            _, gs = grads(params)
+            for p, g in zip(params, gs):
+                p -= 0.01 * g
+
+        def check():
+            loss, gs = grads(mlp_data()[2])
+            return loss, _norm(gs)
+        return step, check
+
+    @staticmethod
+    def rl():
+        x, target, params = rl_data()
+        state = [np.zeros_like(p) for p in params] + [np.zeros_like(p) for p in params] + [0]
+
+        def grads(p):
+            w1, b1, w2, b2, w3, b3 = p
+            a1 = x @ w1 + b1
+            h1 = np.maximum(a1, 0)
+            a2 = h1 @ w2 + b2
+            h2 = np.maximum(a2, 0)
+            out = h2 @ w3 + b3
+            diff = out - target
+            loss = float(np.mean(diff * diff))
+            g = 2 * diff / diff.size
+            gw3, gb3 = h2.T @ g, g.sum(0)
+            g = (g @ w3.T) * (a2 > 0)
+            gw2, gb2 = h1.T @ g, g.sum(0)
+            g = (g @ w2.T) * (a1 > 0)
+            return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
+
+        def step():
+            _, gs = grads(params)
+            n = len(params)
+            state[-1] += 1
+            t = state[-1]
+            for i, (p, g) in enumerate(zip(params, gs)):
+                m, v = state[i], state[n + i]
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                p -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+
+        def check():
+            loss, gs = grads(rl_data()[2])
+            return loss, _norm(gs)
+        return step, check
+
+    @staticmethod
+    def chain():
+        x0 = chain_data()
+
+        def run():
+            ys = [x0]
+            y = x0
+            for _ in range(CHAIN_OPS // 3):
+                y = np.sin(y * 0.9) + 0.1
+                ys.append(y)
+            g = np.ones_like(y)
+            for prev in reversed(ys[:-1]):
+                g = g * np.cos(prev * 0.9) * 0.9
+            return float(y.sum()), g
+
+        def step():
+            run()
+
+        def check():
+            loss, g = run()
+            return loss, _norm([g])
+        return step, check
+
+    @staticmethod
+    def matmul():
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+
+        def run():
+            c = a @ b
+            g = np.ones_like(c)
+            return float(c.sum(dtype=np.float64)), [g @ b.T, a.T @ g]
+
+        def step():
+            run()
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return step, check
+
+    @staticmethod
+    def cnn():
+        from numpy.lib.stride_tricks import sliding_window_view as windows
+        x, y, params = cnn_data()
+
+        def conv(inp, w, b):
+            cols = windows(inp, w.shape[2:], axis=(2, 3))  # N C H W kh kw
+            n, c, h, wd = cols.shape[:4]
+            mat = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, -1)
+            out = (mat @ w.reshape(w.shape[0], -1).T).reshape(n, h, wd, -1)
+            return out.transpose(0, 3, 1, 2) + b[:, None, None], mat
+
+        def conv_back(g, mat, w, in_shape):
+            n, o, h, wd = g.shape
+            gm = g.transpose(0, 2, 3, 1).reshape(n * h * wd, o)
+            gw = (gm.T @ mat).reshape(w.shape)
+            gcols = (gm @ w.reshape(o, -1)).reshape(n, h, wd, w.shape[1], 3, 3)
+            gx = np.zeros(in_shape, g.dtype)
+            for i in range(3):
+                for j in range(3):
+                    gx[:, :, i:i + h, j:j + wd] += gcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+            return gx, gw, g.sum((0, 2, 3))
+
+        def grads(p):
+            w1, b1, w2, b2, w3, b3 = p
+            a1, m1 = conv(x, w1, b1)
+            h1 = np.maximum(a1, 0)
+            a2, m2 = conv(h1, w2, b2)
+            h2 = np.maximum(a2, 0)
+            n, c, hh, ww = h2.shape
+            blocks = h2.reshape(n, c, hh // 2, 2, ww // 2, 2)
+            pooled = blocks.max((3, 5))
+            flat = pooled.reshape(n, -1)
+            loss, g = numpy_floor._ce(flat @ w3 + b3, y)
+            gw3, gb3 = flat.T @ g, g.sum(0)
+            gp = (g @ w3.T).reshape(pooled.shape)
+            mask = blocks == pooled[:, :, :, None, :, None]
+            gh2 = (mask * gp[:, :, :, None, :, None]).reshape(h2.shape) * (a2 > 0)
+            gh1, gw2, gb2 = conv_back(gh2, m2, w2, h1.shape)
+            _, gw1, gb1 = conv_back(gh1 * (a1 > 0), m1, w1, x.shape)
+            return loss, [gw1, gb1, gw2, gb2, gw3, gb3]
+
+        def step():
+            _, gs = grads(params)
+            for p, g in zip(params, gs):
+                p -= 0.01 * g
+
+        def check():
+            loss, gs = grads(cnn_data()[2])
+            return loss, _norm(gs)
+        return step, check
+
+    @staticmethod
+    def hessian():
+        w, a, x = hessian_data()
+
+        def run():
+            t = np.tanh(w @ x)
+            return (w.T * (-2 * t * (1 - t * t))) @ w + a
+
+        def step():
+            run()
+
+        def check():
+            t = np.tanh(w @ x)
+            return float(np.sum(t) + 0.5 * x @ a @ x), _norm([run()])
+        return step, check
+
+
+# ======================================================================= chainrule
+class chainrule_lib:
+    @staticmethod
+    def _mlp_like(data, loss_name, optimizer):
+        import chainrule as cr
+        from chainrule.nn import functional as F
+        x, y, arrays = data()
+        params = [cr.nn.Parameter(cr.from_numpy(p)) for p in arrays]
+        xt, yt = cr.from_numpy(x), cr.from_numpy(y)
+        opt = optimizer(cr, params)
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = ((xt @ w1 + b1).relu() @ w2 + b2).relu() @ w3 + b3
+            return F.cross_entropy(h, yt) if loss_name == "ce" else F.mse_loss(h, yt)
+
+        def step():
+            opt.zero_grad()
+            loss_of(params).backward()
+            opt.step()
+
+        def check():
+            fresh = [cr.nn.Parameter(cr.from_numpy(p)) for p in data()[2]]
+            loss = loss_of(fresh)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh])
+        return step, check
+
+    @staticmethod
+    def mlp():
+        return chainrule_lib._mlp_like(mlp_data, "ce", lambda cr, p: cr.optim.SGD(p, lr=0.01))
+
+    @staticmethod
+    def rl():
+        return chainrule_lib._mlp_like(rl_data, "mse", lambda cr, p: cr.optim.Adam(p, lr=1e-3))
+
+    @staticmethod
+    def chain():
+        import chainrule as cr
+        x0 = chain_data()
+
+        def run():
+            x = cr.tensor(x0, requires_grad=True)
+            y = x
+            for _ in range(CHAIN_OPS // 3):
+                y = (y * 0.9).sin() + 0.1
+            loss = y.sum()
+            loss.backward()
+            return loss.item(), x.grad.numpy()
+
+        def step():
+            run()
+
+        def check():
+            loss, g = run()
+            return loss, _norm([g])
+        return step, check
+
+    @staticmethod
+    def matmul():
+        import chainrule as cr
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+
+        def run():
+            at, bt = cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True)
+            loss = (at @ bt).sum()
+            loss.backward()
+            return float(loss.item()), [at.grad.numpy(), bt.grad.numpy()]
+
+        def step():
+            run()
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return step, check
+
+    @staticmethod
+    def cnn():
+        import chainrule as cr
+        from chainrule.nn import functional as F
+        x, y, arrays = cnn_data()
+        xt, yt = cr.from_numpy(x), cr.from_numpy(y)
+        params = [cr.nn.Parameter(cr.from_numpy(p)) for p in arrays]
+        opt = cr.optim.SGD(params, lr=0.01)
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = F.conv2d(xt, w1, b1).relu()
+            h = F.max_pool2d(F.conv2d(h, w2, b2).relu(), 2)
+            return F.cross_entropy(h.flatten(1) @ w3 + b3, yt)
+
+        def step():
+            opt.zero_grad()
+            loss_of(params).backward()
+            opt.step()
+
+        def check():
+            fresh = [cr.nn.Parameter(cr.from_numpy(p)) for p in cnn_data()[2]]
+            loss = loss_of(fresh)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh])
+        return step, check
+
+    @staticmethod
+    def hessian():
+        import chainrule as cr
+        w, a, x = hessian_data()
+        wt, at = cr.tensor(w), cr.tensor(a)
+
+        def f(v):
+            return (wt @ v).tanh().sum() + 0.5 * (v @ at @ v)
+
+        def step():
+            cr.func.hessian(f)(cr.tensor(x))
+
+        def check():
+            return f(cr.tensor(x)).item(), _norm([cr.func.hessian(f)(cr.tensor(x)).numpy()])
+        return step, check
+
+    @staticmethod
+    def chain1m():
+        import chainrule as cr
+
+        def run():
+            x = cr.tensor(1.0, requires_grad=True)
+            y = x
+            for _ in range(MILLION):
+                y = y * 1.0000001
+            y.backward()
+            return y.item(), [x.grad.numpy()]
+
+        def step():
+            run()
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return step, check
+
+
+# ======================================================================= PyTorch
+class torch_lib:
+    @staticmethod
+    def _mlp_like(data, loss_name, optimizer):
+        import torch
+        import torch.nn.functional as F
+        x, y, arrays = data()
+        xt = torch.from_numpy(x)
+        yt = torch.from_numpy(y) if loss_name == "ce" else torch.from_numpy(y)
+        params = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in arrays]
+        opt = optimizer(torch, params)
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = torch.relu(torch.relu(xt @ w1 + b1) @ w2 + b2) @ w3 + b3
+            return F.cross_entropy(h, yt) if loss_name == "ce" else F.mse_loss(h, yt)
+
+        def step():
+            opt.zero_grad()
+            loss_of(params).backward()
+            opt.step()
+
+        def check():
+            fresh = [torch.nn.Parameter(torch.from_numpy(p)) for p in data()[2]]
+            loss = loss_of(fresh)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh])
+        return step, check
+
+    @staticmethod
+    def mlp():
+        return torch_lib._mlp_like(mlp_data, "ce", lambda t, p: t.optim.SGD(p, lr=0.01))
+
+    @staticmethod
+    def rl():
+        return torch_lib._mlp_like(rl_data, "mse", lambda t, p: t.optim.Adam(p, lr=1e-3))
+
+    @staticmethod
+    def chain():
+        import torch
+        x0 = chain_data()
+
+        def run():
+            x = torch.tensor(x0, requires_grad=True)
+            y = x
+            for _ in range(CHAIN_OPS // 3):
+                y = torch.sin(y * 0.9) + 0.1
+            loss = y.sum()
+            loss.backward()
+            return loss.item(), x.grad.numpy()
+
+        def check():
+            loss, g = run()
+            return loss, _norm([g])
+        return run, check
+
+    @staticmethod
+    def matmul():
+        import torch
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+
+        def run():
+            at = torch.tensor(a, requires_grad=True)
+            bt = torch.tensor(b, requires_grad=True)
+            loss = (at @ bt).sum()
+            loss.backward()
+            return float(loss.item()), [at.grad.numpy(), bt.grad.numpy()]
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return run, check
+
+    @staticmethod
+    def cnn():
+        import torch
+        import torch.nn.functional as F
+        x, y, arrays = cnn_data()
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        params = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in arrays]
+        opt = torch.optim.SGD(params, lr=0.01)
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = torch.relu(F.conv2d(xt, w1, b1))
+            h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2)), 2)
+            return F.cross_entropy(h.flatten(1) @ w3 + b3, yt)
+
+        def step():
+            opt.zero_grad()
+            loss_of(params).backward()
+            opt.step()
+
+        def check():
+            fresh = [torch.nn.Parameter(torch.from_numpy(p)) for p in cnn_data()[2]]
+            loss = loss_of(fresh)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh])
+        return step, check
+
+    @staticmethod
+    def hessian():
+        import torch
+        w, a, x = hessian_data()
+        wt, at = torch.tensor(w), torch.tensor(a)
+
+        def f(v):
+            return torch.tanh(wt @ v).sum() + 0.5 * (v @ at @ v)
+
+        def step():
+            torch.func.hessian(f)(torch.tensor(x))
+
+        def check():
+            return f(torch.tensor(x)).item(), _norm([torch.func.hessian(f)(torch.tensor(x)).numpy()])
+        return step, check
+
+    @staticmethod
+    def chain1m():
+        import torch
+
+        def run():
+            x = torch.tensor(1.0, requires_grad=True)
+            y = x
+            for _ in range(MILLION):
+                y = y * 1.0000001
+            y.backward()
+            return y.item(), [x.grad.numpy()]
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return run, check
+
+
+# ======================================================================= HIPS autograd
+class autograd_lib:
+    @staticmethod
+    def _mlp_like(data, loss_name, adam):
+        import autograd.numpy as anp
+        from autograd import value_and_grad
+        x, y, params = data()
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = anp.maximum(anp.maximum(anp.dot(x, w1) + b1, 0) @ w2 + b2, 0) @ w3 + b3
+            if loss_name == "ce":
+                m = anp.max(h, axis=1, keepdims=True)
+                lse = anp.log(anp.sum(anp.exp(h - m), axis=1)) + m[:, 0]
+                return anp.mean(lse - h[np.arange(len(y)), y])
+            return anp.mean((h - y) ** 2)
+
+        vg = value_and_grad(loss_of)
+        state = {"t": 0, "m": [np.zeros_like(p) for p in params],
+                 "v": [np.zeros_like(p) for p in params]}
+
+        def step():
+            _, gs = vg(params)
+            if adam:
+                state["t"] += 1
+                t = state["t"]
+                for p, g, m, v in zip(params, gs, state["m"], state["v"]):
+                    m *= 0.9
+                    m += 0.1 * g
+                    v *= 0.999
+                    v += 0.001 * g * g
+                    p -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+            else:
+                for p, g in zip(params, gs):
+                    p -= 0.01 * g
+
+        def check():
+            loss, gs = vg(data()[2])
+            return float(loss), _norm(gs)
+        return step, check
+
+    @staticmethod
+    def mlp():
+        return autograd_lib._mlp_like(mlp_data, "ce", adam=False)
+
+    @staticmethod
+    def rl():
+        return autograd_lib._mlp_like(rl_data, "mse", adam=True)
+
+    @staticmethod
+    def chain():
+        import autograd.numpy as anp
+        from autograd import value_and_grad
+        x0 = chain_data()
+
+        def f(y):
+            for _ in range(CHAIN_OPS // 3):
+                y = anp.sin(y * 0.9) + 0.1
+            return anp.sum(y)
+        vg = value_and_grad(f)
+
+        def step():
+            vg(x0)
+
+        def check():
+            loss, g = vg(x0)
+            return float(loss), _norm([g])
+        return step, check
+
+    @staticmethod
+    def matmul():
+        from autograd import value_and_grad
+        import autograd.numpy as anp
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+        vg = value_and_grad(lambda ab: anp.sum(anp.dot(ab[0], ab[1])))
+
+        def step():
+            vg([a, b])
+
+        def check():
+            loss, gs = vg([a, b])
+            return float(loss), _norm(gs)
+        return step, check
+
+    @staticmethod
+    def hessian():
+        import autograd.numpy as anp
+        from autograd import hessian
+        w, a, x = hessian_data()
+
+        def f(v):
+            return anp.sum(anp.tanh(anp.dot(w, v))) + 0.5 * anp.dot(v, anp.dot(a, v))
+        h = hessian(f)
+
+        def step():
+            h(x)
+
+        def check():
+            return float(f(x)), _norm([h(x)])
+        return step, check
+
+
+# ======================================================================= MyGrad
+class mygrad_lib:
+    @staticmethod
+    def _mlp_like(data, loss_name, adam):
+        import mygrad as mg
+        x, y, arrays = data()
+        params = [mg.Tensor(p.copy()) for p in arrays]
+        state = {"t": 0, "m": [np.zeros_like(p) for p in arrays],
+                 "v": [np.zeros_like(p) for p in arrays]}
+
+        def loss_of(ps):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = mg.maximum(mg.maximum(mg.matmul(x, w1) + b1, 0) @ w2 + b2, 0) @ w3 + b3
+            if loss_name == "ce":
+                from mygrad.nnet.losses import softmax_crossentropy
+                return softmax_crossentropy(h, y)
+            return mg.mean((h - y) ** 2)
+
+        def step():
+            loss = loss_of(params)
+            loss.backward()
+            if adam:
+                state["t"] += 1
+                t = state["t"]
+                for p, m, v in zip(params, state["m"], state["v"]):
+                    g = p.grad
+                    m *= 0.9
+                    m += 0.1 * g
+                    v *= 0.999
+                    v += 0.001 * g * g
+                    p.data -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+            else:
+                for p in params:
+                    p.data -= 0.01 * p.grad
+
+        def check():
+            fresh = [mg.Tensor(p) for p in data()[2]]
+            loss = loss_of(fresh)
+            loss.backward()
+            return float(loss.item()), _norm([p.grad for p in fresh])
+        return step, check
+
+    @staticmethod
+    def mlp():
+        return mygrad_lib._mlp_like(mlp_data, "ce", adam=False)
+
+    @staticmethod
+    def rl():
+        return mygrad_lib._mlp_like(rl_data, "mse", adam=True)
+
+    @staticmethod
+    def chain():
+        import mygrad as mg
+        x0 = chain_data()
+
+        def run():
+            x = mg.Tensor(x0)
+            y = x
+            for _ in range(CHAIN_OPS // 3):
+                y = mg.sin(y * 0.9) + 0.1
+            loss = mg.sum(y)
+            loss.backward()
+            return float(loss.item()), x.grad
+
+        def check():
+            loss, g = run()
+            return loss, _norm([g])
+        return run, check
+
+    @staticmethod
+    def matmul():
+        import mygrad as mg
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+
+        def run():
+            at, bt = mg.Tensor(a), mg.Tensor(b)
+            loss = mg.sum(mg.matmul(at, bt))
+            loss.backward()
+            return float(loss.item()), [at.grad, bt.grad]
+
+        def check():
+            loss, gs = run()
+            return loss, _norm(gs)
+        return run, check
+
+
+LIBRARIES = {"numpy": numpy_floor, "chainrule": chainrule_lib, "torch": torch_lib,
+             "autograd": autograd_lib, "mygrad": mygrad_lib}
+WORKLOADS = ["mlp", "rl", "chain", "matmul", "cnn", "hessian", "chain1m"]

@@ -1,0 +1,23 @@
+"""The benchmark suite starts and its floor agrees with chainrule (timings are not tested)."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+import workloads  # noqa: E402
+
+
+@pytest.mark.parametrize("workload", ["mlp", "rl", "chain", "cnn", "hessian"])
+def test_workloads_compute_the_same_thing(workload):
+    floor = getattr(workloads.numpy_floor, workload)()[1]()
+    ours = getattr(workloads.chainrule_lib, workload)()[1]()
+    assert ours[0] == pytest.approx(floor[0], rel=2e-3)
+    assert ours[1] == pytest.approx(floor[1], rel=2e-3)
+
+
+def test_runner_formats_a_cell():
+    from run import agrees, fmt_time
+    assert fmt_time("mlp", {"median_s": 0.0025}) == "2.50 ms"
+    assert fmt_time("mlp", {"skipped": True}) == "—"
+    assert agrees({"loss": 1.0, "gradnorm": 2.0}, {"loss": 1.0001, "gradnorm": 2.0})
