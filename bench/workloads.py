@@ -245,279 +245,137 @@ class numpy_floor:
         return step, check
 
 
-# ======================================================================= chainrule
-class chainrule_lib:
-    @staticmethod
-    def _mlp_like(data, loss_name, optimizer):
-        import chainrule as cr
-        from chainrule.nn import functional as F
-        x, y, arrays = data()
-        params = [cr.nn.Parameter(cr.from_numpy(p)) for p in arrays]
-        xt, yt = cr.from_numpy(x), cr.from_numpy(y)
-        opt = optimizer(cr, params)
+# ======================================================================= chainrule, PyTorch
+class torchlike:
+    """One implementation for chainrule and PyTorch: chainrule follows PyTorch's API, so
+    the same code runs on either module."""
 
-        def loss_of(ps):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = ((xt @ w1 + b1).relu() @ w2 + b2).relu() @ w3 + b3
-            return F.cross_entropy(h, yt) if loss_name == "ce" else F.mse_loss(h, yt)
+    module = None
+
+    @classmethod
+    def _lib(cls):
+        lib = __import__(cls.module)
+        return lib, __import__(f"{cls.module}.nn.functional", fromlist=["_"])
+
+    @classmethod
+    def _params(cls, arrays):
+        lib, _ = cls._lib()
+        return [lib.nn.Parameter(lib.from_numpy(p.copy())) for p in arrays]
+
+    @classmethod
+    def _trainer(cls, data, loss_of, make_opt):
+        lib, F = cls._lib()
+        x, y, arrays = data()
+        xt, yt = lib.from_numpy(x), lib.from_numpy(y)
+        params = cls._params(arrays)
+        opt = make_opt(lib, params)
 
         def step():
             opt.zero_grad()
-            loss_of(params).backward()
+            loss_of(F, params, xt, yt).backward()
             opt.step()
 
         def check():
-            fresh = [cr.nn.Parameter(cr.from_numpy(p)) for p in data()[2]]
-            loss = loss_of(fresh)
+            fresh = cls._params(data()[2])
+            loss = loss_of(F, fresh, xt, yt)
             loss.backward()
             return loss.item(), _norm([p.grad.numpy() for p in fresh])
         return step, check
 
     @staticmethod
-    def mlp():
-        return chainrule_lib._mlp_like(mlp_data, "ce", lambda cr, p: cr.optim.SGD(p, lr=0.01))
+    def _mlp_loss(kind):
+        def loss_of(F, ps, x, y):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = ((x @ w1 + b1).relu() @ w2 + b2).relu() @ w3 + b3
+            return F.cross_entropy(h, y) if kind == "ce" else F.mse_loss(h, y)
+        return loss_of
 
-    @staticmethod
-    def rl():
-        return chainrule_lib._mlp_like(rl_data, "mse", lambda cr, p: cr.optim.Adam(p, lr=1e-3))
+    @classmethod
+    def mlp(cls):
+        return cls._trainer(mlp_data, cls._mlp_loss("ce"),
+                            lambda lib, p: lib.optim.SGD(p, lr=0.01))
 
-    @staticmethod
-    def chain():
-        import chainrule as cr
+    @classmethod
+    def rl(cls):
+        return cls._trainer(rl_data, cls._mlp_loss("mse"),
+                            lambda lib, p: lib.optim.Adam(p, lr=1e-3))
+
+    @classmethod
+    def cnn(cls):
+        def loss_of(F, ps, x, y):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = F.conv2d(x, w1, b1).relu()
+            h = F.max_pool2d(F.conv2d(h, w2, b2).relu(), 2)
+            return F.cross_entropy(h.flatten(1) @ w3 + b3, y)
+        return cls._trainer(cnn_data, loss_of, lambda lib, p: lib.optim.SGD(p, lr=0.01))
+
+    @classmethod
+    def _checked(cls, run):
+        def check():
+            loss, grads = run()
+            return loss, _norm(grads)
+        return run, check
+
+    @classmethod
+    def chain(cls):
+        lib, _ = cls._lib()
         x0 = chain_data()
 
         def run():
-            x = cr.tensor(x0, requires_grad=True)
+            x = lib.tensor(x0, requires_grad=True)
             y = x
             for _ in range(CHAIN_OPS // 3):
                 y = (y * 0.9).sin() + 0.1
             loss = y.sum()
             loss.backward()
-            return loss.item(), x.grad.numpy()
+            return loss.item(), [x.grad.numpy()]
+        return cls._checked(run)
 
-        def step():
-            run()
-
-        def check():
-            loss, g = run()
-            return loss, _norm([g])
-        return step, check
-
-    @staticmethod
-    def matmul():
-        import chainrule as cr
+    @classmethod
+    def matmul(cls):
+        lib, _ = cls._lib()
         a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
 
         def run():
-            at, bt = cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True)
+            at, bt = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
             loss = (at @ bt).sum()
             loss.backward()
             return float(loss.item()), [at.grad.numpy(), bt.grad.numpy()]
+        return cls._checked(run)
 
-        def step():
-            run()
-
-        def check():
-            loss, gs = run()
-            return loss, _norm(gs)
-        return step, check
-
-    @staticmethod
-    def cnn():
-        import chainrule as cr
-        from chainrule.nn import functional as F
-        x, y, arrays = cnn_data()
-        xt, yt = cr.from_numpy(x), cr.from_numpy(y)
-        params = [cr.nn.Parameter(cr.from_numpy(p)) for p in arrays]
-        opt = cr.optim.SGD(params, lr=0.01)
-
-        def loss_of(ps):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = F.conv2d(xt, w1, b1).relu()
-            h = F.max_pool2d(F.conv2d(h, w2, b2).relu(), 2)
-            return F.cross_entropy(h.flatten(1) @ w3 + b3, yt)
-
-        def step():
-            opt.zero_grad()
-            loss_of(params).backward()
-            opt.step()
-
-        def check():
-            fresh = [cr.nn.Parameter(cr.from_numpy(p)) for p in cnn_data()[2]]
-            loss = loss_of(fresh)
-            loss.backward()
-            return loss.item(), _norm([p.grad.numpy() for p in fresh])
-        return step, check
-
-    @staticmethod
-    def hessian():
-        import chainrule as cr
+    @classmethod
+    def hessian(cls):
+        lib, _ = cls._lib()
         w, a, x = hessian_data()
-        wt, at = cr.tensor(w), cr.tensor(a)
+        wt, at = lib.tensor(w), lib.tensor(a)
 
         def f(v):
             return (wt @ v).tanh().sum() + 0.5 * (v @ at @ v)
 
-        def step():
-            cr.func.hessian(f)(cr.tensor(x))
+        def run():
+            return f(lib.tensor(x)).item(), [lib.func.hessian(f)(lib.tensor(x)).numpy()]
+        return cls._checked(run)
 
-        def check():
-            return f(cr.tensor(x)).item(), _norm([cr.func.hessian(f)(cr.tensor(x)).numpy()])
-        return step, check
-
-    @staticmethod
-    def chain1m():
-        import chainrule as cr
+    @classmethod
+    def chain1m(cls):
+        lib, _ = cls._lib()
 
         def run():
-            x = cr.tensor(1.0, requires_grad=True)
+            x = lib.tensor(1.0, requires_grad=True)
             y = x
             for _ in range(MILLION):
                 y = y * 1.0000001
             y.backward()
             return y.item(), [x.grad.numpy()]
-
-        def step():
-            run()
-
-        def check():
-            loss, gs = run()
-            return loss, _norm(gs)
-        return step, check
+        return cls._checked(run)
 
 
-# ======================================================================= PyTorch
-class torch_lib:
-    @staticmethod
-    def _mlp_like(data, loss_name, optimizer):
-        import torch
-        import torch.nn.functional as F
-        x, y, arrays = data()
-        xt = torch.from_numpy(x)
-        yt = torch.from_numpy(y) if loss_name == "ce" else torch.from_numpy(y)
-        params = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in arrays]
-        opt = optimizer(torch, params)
+class chainrule_lib(torchlike):
+    module = "chainrule"
 
-        def loss_of(ps):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = torch.relu(torch.relu(xt @ w1 + b1) @ w2 + b2) @ w3 + b3
-            return F.cross_entropy(h, yt) if loss_name == "ce" else F.mse_loss(h, yt)
 
-        def step():
-            opt.zero_grad()
-            loss_of(params).backward()
-            opt.step()
-
-        def check():
-            fresh = [torch.nn.Parameter(torch.from_numpy(p)) for p in data()[2]]
-            loss = loss_of(fresh)
-            loss.backward()
-            return loss.item(), _norm([p.grad.numpy() for p in fresh])
-        return step, check
-
-    @staticmethod
-    def mlp():
-        return torch_lib._mlp_like(mlp_data, "ce", lambda t, p: t.optim.SGD(p, lr=0.01))
-
-    @staticmethod
-    def rl():
-        return torch_lib._mlp_like(rl_data, "mse", lambda t, p: t.optim.Adam(p, lr=1e-3))
-
-    @staticmethod
-    def chain():
-        import torch
-        x0 = chain_data()
-
-        def run():
-            x = torch.tensor(x0, requires_grad=True)
-            y = x
-            for _ in range(CHAIN_OPS // 3):
-                y = torch.sin(y * 0.9) + 0.1
-            loss = y.sum()
-            loss.backward()
-            return loss.item(), x.grad.numpy()
-
-        def check():
-            loss, g = run()
-            return loss, _norm([g])
-        return run, check
-
-    @staticmethod
-    def matmul():
-        import torch
-        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
-
-        def run():
-            at = torch.tensor(a, requires_grad=True)
-            bt = torch.tensor(b, requires_grad=True)
-            loss = (at @ bt).sum()
-            loss.backward()
-            return float(loss.item()), [at.grad.numpy(), bt.grad.numpy()]
-
-        def check():
-            loss, gs = run()
-            return loss, _norm(gs)
-        return run, check
-
-    @staticmethod
-    def cnn():
-        import torch
-        import torch.nn.functional as F
-        x, y, arrays = cnn_data()
-        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-        params = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in arrays]
-        opt = torch.optim.SGD(params, lr=0.01)
-
-        def loss_of(ps):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = torch.relu(F.conv2d(xt, w1, b1))
-            h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2)), 2)
-            return F.cross_entropy(h.flatten(1) @ w3 + b3, yt)
-
-        def step():
-            opt.zero_grad()
-            loss_of(params).backward()
-            opt.step()
-
-        def check():
-            fresh = [torch.nn.Parameter(torch.from_numpy(p)) for p in cnn_data()[2]]
-            loss = loss_of(fresh)
-            loss.backward()
-            return loss.item(), _norm([p.grad.numpy() for p in fresh])
-        return step, check
-
-    @staticmethod
-    def hessian():
-        import torch
-        w, a, x = hessian_data()
-        wt, at = torch.tensor(w), torch.tensor(a)
-
-        def f(v):
-            return torch.tanh(wt @ v).sum() + 0.5 * (v @ at @ v)
-
-        def step():
-            torch.func.hessian(f)(torch.tensor(x))
-
-        def check():
-            return f(torch.tensor(x)).item(), _norm([torch.func.hessian(f)(torch.tensor(x)).numpy()])
-        return step, check
-
-    @staticmethod
-    def chain1m():
-        import torch
-
-        def run():
-            x = torch.tensor(1.0, requires_grad=True)
-            y = x
-            for _ in range(MILLION):
-                y = y * 1.0000001
-            y.backward()
-            return y.item(), [x.grad.numpy()]
-
-        def check():
-            loss, gs = run()
-            return loss, _norm(gs)
-        return run, check
+class torch_lib(torchlike):
+    module = "torch"
 
 
 # ======================================================================= HIPS autograd

@@ -14,7 +14,7 @@ from . import autograd
 from ._backend import (bool_, double, float16, float32, float64, get_default_dtype, half,
                        int8, int16, int32, int64, long, manual_seed, set_default_dtype, uint8)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .autograd.primitive import OpError
+from .autograd.primitives import OpError
 from .autograd.tensor import Tensor
 from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,

@@ -18,7 +18,7 @@ import numpy as np
 from .autograd import engine
 from .autograd.forward_ad import dual_level, make_dual, unpack_dual
 from .autograd.grad_mode import enable_grad, forward_state
-from .autograd.primitive import alias
+from .autograd.primitives import alias
 from .autograd.tensor import Tensor, make_tensor
 from .numpy import ArrayBox
 from .ops import shape as _shape

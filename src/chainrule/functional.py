@@ -2,7 +2,7 @@
 the same ops the Tensor methods use."""
 from __future__ import annotations
 
-from .autograd.primitive import apply
+from .autograd.primitives import apply
 from .methods import _METHODS, _UNARY_METHODS, _unary
 from .ops import elementwise as ew
 from .ops import index as ix

@@ -17,7 +17,7 @@ import sys as _sys
 import numpy as _np
 
 from .autograd.engine import set_graph_namespace
-from .autograd.primitive import apply as _apply
+from .autograd.primitives import apply as _apply
 from .autograd.tensor import Tensor as _Tensor
 from .autograd.tensor import make_tensor as _make
 from .creation import tensor as _tensor

@@ -5,7 +5,7 @@ from .engine import backward, grad
 from .function import Function, FunctionCtx, primitive
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .primitive import Primitive, defjvp, defvjp, defvjp_all
+from .primitives import Primitive, defjvp, defvjp, defvjp_all
 from .tensor import Tensor
 
 __all__ = ["forward_ad", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "Function", "FunctionCtx", "primitive", "backward", "grad", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",

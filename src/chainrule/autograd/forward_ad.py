@@ -17,7 +17,7 @@ from collections import namedtuple
 from typing import Optional
 
 from .grad_mode import forward_state
-from .primitive import alias
+from .primitives import alias
 from .tensor import Tensor, as_array, make_tensor
 
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from . import grad_mode
 from .engine import graph_namespace
-from .primitive import Primitive, apply, defjvp, defvjp_all
+from .primitives import Primitive, apply, defjvp, defvjp_all
 from .tensor import Tensor, make_tensor
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import _backend
-from ..autograd.primitive import apply
+from ..autograd.primitives import apply
 from ..autograd.tensor import Tensor, make_tensor
 from ..ops import elementwise as ew
 from ..ops import index as ix

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ..autograd.tensor import Tensor
 from . import elementwise as ew
 from ._util import data_of, ndim_of, normalize_axis, shape_of

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import grad_mode
-from ..autograd.primitive import OpError, apply, describe
+from ..autograd.primitives import OpError, apply, describe
 from ..autograd.tensor import Tensor, make_tensor
 from . import index as ix
 

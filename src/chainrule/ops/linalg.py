@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp, defvjp_all
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
 from ._util import shape_of
 
 

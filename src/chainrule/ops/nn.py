@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _fastnp as fnp
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ._util import shape_of
 
 

@@ -8,7 +8,7 @@ import operator
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp, defvjp_all
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
 from ..autograd.tensor import Tensor
 from ._util import ndim_of, normalize_axes, normalize_axis, shape_arg, shape_of
 

@@ -8,7 +8,7 @@ tensor(0.5)
 """
 from __future__ import annotations
 
-from ..autograd.primitive import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ..ops import elementwise as _ew
 from ..ops import reduce as _reduce
 
