@@ -104,15 +104,13 @@ _FREED = ("{name}: trying to backward through the graph a second time (or after 
           "backward through the graph again.")
 
 
-def _check_versions(node: Node) -> None:
-    for box, version in node.saved:
-        if box[0] != version:
-            op = f"; the last in-place op on it was {box[1]}" if box[1] else ""
-            raise RuntimeError(
-                f"{node.name}: one of the tensors needed for gradient computation has been "
-                f"modified by an in-place operation: it was saved at version {version} and is "
-                f"now at version {box[0]}{op}. Use out-of-place ops, or .clone() the tensor "
-                f"before modifying it.")
+def _version_error(node: Node, box, version) -> RuntimeError:
+    op = f"; the last in-place op on it was {box[1]}" if box[1] else ""
+    return RuntimeError(
+        f"{node.name}: one of the tensors needed for gradient computation has been "
+        f"modified by an in-place operation: it was saved at version {version} and is "
+        f"now at version {box[0]}{op}. Use out-of-place ops, or .clone() the tensor "
+        f"before modifying it.")
 
 
 def _graph_value(data, edge):
@@ -129,8 +127,9 @@ def _graph_value(data, edge):
 def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
     prim = node.prim
     edges = node.edges
-    if node.saved:
-        _check_versions(node)
+    for box, version in node.saved:
+        if box[0] != version:
+            raise _version_error(node, box, version)
     inputs, ans = node.inputs, node.ans
     if create_graph:
         inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
@@ -156,7 +155,8 @@ def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
         if rule is None:
             raise RuntimeError(f"{prim.name}: argument {i} is not differentiable, but it "
                                f"requires grad; detach() it first")
-        grads.append(rule(xp, g, ans, *inputs, **params))
+        grads.append(rule(xp, g, ans, *inputs, **params) if params else
+                     rule(xp, g, ans, *inputs))
     return grads
 
 
@@ -189,11 +189,6 @@ def _accumulate_into(tensor: Tensor, g, owned: bool, create_graph: bool) -> None
         tensor.grad = make_tensor(grad._data + g)
     else:
         grad._data += g
-
-
-def _owned(r, g) -> bool:
-    # A fresh array that nobody else holds may be added to in place.
-    return r is not g and getattr(r, "base", 0) is None
 
 
 def _prepare_root(tensor: Tensor, gradient, create_graph: bool, index: int):
@@ -319,7 +314,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                     r = r.astype(dtype)
             buf = buffers.get(e)
             if buf is None:
-                buffers[e] = [r, not create_graph and _owned(r, g)]
+                # A fresh array nobody else holds may later be added to in place.
+                buffers[e] = [r, not create_graph and r is not g and r.base is None]
             elif create_graph:
                 buf[0] = buf[0] + r
             elif buf[1]:

@@ -141,7 +141,7 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     node = out.grad_fn
     if node is not None:
         if prim.saves_ans:
-            node.saved += ((out._version, out._version[0]),)
+            node.saved.append((out._version, out._version[0]))
         if out._fw:
             node.fw = out._fw
     return out
@@ -153,29 +153,36 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     saves = prim.saves
     edges = []
     saved = []
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            edges.append((a.grad_fn or a) if a._requires_grad else None)
-            if saves is None or i in saves:
+    if saves is None or len(saves) >= len(datas):  # keeps every input (the common case)
+        for a in args:
+            if isinstance(a, Tensor):
+                edges.append((a.grad_fn or a) if a._requires_grad else None)
                 version = a._version
                 saved.append((version, version[0]))
-        else:
-            edges.append(None)
-    if saves is None:
-        kept = tuple(datas)
-    elif saves:
-        kept = tuple([d if i in saves else None for i, d in enumerate(datas)])
+            else:
+                edges.append(None)
+        kept = datas
     else:
-        kept = (None,) * len(datas)
-    node = Node(prim, kept, tuple(edges), params, ans if prim.saves_ans else None,
-                tuple(saved), ans.shape, ans.dtype)
+        kept = [None] * len(datas)
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                edges.append((a.grad_fn or a) if a._requires_grad else None)
+                if i in saves:
+                    version = a._version
+                    saved.append((version, version[0]))
+            else:
+                edges.append(None)
+            if i in saves:
+                kept[i] = datas[i]
+    node = Node(prim, kept, edges, params, ans if prim.saves_ans else None, saved,
+                ans.shape, ans.dtype)
     if anomaly_state.enabled:
         node.trace = forward_trace()
     if forward_state.depth:
         # Dual inputs are kept whole, so a backward pass through this node carries their
         # tangents (forward-over-reverse).
-        node.inputs = tuple([a if isinstance(a, Tensor) and a._fw and k is not None else k
-                             for a, k in zip(args, kept)])
+        node.inputs = [a if isinstance(a, Tensor) and a._fw and k is not None else k
+                       for a, k in zip(args, kept)]
     return make_tensor(ans, node, True)
 
 
@@ -223,7 +230,7 @@ def _propagate_tangents(prim: Primitive, args: tuple, params: dict, out: Tensor)
 def alias(x: Tensor, fw) -> Tensor:
     """A tensor on ``x``'s data at ``x``'s place in the graph, with tangents ``fw``."""
     if x.grad_fn is None and x._requires_grad and grad_mode.state.enabled:
-        node = Node(alias_p, (None,), (x,), _EMPTY, None, (), x._data.shape, x._data.dtype)
+        node = Node(alias_p, [None], [x], _EMPTY, None, [], x._data.shape, x._data.dtype)
         out = make_tensor(x._data, node, True)
     else:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)
