@@ -103,7 +103,8 @@ def test_nn_functions_gradcheck(name, fn, shapes):
     assert gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "softmax",
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
+                                  "group_norm", "batch_norm_train",
                                   "log_softmax", "cross_entropy"])
 def test_nn_second_order(name):
     fn, shapes = next((f, s) for n, f, s in PRIMS if n == name)

@@ -126,11 +126,10 @@ def embedding(index, weight, padding_idx=None):
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    axes = tuple(range(-len(shape), 0))
-    mu = reduce.mean(x, dim=axes, keepdim=True)
-    centered = x - mu
-    var = reduce.mean(centered * centered, dim=axes, keepdim=True)
-    out = centered * ew.rsqrt(var + eps)
+    if tuple(shape_of(x)[-len(shape):]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the input's "
+                         f"trailing dims {shape_of(x)}")
+    out = ops_nn.normalize(x, tuple(range(-len(shape), 0)), eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
@@ -142,10 +141,7 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     shape = shape_of(x)
     n, c = shape[:2]
     grouped = sh.reshape(x, (n, num_groups, -1))
-    mu = reduce.mean(grouped, dim=-1, keepdim=True)
-    centered = grouped - mu
-    var = reduce.mean(centered * centered, dim=-1, keepdim=True)
-    out = sh.reshape(centered * ew.rsqrt(var + eps), shape)
+    out = sh.reshape(ops_nn.normalize(grouped, (2,), eps), shape)
     affine = (1, c) + (1,) * (len(shape) - 2)
     if weight is not None:
         out = out * sh.reshape(weight, affine)
@@ -162,21 +158,18 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     axes = (0,) + tuple(range(2, len(shape)))
     affine = (1, shape[1]) + (1,) * (len(shape) - 2)
     if training:
-        mu = reduce.mean(x, dim=axes, keepdim=True)
-        centered = x - mu
-        var = reduce.mean(centered * centered, dim=axes, keepdim=True)
+        out = ops_nn.normalize(x, axes, eps)
         if running_mean is not None:
+            data = data_of(x)
             n = int(np.prod([shape[a] for a in axes]))
             m = momentum
             running_mean._data *= 1 - m
-            running_mean._data += m * data_of(mu).reshape(-1)
+            running_mean._data += m * data.mean(axis=axes)
             running_var._data *= 1 - m
-            running_var._data += m * data_of(var).reshape(-1) * n / max(n - 1, 1)
+            running_var._data += m * data.var(axis=axes) * n / max(n - 1, 1)
     else:
-        mu = sh.reshape(running_mean, affine)
-        centered = x - mu
-        var = sh.reshape(running_var, affine)
-    out = centered * ew.rsqrt(var + eps)
+        out = (x - sh.reshape(running_mean, affine)) * ew.rsqrt(sh.reshape(running_var, affine)
+                                                               + eps)
     if weight is not None:
         out = out * sh.reshape(weight, affine)
     if bias is not None:
