@@ -352,3 +352,34 @@ def test_recurrent_and_attention_shapes_and_gradients():
     assert out.shape == (3, 2, 4) and w.shape == (2, 3, 3)
     assert np.allclose(np.triu(w.detach().numpy()[0], 1), 0)
     assert gradcheck(lambda t: mha(t, t, t, need_weights=False)[0], (q,))
+
+
+def test_dropout_zeroes_about_p_and_rescales():
+    cr.manual_seed(0)
+    x = cr.ones(200, 100)
+    y = F.dropout(x, 0.3, training=True).numpy()
+    kept = y != 0
+    assert abs(1 - kept.mean() - 0.3) < 0.01
+    assert np.allclose(y[kept], 1 / 0.7)
+    assert F.dropout(x, 0.3, training=False) is x
+
+
+@pytest.mark.parametrize("make_opt,expected", [
+    # Adagrad: sum = g^2, so the first step is lr * sign(g)
+    (lambda p: cr.optim.Adagrad(p, lr=0.1), lambda g, w0: w0 - 0.1 * np.sign(g)),
+    # RMSprop: square_avg = (1 - alpha) g^2, step lr * g / (sqrt(1 - alpha) |g| + eps)
+    (lambda p: cr.optim.RMSprop(p, lr=0.01, alpha=0.99),
+     lambda g, w0: w0 - 0.01 * g / (np.sqrt(0.01) * np.abs(g) + 1e-8)),
+    # AdamW: decay first, then Adam's first step lr * sign(g)
+    (lambda p: cr.optim.AdamW(p, lr=0.01, weight_decay=0.1),
+     lambda g, w0: w0 * (1 - 0.01 * 0.1) - 0.01 * np.sign(g)),
+], ids=["adagrad", "rmsprop", "adamw"])
+def test_first_steps_by_hand(make_opt, expected):
+    w0 = np.array([0.5, -1.0, 2.0])
+    w = nn.Parameter(cr.tensor(w0))
+    opt = make_opt([w])
+    target = cr.tensor([1.0, 1.0, 1.0], dtype=cr.float64)
+    ((w - target) ** 2).sum().backward()
+    g = 2 * (w0 - 1.0)
+    opt.step()
+    assert np.allclose(w.detach().numpy(), expected(g, w0), rtol=1e-6)
