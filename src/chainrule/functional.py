@@ -5,8 +5,7 @@ from __future__ import annotations
 from .autograd.primitives import apply
 from .methods import _METHODS, _UNARY_METHODS, _unary
 from .ops import elementwise as ew
-from .ops import index as ix
-from .ops import linalg, reduce
+from .ops import linalg
 from .ops import shape as sh
 from .ops._util import data_of
 

@@ -246,7 +246,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return (avg, total) if returned else avg
 
 
-def _vector_or_matrix_product(a, b):
+def _scalar_operand_product(a, b):
     if _np.ndim(_data(a)) == 0 or _np.ndim(_data(b)) == 0:
         return multiply(a, b)
     return None
@@ -255,7 +255,7 @@ def _vector_or_matrix_product(a, b):
 def dot(a, b, out=None):
     """NumPy's dot: matmul for 1-D/2-D, the sum over a's last and b's second-last axis
     otherwise."""
-    scalar = _vector_or_matrix_product(a, b)
+    scalar = _scalar_operand_product(a, b)
     if scalar is not None:
         return scalar
     na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
@@ -273,7 +273,7 @@ def vdot(a, b):
 
 
 def inner(a, b):
-    scalar = _vector_or_matrix_product(a, b)
+    scalar = _scalar_operand_product(a, b)
     if scalar is not None:
         return scalar
     na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))

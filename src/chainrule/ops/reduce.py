@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _fastnp as fnp
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, defjvp, defvjp
 from ..autograd.tensor import Tensor, make_tensor
 from . import elementwise as ew
 from ._util import data_of, ndim_of, normalize_axes, normalize_axis, pick, reduced_shape, shape_of
