@@ -137,3 +137,30 @@ def test_inplace_detach_shares_version():
     h.detach().add_(1)  # writes h's memory
     with pytest.raises(RuntimeError, match="in-place"):
         z.sum().backward()
+
+
+def test_values_no_wanted_gradient_needs_may_change_in_place():
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 1
+    y = h * 2.0  # the gradient for h needs only the constant 2
+    h.add_(1)
+    y.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+    data = cr.tensor([[1.0, 2.0]])
+    w = cr.tensor([[3.0], [4.0]], requires_grad=True)
+    out = data @ w
+    assert out.grad_fn.saved_shapes == ((1, 2),)  # keeps data (for dW), not w
+    with cr.no_grad():
+        w -= 1.0  # an optimizer step between forward and backward: dW never needed w
+    out.sum().backward()
+    assert w.grad.tolist() == [[1.0], [2.0]]
+
+
+def test_values_a_wanted_gradient_needs_are_still_guarded():
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    w = cr.tensor([3.0, 4.0], requires_grad=True)
+    h = a * 1
+    y = h * w  # dw needs h
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="MulBackward"):
+        y.sum().backward()

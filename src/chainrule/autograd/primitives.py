@@ -27,24 +27,27 @@ class Primitive:
     """One differentiable operation.
 
     ``saves`` lists the inputs whose values the VJP reads (None: all of them); the others
-    are not kept alive by the graph. ``saves_ans``: the VJP reads the output. ``is_view``:
-    the output may share memory with input 0.
+    are not kept alive by the graph. ``saves_for``, when given, is finer: entry i lists the
+    inputs that the gradient of input i reads, so only the gradients actually wanted keep
+    values (``x * 2`` keeps nothing). ``saves_ans``: the VJP reads the output.
+    ``is_view``: the output may share memory with input 0.
 
     >>> square = Primitive("square", lambda x: x * x, saves=(0,), saves_ans=False)
     >>> square = defvjp(square, lambda xp, g, ans, x: 2 * g * x)
     """
 
-    __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_ans", "is_view",
-                 "node_name", "doc", "__weakref__")
+    __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
+                 "is_view", "node_name", "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
-                 is_view: bool = False):
+                 is_view: bool = False, saves_for=None):
         self.name = name
         self.forward = forward
         self.vjps = None
         self.vjp_all = None
         self.jvp = None
         self.saves = saves
+        self.saves_for = saves_for
         self.saves_ans = saves_ans
         self.is_view = is_view
         self.doc = getattr(forward, "__doc__", None)
@@ -151,6 +154,11 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     """Build the Node for one application: where gradients go, what the VJP keeps, and
     the versions of what it keeps (to catch later in-place writes)."""
     saves = prim.saves
+    if prim.saves_for is not None:
+        saves = set()
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a._requires_grad:
+                saves.update(prim.saves_for[i])
     edges = []
     saved = []
     if saves is None or len(saves) >= len(datas):  # keeps every input (the common case)

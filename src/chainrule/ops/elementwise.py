@@ -28,9 +28,10 @@ def unary(name: str, forward, scale, uses: str = "x") -> Primitive:
     return prim
 
 
-def binary(name: str, forward, scale_x, scale_y, saves=(0, 1), saves_ans=False) -> Primitive:
+def binary(name: str, forward, scale_x, scale_y, saves=(0, 1), saves_ans=False,
+           saves_for=None) -> Primitive:
     """A two-input elementwise primitive (broadcasting); the engine sums broadcast axes."""
-    prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans)
+    prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans, saves_for=saves_for)
     defvjp(prim, scale_x, scale_y)
 
     def jvp(xp, ts, ans, x, y):
@@ -209,7 +210,8 @@ round_ = unary("round", lambda x, decimals=0: np.round(x, decimals), _zero, uses
 add = binary("add", np.add, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: v, saves=())
 sub = binary("sub", np.subtract, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: -v,
              saves=())
-mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x)
+mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
+             saves_for=((1,), (0,)))
 div = binary("div", np.true_divide, lambda xp, v, ans, x, y: v / y,
              lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True)
 def _pow_scale_x(xp, v, ans, x, y):

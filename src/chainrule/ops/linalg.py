@@ -8,24 +8,27 @@ from ._util import shape_of
 
 
 def _matmul_vjp_x(xp, g, ans, x, y):
+    # x itself may not be kept (saves_for): only y and the gradient's rank are used.
     if y.ndim == 1:  # (..., k) @ (k,) -> (...)
         return xp.expand_dims(g, -1) * y
-    if x.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
+    if g.ndim == y.ndim - 1:  # (k,) @ (..., k, n) -> (..., n)
         return xp.matmul(y, xp.expand_dims(g, -1))[..., 0]
     return xp.matmul(g, xp.swapaxes(y, -1, -2))
 
 
 def _matmul_vjp_y(xp, g, ans, x, y):
+    # y itself may not be kept: only x and the gradient's rank are used.
     if x.ndim == 1:  # (k,) @ (..., k, n): dy = outer(x, g) per batch
-        if y.ndim == 1:
+        if g.ndim == 0:
             return g * x
         return xp.expand_dims(x, -1) * xp.expand_dims(g, -2)
-    if y.ndim == 1:  # (..., m, k) @ (k,) -> (..., m): dy = x^T g
+    if g.ndim == x.ndim - 1:  # (..., m, k) @ (k,) -> (..., m): dy = x^T g
         return xp.matmul(xp.expand_dims(g, -2), x)[..., 0, :]
     return xp.matmul(xp.swapaxes(x, -1, -2), g)
 
 
-matmul_p = Primitive("mm", np.matmul, saves=(0, 1), saves_ans=False)
+# Each operand's gradient reads only the other one: data @ W keeps data, not W.
+matmul_p = Primitive("mm", np.matmul, saves=(0, 1), saves_ans=False, saves_for=((1,), (0,)))
 defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y)
 
 
