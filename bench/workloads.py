@@ -54,6 +54,23 @@ def chain_data():
     return np.linspace(-1, 1, 16)
 
 
+def _adam_state(params):
+    return {"t": 0, "m": [np.zeros_like(p) for p in params],
+            "v": [np.zeros_like(p) for p in params]}
+
+
+def _adam_step(params, grads, state, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+    """PyTorch's Adam update, in place on raw arrays (for the libraries without one)."""
+    state["t"] += 1
+    t = state["t"]
+    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        p -= (lr / (1 - b1 ** t)) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
+
+
 def _norm(grads):
     return float(np.sqrt(sum(float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for g in grads)))
 
@@ -100,7 +117,7 @@ class numpy_floor:
     @staticmethod
     def rl():
         x, target, params = rl_data()
-        state = [np.zeros_like(p) for p in params] + [np.zeros_like(p) for p in params] + [0]
+        state = _adam_state(params)
 
         def grads(p):
             w1, b1, w2, b2, w3, b3 = p
@@ -119,17 +136,7 @@ class numpy_floor:
             return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
 
         def step():
-            _, gs = grads(params)
-            n = len(params)
-            state[-1] += 1
-            t = state[-1]
-            for i, (p, g) in enumerate(zip(params, gs)):
-                m, v = state[i], state[n + i]
-                m *= 0.9
-                m += 0.1 * g
-                v *= 0.999
-                v += 0.001 * g * g
-                p -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+            _adam_step(params, grads(params)[1], state)
 
         def check():
             loss, gs = grads(rl_data()[2])
@@ -396,20 +403,12 @@ class autograd_lib:
             return anp.mean((h - y) ** 2)
 
         vg = value_and_grad(loss_of)
-        state = {"t": 0, "m": [np.zeros_like(p) for p in params],
-                 "v": [np.zeros_like(p) for p in params]}
+        state = _adam_state(params)
 
         def step():
             _, gs = vg(params)
             if adam:
-                state["t"] += 1
-                t = state["t"]
-                for p, g, m, v in zip(params, gs, state["m"], state["v"]):
-                    m *= 0.9
-                    m += 0.1 * g
-                    v *= 0.999
-                    v += 0.001 * g * g
-                    p -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+                _adam_step(params, gs, state)
             else:
                 for p, g in zip(params, gs):
                     p -= 0.01 * g
@@ -487,8 +486,7 @@ class mygrad_lib:
         import mygrad as mg
         x, y, arrays = data()
         params = [mg.Tensor(p.copy()) for p in arrays]
-        state = {"t": 0, "m": [np.zeros_like(p) for p in arrays],
-                 "v": [np.zeros_like(p) for p in arrays]}
+        state = _adam_state(arrays)
 
         def loss_of(ps):
             w1, b1, w2, b2, w3, b3 = ps
@@ -502,15 +500,7 @@ class mygrad_lib:
             loss = loss_of(params)
             loss.backward()
             if adam:
-                state["t"] += 1
-                t = state["t"]
-                for p, m, v in zip(params, state["m"], state["v"]):
-                    g = p.grad
-                    m *= 0.9
-                    m += 0.1 * g
-                    v *= 0.999
-                    v += 0.001 * g * g
-                    p.data -= (1e-3 / (1 - 0.9 ** t)) * m / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+                _adam_step([p.data for p in params], [p.grad for p in params], state)
             else:
                 for p in params:
                     p.data -= 0.01 * p.grad
