@@ -64,3 +64,22 @@ def test_against_pytorch(name, ours, theirs, domains):
             assert x.grad is None
             continue
         assert np.allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_complex_gradients_follow_pytorchs_convention():
+    rng = np.random.default_rng(3)
+    z0 = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    z = cr.tensor(z0, requires_grad=True)
+    zt = torch.tensor(z0, requires_grad=True)
+    ours = (np.abs(np.fft.fft(z * (1 + 2j))) ** 2).sum() + np.real(np.exp(z * 0.5j)).sum()
+    theirs = (torch.abs(torch.fft.fft(zt * (1 + 2j))) ** 2).sum() + \
+        torch.real(torch.exp(zt * 0.5j)).sum()
+    ours.backward()
+    theirs.backward()
+    assert np.isclose(ours.item(), theirs.item())
+    assert np.allclose(z.grad.numpy(), zt.grad.numpy())
+    x0 = rng.standard_normal(8)
+    x, xt = cr.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    np.fft.irfft(np.fft.rfft(x) * np.arange(5)).sum().backward()
+    torch.fft.irfft(torch.fft.rfft(xt) * torch.arange(5)).sum().backward()
+    assert np.allclose(x.grad.numpy(), xt.grad.numpy())

@@ -13,7 +13,10 @@ int8, int16, int32, int64 = np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.i
 uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
 half, double, long = float16, float64, int64
 
+complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
 FLOAT_DTYPES = frozenset((float16, float32, float64))
+COMPLEX_DTYPES = frozenset((complex64, complex128))
+DIFFERENTIABLE_DTYPES = FLOAT_DTYPES | COMPLEX_DTYPES
 
 _default_float = float32
 

@@ -242,7 +242,7 @@ _UNARY_METHODS = {
     "sinh": ew.sinh, "cosh": ew.cosh, "tanh": ew.tanh, "arcsinh": ew.arcsinh,
     "asinh": ew.arcsinh, "arccosh": ew.arccosh, "acosh": ew.arccosh, "arctanh": ew.arctanh,
     "atanh": ew.arctanh, "sigmoid": ew.sigmoid, "relu": ew.relu, "silu": ew.silu,
-    "erf": ew.erf, "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "trunc": ew.trunc,
+    "erf": ew.erf, "sign": ew.sign, "conj": ew.conj, "floor": ew.floor, "ceil": ew.ceil, "trunc": ew.trunc,
 }
 
 
@@ -275,6 +275,8 @@ def _install() -> None:
         setattr(Tensor, name, _unary(prim))
     Tensor.__array_ufunc__ = cnp.array_ufunc
     Tensor.__array_function__ = cnp.array_function
+    Tensor.real = property(lambda self: apply(ew.real, (self,)))
+    Tensor.imag = property(lambda self: apply(ew.imag, (self,)))
     Tensor.T = property(lambda self: sh.permute(self))
     Tensor.mT = property(lambda self: sh.swapaxes(self, -1, -2))
 

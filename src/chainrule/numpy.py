@@ -22,6 +22,7 @@ from .autograd.tensor import Tensor as _Tensor
 from .autograd.tensor import make_tensor as _make
 from .creation import tensor as _tensor
 from .ops import elementwise as _ew
+from .ops import fft as _fft
 from .ops import index as _ix
 from .ops import linalg as _linalg
 from .ops import reduce as _reduce
@@ -676,17 +677,20 @@ linalg = _Namespace(
     matrix_power=_matrix_power, multi_dot=_multi_dot)
 
 
-class _FFT:
-    __name__ = "chainrule.numpy.fft"
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise TypeError(f"numpy.fft.{name} is not differentiable by chainrule yet: complex "
-                        f"tensors are not supported")
+fft = _Namespace("chainrule.numpy.fft", fft=_fft.fft, ifft=_fft.ifft, fft2=_fft.fft2,
+                 ifft2=_fft.ifft2, fftn=_fft.fftn, ifftn=_fft.ifftn, rfft=_fft.rfft,
+                 irfft=_fft.irfft)
 
 
-fft = _FFT()
+def real(val):
+    return _apply(_ew.real, (val,))
+
+
+def imag(val):
+    return _apply(_ew.imag, (val,))
+
+
+conj = conjugate = _unary(_ew.conj)
 
 
 # ----- the NumPy protocols -----------------------------------------------------------------
@@ -714,7 +718,7 @@ _UFUNCS = {
     _np.logaddexp2: lambda x, y: divide(logaddexp(multiply(x, _np.log(2)),
                                                   multiply(y, _np.log(2))), _np.log(2)),
     _np.floor_divide: floor_divide, _np.remainder: remainder, _np.fmod: fmod,
-    _np.matmul: matmul, _np.conjugate: positive,
+    _np.matmul: matmul, _np.conjugate: conj,
 }
 _UFUNC_NO_GRAD = {
     _np.greater, _np.greater_equal, _np.less, _np.less_equal, _np.equal, _np.not_equal,
@@ -833,13 +837,15 @@ def _register_functions():
                  "clip", "where", "select", "take", "take_along_axis", "sort", "partition",
                  "cross", "round", "around", "atleast_1d", "atleast_2d", "atleast_3d", "copy",
                  "zeros_like", "ones_like", "full_like", "diff", "median", "nansum", "nanmean",
-                 "meshgrid", "polyval", "flipud", "fliplr", "rot90", "append"):
+                 "meshgrid", "polyval", "flipud", "fliplr", "rot90", "append", "real", "imag"):
         fn = getattr(_np, name, None)
         if fn is not None:
             _FUNCTIONS[fn] = getattr(module, name)
     for name in ("norm", "inv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh",
                  "svd", "qr", "pinv", "matrix_power", "multi_dot"):
         _FUNCTIONS[getattr(_np.linalg, name)] = getattr(linalg, name)
+    for name in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft"):
+        _FUNCTIONS[getattr(_np.fft, name)] = getattr(fft, name)
 
 
 def array_function(self, func, types, args, kwargs):

@@ -311,6 +311,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 if r.shape != shape:
                     r = unbroadcast(xp, r, shape)
                 if r.dtype != dtype:
+                    if r.dtype.kind == "c" and dtype.kind != "c":
+                        r = xp.real(r)  # a real input gets d/dRe of a complex gradient
                     r = r.astype(dtype)
             buf = buffers.get(e)
             if buf is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import FLOAT_DTYPES
+from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES
 from . import grad_mode
 from .anomaly import forward_trace
 from .grad_mode import anomaly_state, forward_state
@@ -37,7 +37,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
-                 "is_view", "node_name", "doc", "__weakref__")
+                 "is_view", "complex_ok", "node_name", "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  is_view: bool = False, saves_for=None):
@@ -48,6 +48,8 @@ class Primitive:
         self.jvp = None
         self.saves = saves
         self.saves_for = saves_for
+        # Whether the rules are right for complex values (conjugate-Wirtinger convention).
+        self.complex_ok = False
         self.saves_ans = saves_ans
         self.is_view = is_view
         self.doc = getattr(forward, "__doc__", None)
@@ -130,7 +132,12 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
         raise OpError(f"{prim.name}: cannot apply to ({describe(args)}): {exc}") from exc
     if ans.__class__ is not _ndarray and isinstance(ans, _generic):
         ans = np.asarray(ans)
-    if wants_grad and grad_mode.state.enabled and ans.dtype in FLOAT_DTYPES:
+    if wants_grad and grad_mode.state.enabled and ans.dtype in DIFFERENTIABLE_DTYPES:
+        if ans.dtype in COMPLEX_DTYPES and not prim.complex_ok:
+            raise NotImplementedError(
+                f"{prim.name}: gradients through complex tensors are not supported for this op "
+                f"yet ({describe(args)}); supported: elementwise arithmetic and analytic "
+                f"functions, abs/real/imag/conj, shape and indexing ops, sums, and numpy.fft")
         out = _record(prim, args, datas, params, ans)
     else:
         out = make_tensor(ans)
@@ -155,10 +162,10 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     the versions of what it keeps (to catch later in-place writes)."""
     saves = prim.saves
     if prim.saves_for is not None:
-        saves = set()
-        for i, a in enumerate(args):
+        saves = ()
+        for a, reads in zip(args, prim.saves_for):
             if isinstance(a, Tensor) and a._requires_grad:
-                saves.update(prim.saves_for[i])
+                saves += reads
     edges = []
     saved = []
     if saves is None or len(saves) >= len(datas):  # keeps every input (the common case)
@@ -251,6 +258,7 @@ def alias(x: Tensor, fw) -> Tensor:
 
 alias_p = defjvp(defvjp(Primitive("alias", lambda x: x, saves=(), saves_ans=False, is_view=True),
                         lambda xp, g, ans, x: g), lambda xp, ts, ans, x: ts[0])
+alias_p.complex_ok = True
 
 
 def call(xp, prim: Primitive, *args, **params):

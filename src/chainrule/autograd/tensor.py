@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from .. import _backend
-from .._backend import FLOAT_DTYPES
+from .._backend import DIFFERENTIABLE_DTYPES
 
 
 def as_array(data: Any, dtype=None, copy: bool = False) -> np.ndarray:
@@ -35,10 +35,10 @@ def as_array(data: Any, dtype=None, copy: bool = False) -> np.ndarray:
 
 
 def _check_can_require_grad(dtype, where: str) -> None:
-    if dtype not in FLOAT_DTYPES:
+    if dtype not in DIFFERENTIABLE_DTYPES:
         raise RuntimeError(
-            f"{where}: only tensors of floating dtype can require gradients, got {dtype}; "
-            f"convert first, e.g. x.float()")
+            f"{where}: only tensors of floating or complex dtype can require gradients, got "
+            f"{dtype}; convert first, e.g. x.float()")
 
 
 class Tensor:

@@ -18,21 +18,37 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def unary(name: str, forward, scale, uses: str = "x") -> Primitive:
+def _conjugated(scale):
+    """The VJP of an analytic function from its scale rule: for complex values the
+    cotangent maps through the conjugate derivative (PyTorch's convention), i.e.
+    conj(scale(conj(g))); for real values it is the scale rule itself."""
+    def vjp(xp, g, ans, *args, **params):
+        if g.dtype.kind == "c":
+            return xp.conj(scale(xp, xp.conj(g), ans, *args, **params))
+        return scale(xp, g, ans, *args, **params)
+    return vjp
+
+
+def unary(name: str, forward, scale, uses: str = "x", holomorphic: bool = False) -> Primitive:
     """A one-input elementwise primitive whose derivative needs ``uses``: "x", "ans",
-    "both" or "" (neither)."""
+    "both" or "" (neither). ``holomorphic``: also differentiable on complex values."""
     prim = Primitive(name, forward, saves=(0,) if uses in ("x", "both") else (),
                      saves_ans=uses in ("ans", "both"))
-    defvjp(prim, scale)
+    prim.complex_ok = holomorphic
+    defvjp(prim, _conjugated(scale) if holomorphic else scale)
     defjvp(prim, lambda xp, ts, ans, x, **p: scale(xp, ts[0], ans, x, **p))
     return prim
 
 
 def binary(name: str, forward, scale_x, scale_y, saves=(0, 1), saves_ans=False,
-           saves_for=None) -> Primitive:
+           saves_for=None, holomorphic: bool = False) -> Primitive:
     """A two-input elementwise primitive (broadcasting); the engine sums broadcast axes."""
     prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans, saves_for=saves_for)
-    defvjp(prim, scale_x, scale_y)
+    prim.complex_ok = holomorphic
+    if holomorphic:
+        defvjp(prim, _conjugated(scale_x), _conjugated(scale_y))
+    else:
+        defvjp(prim, scale_x, scale_y)
 
     def jvp(xp, ts, ans, x, y):
         tx, ty = ts
@@ -159,32 +175,43 @@ def _min_scale(mine):
 
 
 # ----- one-input ----------------------------------------------------------------------
-neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="")
-positive = unary("positive", np.positive, lambda xp, v, ans, x: v, uses="")
-abs_ = unary("abs", np.abs, lambda xp, v, ans, x: v * xp.sign(x))
-exp = unary("exp", np.exp, lambda xp, v, ans, x: v * ans, uses="ans")
-exp2 = unary("exp2", np.exp2, lambda xp, v, ans, x: v * ans * _LN2, uses="ans")
-expm1 = unary("expm1", np.expm1, lambda xp, v, ans, x: v * (ans + 1.0), uses="ans")
-log = unary("log", np.log, lambda xp, v, ans, x: v / x)
-log1p = unary("log1p", np.log1p, lambda xp, v, ans, x: v / (x + 1.0))
-log2 = unary("log2", np.log2, lambda xp, v, ans, x: v / (x * _LN2))
-log10 = unary("log10", np.log10, lambda xp, v, ans, x: v / (x * _LN10))
-sqrt = unary("sqrt", np.sqrt, lambda xp, v, ans, x: v / (ans * 2.0), uses="ans")
+neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="", holomorphic=True)
+positive = unary("positive", np.positive, lambda xp, v, ans, x: v, uses="", holomorphic=True)
+def _unit(xp, ans, x):
+    """sign(x) for real x; z/|z| (0 at 0) for complex z, from complex-aware ops."""
+    if x.dtype.kind != "c":
+        return xp.sign(x)
+    return x / xp.where(ans == 0, 1.0, ans)
+
+
+abs_ = Primitive("abs", np.abs, saves=(0,), saves_ans=True)
+abs_.complex_ok = True  # the VJP g * z/|z| (g real) holds for complex z as written
+defvjp(abs_, lambda xp, v, ans, x: v * _unit(xp, ans, x))
+defjvp(abs_, lambda xp, ts, ans, x: ts[0] * xp.sign(x) if x.dtype.kind != "c" else
+       xp.real(ts[0] * xp.conj(_unit(xp, ans, x))))
+exp = unary("exp", np.exp, lambda xp, v, ans, x: v * ans, uses="ans", holomorphic=True)
+exp2 = unary("exp2", np.exp2, lambda xp, v, ans, x: v * ans * _LN2, uses="ans", holomorphic=True)
+expm1 = unary("expm1", np.expm1, lambda xp, v, ans, x: v * (ans + 1.0), uses="ans", holomorphic=True)
+log = unary("log", np.log, lambda xp, v, ans, x: v / x, holomorphic=True)
+log1p = unary("log1p", np.log1p, lambda xp, v, ans, x: v / (x + 1.0), holomorphic=True)
+log2 = unary("log2", np.log2, lambda xp, v, ans, x: v / (x * _LN2), holomorphic=True)
+log10 = unary("log10", np.log10, lambda xp, v, ans, x: v / (x * _LN10), holomorphic=True)
+sqrt = unary("sqrt", np.sqrt, lambda xp, v, ans, x: v / (ans * 2.0), uses="ans", holomorphic=True)
 rsqrt = unary("rsqrt", lambda x: 1.0 / np.sqrt(x),
-              lambda xp, v, ans, x: v * (ans * ans * ans) * -0.5, uses="ans")
+              lambda xp, v, ans, x: v * (ans * ans * ans) * -0.5, uses="ans", holomorphic=True)
 cbrt = unary("cbrt", np.cbrt, lambda xp, v, ans, x: v / (ans * ans * 3.0), uses="ans")
-square = unary("square", np.square, lambda xp, v, ans, x: v * (x * 2.0))
+square = unary("square", np.square, lambda xp, v, ans, x: v * (x * 2.0), holomorphic=True)
 reciprocal = unary("reciprocal", lambda x: 1.0 / x, lambda xp, v, ans, x: -v * (ans * ans),
-                   uses="ans")
-sin = unary("sin", np.sin, lambda xp, v, ans, x: v * xp.cos(x))
-cos = unary("cos", np.cos, lambda xp, v, ans, x: -v * xp.sin(x))
-tan = unary("tan", np.tan, lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans")
+                   uses="ans", holomorphic=True)
+sin = unary("sin", np.sin, lambda xp, v, ans, x: v * xp.cos(x), holomorphic=True)
+cos = unary("cos", np.cos, lambda xp, v, ans, x: -v * xp.sin(x), holomorphic=True)
+tan = unary("tan", np.tan, lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans", holomorphic=True)
 arcsin = unary("arcsin", np.arcsin, lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x))
 arccos = unary("arccos", np.arccos, lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x))
 arctan = unary("arctan", np.arctan, lambda xp, v, ans, x: v / (1.0 + x * x))
-sinh = unary("sinh", np.sinh, lambda xp, v, ans, x: v * xp.cosh(x))
-cosh = unary("cosh", np.cosh, lambda xp, v, ans, x: v * xp.sinh(x))
-tanh = unary("tanh", np.tanh, lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans")
+sinh = unary("sinh", np.sinh, lambda xp, v, ans, x: v * xp.cosh(x), holomorphic=True)
+cosh = unary("cosh", np.cosh, lambda xp, v, ans, x: v * xp.sinh(x), holomorphic=True)
+tanh = unary("tanh", np.tanh, lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans", holomorphic=True)
 arcsinh = unary("arcsinh", np.arcsinh, lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0))
 arccosh = unary("arccosh", np.arccosh, lambda xp, v, ans, x: v / xp.sqrt(x * x - 1.0))
 arctanh = unary("arctanh", np.arctanh, lambda xp, v, ans, x: v / (1.0 - x * x))
@@ -206,14 +233,28 @@ trunc = unary("trunc", np.trunc, _zero, uses="")
 rint = unary("rint", np.rint, _zero, uses="")
 round_ = unary("round", lambda x, decimals=0: np.round(x, decimals), _zero, uses="")
 
+# Real and imaginary parts and the conjugate: real-linear, not analytic.
+real = Primitive("real", np.real, saves=(), saves_ans=False, is_view=True)
+imag = Primitive("imag", np.imag, saves=(), saves_ans=False, is_view=True)
+conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False)
+for _p in (real, imag, conj):
+    _p.complex_ok = True
+defvjp(real, lambda xp, g, ans, x: g)  # the engine makes it complex: g + 0i
+defvjp(imag, lambda xp, g, ans, x: g * 1j)
+defvjp(conj, lambda xp, g, ans, x: xp.conj(g))
+defjvp(real, lambda xp, ts, ans, x: xp.real(ts[0]))
+defjvp(imag, lambda xp, ts, ans, x: xp.imag(ts[0]))
+defjvp(conj, lambda xp, ts, ans, x: xp.conj(ts[0]))
+
+
 # ----- two-input ----------------------------------------------------------------------
-add = binary("add", np.add, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: v, saves=())
+add = binary("add", np.add, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: v, saves=(), holomorphic=True)
 sub = binary("sub", np.subtract, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: -v,
-             saves=())
+             saves=(), holomorphic=True)
 mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
-             saves_for=((1,), (0,)))
+             saves_for=((1,), (0,)), holomorphic=True)
 div = binary("div", np.true_divide, lambda xp, v, ans, x, y: v / y,
-             lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True)
+             lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True, holomorphic=True)
 def _pow_scale_x(xp, v, ans, x, y):
     if isinstance(y, (int, float)):
         return v * (y * x ** (y - 1)) if y != 0 else xp.zeros_like(v)
@@ -221,7 +262,7 @@ def _pow_scale_x(xp, v, ans, x, y):
     return xp.where(y == 0, 0.0, v * (y * x ** (y - 1)))
 
 
-pow_ = binary("pow", np.power, _pow_scale_x, _pow_scale_y, saves_ans=True)
+pow_ = binary("pow", np.power, _pow_scale_x, _pow_scale_y, saves_ans=True, holomorphic=True)
 maximum = binary("maximum", np.maximum, _max_scale(0, 1), _max_scale(1, 0))
 minimum = binary("minimum", np.minimum, _min_scale(0), _min_scale(1))
 arctan2 = binary("arctan2", np.arctan2, lambda xp, v, ans, y, x: v * x / (x * x + y * y),
@@ -244,6 +285,7 @@ def _where(cond, x, y):
 
 
 where_ = Primitive("where", _where, saves=(0,), saves_ans=False)
+where_.complex_ok = True
 defvjp(where_, None, lambda xp, g, ans, c, x, y: xp.where(c, g, 0.0),
        lambda xp, g, ans, c, x, y: xp.where(c, 0.0, g))
 defjvp(where_, lambda xp, ts, ans, c, x, y: xp.where(

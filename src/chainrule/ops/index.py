@@ -46,6 +46,7 @@ def _setitem(x, value, index, basic):
 
 
 setitem_p = Primitive("setitem", _setitem, saves=(), saves_ans=False)
+setitem_p.complex_ok = True
 defvjp(setitem_p,
        lambda xp, g, ans, x, value, index, basic: call(xp, setitem_p, g, 0.0, index=index,
                                                        basic=basic),

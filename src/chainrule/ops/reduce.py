@@ -36,12 +36,14 @@ def _mean_forward(x, axis, keepdims, shape):
 
 
 sum_p = Primitive("sum", _sum_forward, saves=(), saves_ans=False)
+sum_p.complex_ok = True
 defvjp(sum_p, lambda xp, g, ans, x, axis, keepdims, shape:
        xp.broadcast_to(_keep(xp, g, shape, axis, keepdims), shape))
 defjvp(sum_p, lambda xp, ts, ans, x, axis, keepdims, shape:
        xp.sum(ts[0], axis=axis, keepdims=keepdims))
 
 mean_p = Primitive("mean", _mean_forward, saves=(), saves_ans=False)
+mean_p.complex_ok = True
 defvjp(mean_p, lambda xp, g, ans, x, axis, keepdims, shape:
        xp.broadcast_to(_keep(xp, g, shape, axis, keepdims) / _count(shape, axis), shape))
 defjvp(mean_p, lambda xp, ts, ans, x, axis, keepdims, shape:
@@ -137,6 +139,7 @@ def _reverse_cumsum(xp, g, axis):
 
 cumsum_p = Primitive("cumsum", lambda x, axis: x.cumsum(axis), saves=(),
                      saves_ans=False)
+cumsum_p.complex_ok = True
 defvjp(cumsum_p, lambda xp, g, ans, x, axis: _reverse_cumsum(xp, g, axis))
 defjvp(cumsum_p, lambda xp, ts, ans, x, axis: xp.cumsum(ts[0], axis=axis))
 

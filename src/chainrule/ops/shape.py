@@ -14,7 +14,9 @@ from ._util import ndim_of, normalize_axes, normalize_axis, shape_arg, shape_of
 
 
 def linear(prim: Primitive) -> Primitive:
-    """A primitive linear in its first input: the JVP applies it to the tangent."""
+    """A primitive linear in its first input (with real coefficients): the JVP applies it
+    to the tangent, and its rules hold for complex values as they are."""
+    prim.complex_ok = True
     defjvp(prim, lambda xp, ts, ans, x, **params: call(xp, prim, ts[0], **params))
     return prim
 
@@ -59,6 +61,7 @@ pad_p = Primitive("constant_pad", _pad, saves=(), saves_ans=False)
 # Padding is affine: the padded border of the tangent is 0, whatever the pad value.
 defjvp(pad_p, lambda xp, ts, ans, x, pad_width, value: call(xp, pad_p, ts[0],
                                                            pad_width=pad_width, value=0.0))
+pad_p.complex_ok = True
 defvjp(pad_p, lambda xp, g, ans, x, pad_width, value: g[tuple(
     slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(pad_width))])
 
@@ -88,11 +91,13 @@ def _concat_vjp(xp, g, ans, inputs, needs, axis, sizes):
 concat_p = Primitive("cat", lambda *xs, axis, sizes: np.concatenate(xs, axis=axis), saves=(),
                      saves_ans=False)
 defvjp_all(concat_p, _concat_vjp)
+concat_p.complex_ok = True
 defjvp(concat_p, lambda xp, ts, ans, *xs, axis, sizes: xp.concatenate(
     [t if t is not None else xp.zeros_like(x) for t, x in zip(ts, xs)], axis=axis))
 
 stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis), saves=(),
                     saves_ans=False)
+stack_p.complex_ok = True
 defvjp_all(stack_p, lambda xp, g, ans, inputs, needs, axis: [
     g[(slice(None),) * axis + (i,)] if need else None for i, need in enumerate(needs)])
 defjvp(stack_p, lambda xp, ts, ans, *xs, axis: xp.stack(
