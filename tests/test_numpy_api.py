@@ -287,3 +287,22 @@ def test_ops_without_complex_rules_refuse_complex_values():
     with pytest.raises(NotImplementedError, match="complex"):
         np.sign(z)
     assert (z * z).requires_grad and np.abs(z).dtype == np.float64
+
+
+def _ufunc_cases():
+    for ufunc in cnp._UFUNCS:
+        if ufunc is np.matmul:
+            continue  # needs matrices; covered by the matmul cases above
+        yield pytest.param(ufunc, id=ufunc.__name__)
+
+
+@pytest.mark.parametrize("ufunc", list(_ufunc_cases()))
+def test_every_differentiable_ufunc_through_numpy(ufunc):
+    low, high = (1.1, 1.9) if ufunc is np.arccosh else (0.2, 0.9)
+    args = [make((2, 3), low, high, seed=1)]
+    if ufunc.nin == 2:
+        args.append(make((3,), 1.1, 1.9, seed=2))  # broadcast second operand
+    expected = ufunc(*[a.detach().numpy() for a in args])
+    got = ufunc(*args)
+    assert isinstance(got, cr.Tensor) and np.allclose(got.detach().numpy(), expected)
+    assert gradcheck(lambda *xs: ufunc(*xs), args)
