@@ -386,7 +386,19 @@ class torch_lib(torchlike):
 
 
 # ======================================================================= HIPS autograd
-class autograd_lib:
+class _peer:
+    """The MLP and RL workloads of a peer without optimizers, from its ``_mlp_like``."""
+
+    @classmethod
+    def mlp(cls):
+        return cls._mlp_like(mlp_data, "ce", adam=False)
+
+    @classmethod
+    def rl(cls):
+        return cls._mlp_like(rl_data, "mse", adam=True)
+
+
+class autograd_lib(_peer):
     @staticmethod
     def _mlp_like(data, loss_name, adam):
         import autograd.numpy as anp
@@ -417,14 +429,6 @@ class autograd_lib:
             loss, gs = vg(data()[2])
             return float(loss), _norm(gs)
         return step, check
-
-    @staticmethod
-    def mlp():
-        return autograd_lib._mlp_like(mlp_data, "ce", adam=False)
-
-    @staticmethod
-    def rl():
-        return autograd_lib._mlp_like(rl_data, "mse", adam=True)
 
     @staticmethod
     def chain():
@@ -480,7 +484,7 @@ class autograd_lib:
 
 
 # ======================================================================= MyGrad
-class mygrad_lib:
+class mygrad_lib(_peer):
     @staticmethod
     def _mlp_like(data, loss_name, adam):
         import mygrad as mg
@@ -511,14 +515,6 @@ class mygrad_lib:
             loss.backward()
             return float(loss.item()), _norm([p.grad for p in fresh])
         return step, check
-
-    @staticmethod
-    def mlp():
-        return mygrad_lib._mlp_like(mlp_data, "ce", adam=False)
-
-    @staticmethod
-    def rl():
-        return mygrad_lib._mlp_like(rl_data, "mse", adam=True)
 
     @staticmethod
     def chain():
