@@ -88,60 +88,56 @@ class numpy_floor:
         return loss, g / len(y)
 
     @staticmethod
-    def mlp():
-        x, y, params = mlp_data()
+    def _mlp_grads(x, p, head):
+        """Backprop by hand through relu(relu(x W1 + b1) W2 + b2) W3 + b3; ``head`` maps the
+        output to (loss, d loss / d output)."""
+        w1, b1, w2, b2, w3, b3 = p
+        a1 = x @ w1 + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2 + b2
+        h2 = np.maximum(a2, 0)
+        loss, g = head(h2 @ w3 + b3)
+        gw3, gb3 = h2.T @ g, g.sum(0)
+        g = (g @ w3.T) * (a2 > 0)
+        gw2, gb2 = h1.T @ g, g.sum(0)
+        g = (g @ w2.T) * (a1 > 0)
+        return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
 
-        def grads(p):
-            w1, b1, w2, b2, w3, b3 = p
-            a1 = x @ w1 + b1
-            h1 = np.maximum(a1, 0)
-            a2 = h1 @ w2 + b2
-            h2 = np.maximum(a2, 0)
-            loss, g = numpy_floor._ce(h2 @ w3 + b3, y)
-            gw3, gb3 = h2.T @ g, g.sum(0)
-            g = (g @ w3.T) * (a2 > 0)
-            gw2, gb2 = h1.T @ g, g.sum(0)
-            g = (g @ w2.T) * (a1 > 0)
-            return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
+    @staticmethod
+    def _trainer(data, grads, update):
+        params = data()[2]
 
         def step():
-            _, gs = grads(params)
-            for p, g in zip(params, gs):
-                p -= 0.01 * g
+            update(params, grads(params)[1])
 
         def check():
-            loss, gs = grads(mlp_data()[2])
+            loss, gs = grads(data()[2])
             return loss, _norm(gs)
         return step, check
+
+    @staticmethod
+    def _sgd(params, grads):
+        for p, g in zip(params, grads):
+            p -= 0.01 * g
+
+    @staticmethod
+    def mlp():
+        x, y, _ = mlp_data()
+        return numpy_floor._trainer(
+            mlp_data, lambda p: numpy_floor._mlp_grads(x, p, lambda out: numpy_floor._ce(out, y)),
+            numpy_floor._sgd)
 
     @staticmethod
     def rl():
         x, target, params = rl_data()
         state = _adam_state(params)
 
-        def grads(p):
-            w1, b1, w2, b2, w3, b3 = p
-            a1 = x @ w1 + b1
-            h1 = np.maximum(a1, 0)
-            a2 = h1 @ w2 + b2
-            h2 = np.maximum(a2, 0)
-            out = h2 @ w3 + b3
+        def mse(out):
             diff = out - target
-            loss = float(np.mean(diff * diff))
-            g = 2 * diff / diff.size
-            gw3, gb3 = h2.T @ g, g.sum(0)
-            g = (g @ w3.T) * (a2 > 0)
-            gw2, gb2 = h1.T @ g, g.sum(0)
-            g = (g @ w2.T) * (a1 > 0)
-            return loss, [x.T @ g, g.sum(0), gw2, gb2, gw3, gb3]
+            return float(np.mean(diff * diff)), 2 * diff / diff.size
 
-        def step():
-            _adam_step(params, grads(params)[1], state)
-
-        def check():
-            loss, gs = grads(rl_data()[2])
-            return loss, _norm(gs)
-        return step, check
+        return numpy_floor._trainer(rl_data, lambda p: numpy_floor._mlp_grads(x, p, mse),
+                                    lambda ps, gs: _adam_step(ps, gs, state))
 
     @staticmethod
     def chain():
@@ -186,7 +182,7 @@ class numpy_floor:
     @staticmethod
     def cnn():
         from numpy.lib.stride_tricks import sliding_window_view as windows
-        x, y, params = cnn_data()
+        x, y, _ = cnn_data()
 
         def conv(inp, w, b):
             cols = windows(inp, w.shape[2:], axis=(2, 3))  # N C H W kh kw
@@ -225,15 +221,7 @@ class numpy_floor:
             _, gw1, gb1 = conv_back(gh1 * (a1 > 0), m1, w1, x.shape)
             return loss, [gw1, gb1, gw2, gb2, gw3, gb3]
 
-        def step():
-            _, gs = grads(params)
-            for p, g in zip(params, gs):
-                p -= 0.01 * g
-
-        def check():
-            loss, gs = grads(cnn_data()[2])
-            return loss, _norm(gs)
-        return step, check
+        return numpy_floor._trainer(cnn_data, grads, numpy_floor._sgd)
 
     @staticmethod
     def hessian():
