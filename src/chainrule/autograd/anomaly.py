@@ -7,10 +7,10 @@ import traceback
 
 import numpy as np
 
-from .grad_mode import anomaly_state
+from .grad_mode import ModeFlag, anomaly_state
 
 
-class detect_anomaly:
+class detect_anomaly(ModeFlag):
     """Context manager (and decorator) turning anomaly detection on; slow, for debugging.
 
     >>> import chainrule as cr
@@ -24,23 +24,10 @@ class detect_anomaly:
     SqrtBackward produced nan in the gradient of its input 0 (shape (), float32)
     """
 
+    target = anomaly_state
+
     def __init__(self, check_nan: bool = True):
-        self.mode = bool(check_nan)
-
-    def __enter__(self):
-        self.prev = anomaly_state.enabled
-        anomaly_state.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        anomaly_state.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.mode):
-                return fn(*args, **kwargs)
-        return wrapper
+        super().__init__(check_nan)
 
 
 def set_detect_anomaly(mode: bool) -> None:

@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import _backend
+from .._backend import COMPLEX_DTYPES
 from .anomaly import check_gradients
 from .grad_mode import anomaly_state, forward_state
 from .tensor import Tensor, as_array, make_tensor
@@ -139,6 +140,16 @@ def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
         if not isinstance(g, Tensor):
             g = make_tensor(g)
     params = node.params
+    # An analytic function's rules are written as for reals; on complex values the
+    # cotangent goes through the conjugate derivative (PyTorch's convention):
+    # vjp(g) = conj(rule(conj(g))).
+    if prim.holomorphic and node.dtype in COMPLEX_DTYPES:
+        grads = _rule_grads(prim, edges, xp.conj(g), ans, inputs, params, xp)
+        return [None if r is None else xp.conj(r) for r in grads]
+    return _rule_grads(prim, edges, g, ans, inputs, params, xp)
+
+
+def _rule_grads(prim, edges, g, ans, inputs, params, xp) -> list:
     if prim.vjp_all is not None:
         needs = tuple([e is not None for e in edges])
         return list(prim.vjp_all(xp, g, ans, inputs, needs, **params))

@@ -6,20 +6,51 @@ import functools
 
 
 class _State:
+    """One global on/off flag."""
     __slots__ = ("enabled",)
 
-    def __init__(self):
-        self.enabled = True
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
 
 
-state = _State()
+state = _State(True)
 
 
 def is_grad_enabled() -> bool:
     return state.enabled
 
 
-class set_grad_enabled:
+class ModeFlag:
+    """Set ``target.enabled`` to ``mode`` inside a ``with`` block or a decorated call, and
+    restore it afterwards. Grad mode and anomaly mode are both such flags."""
+
+    target = state
+    mode = True
+
+    def __init__(self, mode=None):
+        if mode is not None:
+            self.mode = bool(mode)
+
+    def __enter__(self):
+        self.prev = self.target.enabled
+        self.target.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        self.target.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        cls, mode = type(self), self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with cls(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class set_grad_enabled(ModeFlag):
     """Turn graph recording on or off, as a call, a context manager or a decorator.
 
     >>> with set_grad_enabled(False):
@@ -27,51 +58,18 @@ class set_grad_enabled:
     """
 
     def __init__(self, mode: bool = True):
-        self.prev = state.enabled
-        self.mode = bool(mode)
-        state.enabled = self.mode
+        super().__init__(mode)
+        ModeFlag.__enter__(self)  # as a plain call it takes effect at once (PyTorch)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        state.enabled = self.prev
-        return False
-
     def __call__(self, fn):
-        state.enabled = self.prev  # used as a decorator: the mode applies inside calls only
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = state.enabled
-            state.enabled = self.mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                state.enabled = prev
-        return wrapper
+        self.target.enabled = self.prev  # as a decorator the mode applies inside calls only
+        return super().__call__(fn)
 
 
-class _GradModeContext:
-    mode = True
-
-    def __enter__(self):
-        self.prev = state.enabled
-        state.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        state.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_GradModeContext):
+class no_grad(ModeFlag):
     """Context manager and decorator: operations inside build no graph.
 
     >>> with no_grad():
@@ -80,7 +78,7 @@ class no_grad(_GradModeContext):
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(ModeFlag):
     """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
     mode = True
 
@@ -98,12 +96,4 @@ class _ForwardState:
 
 forward_state = _ForwardState()
 
-
-class _AnomalyState:
-    __slots__ = ("enabled",)
-
-    def __init__(self):
-        self.enabled = False
-
-
-anomaly_state = _AnomalyState()
+anomaly_state = _State(False)

@@ -37,7 +37,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
-                 "is_view", "complex_ok", "node_name", "doc", "__weakref__")
+                 "is_view", "complex_ok", "holomorphic", "node_name", "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  is_view: bool = False, saves_for=None):
@@ -48,8 +48,10 @@ class Primitive:
         self.jvp = None
         self.saves = saves
         self.saves_for = saves_for
-        # Whether the rules are right for complex values (conjugate-Wirtinger convention).
+        # Whether the rules are right for complex values (conjugate-Wirtinger convention);
+        # ``holomorphic``: rules written as for reals, which the engine conjugates around.
         self.complex_ok = False
+        self.holomorphic = False
         self.saves_ans = saves_ans
         self.is_view = is_view
         self.doc = getattr(forward, "__doc__", None)

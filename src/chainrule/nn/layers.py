@@ -9,6 +9,7 @@ import numpy as np
 from .. import _backend
 from ..autograd.tensor import Tensor, make_tensor
 from ..ops import shape as sh
+from ..ops.nn import as_tuple
 from . import functional as F
 from . import init
 from .module import Module
@@ -72,11 +73,11 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"in_channels {in_channels} and out_channels {out_channels} must "
                              f"be divisible by groups {groups}")
-        tup = (lambda v: (v,) * nd if isinstance(v, int) else tuple(v))
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = tup(kernel_size), tup(stride)
-        self.padding = padding if isinstance(padding, str) else tup(padding)
-        self.dilation, self.groups = tup(dilation), groups
+        self.kernel_size = as_tuple(kernel_size, nd, "kernel_size")
+        self.stride = as_tuple(stride, nd, "stride")
+        self.padding = padding if isinstance(padding, str) else as_tuple(padding, nd, "padding")
+        self.dilation, self.groups = as_tuple(dilation, nd, "dilation"), groups
         self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
         self.bias = _empty((out_channels,), dtype) if bias else None
         if not bias:

@@ -18,24 +18,13 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _conjugated(scale):
-    """The VJP of an analytic function from its scale rule: for complex values the
-    cotangent maps through the conjugate derivative (PyTorch's convention), i.e.
-    conj(scale(conj(g))); for real values it is the scale rule itself."""
-    def vjp(xp, g, ans, *args, **params):
-        if g.dtype.kind == "c":
-            return xp.conj(scale(xp, xp.conj(g), ans, *args, **params))
-        return scale(xp, g, ans, *args, **params)
-    return vjp
-
-
 def unary(name: str, forward, scale, uses: str = "x", holomorphic: bool = False) -> Primitive:
     """A one-input elementwise primitive whose derivative needs ``uses``: "x", "ans",
     "both" or "" (neither). ``holomorphic``: also differentiable on complex values."""
     prim = Primitive(name, forward, saves=(0,) if uses in ("x", "both") else (),
                      saves_ans=uses in ("ans", "both"))
-    prim.complex_ok = holomorphic
-    defvjp(prim, _conjugated(scale) if holomorphic else scale)
+    prim.complex_ok = prim.holomorphic = holomorphic
+    defvjp(prim, scale)
     defjvp(prim, lambda xp, ts, ans, x, **p: scale(xp, ts[0], ans, x, **p))
     return prim
 
@@ -44,11 +33,8 @@ def binary(name: str, forward, scale_x, scale_y, saves=(0, 1), saves_ans=False,
            saves_for=None, holomorphic: bool = False) -> Primitive:
     """A two-input elementwise primitive (broadcasting); the engine sums broadcast axes."""
     prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans, saves_for=saves_for)
-    prim.complex_ok = holomorphic
-    if holomorphic:
-        defvjp(prim, _conjugated(scale_x), _conjugated(scale_y))
-    else:
-        defvjp(prim, scale_x, scale_y)
+    prim.complex_ok = prim.holomorphic = holomorphic
+    defvjp(prim, scale_x, scale_y)
 
     def jvp(xp, ts, ans, x, y):
         tx, ty = ts

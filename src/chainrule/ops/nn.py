@@ -168,7 +168,8 @@ for _p in (conv_p, conv_input_grad_p, conv_weight_grad_p):
     defjvp(_p, _bilinear_jvp(_p))
 
 
-def _tuple(v, nd: int, name: str):
+def as_tuple(v, nd: int, name: str) -> tuple:
+    """An int or a sequence of ``nd`` ints, as a tuple of ``nd`` ints."""
     if isinstance(v, int):
         return (v,) * nd
     v = tuple(v)
@@ -191,12 +192,12 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"groups={groups} expects {ws[1] * groups}")
     if ws[0] % groups:
         raise ValueError(f"{name}: out_channels {ws[0]} is not divisible by groups={groups}")
-    stride, dilation = _tuple(stride, nd, "stride"), _tuple(dilation, nd, "dilation")
+    stride, dilation = as_tuple(stride, nd, "stride"), as_tuple(dilation, nd, "dilation")
     if padding == "same":
         padding = tuple(d * (k - 1) // 2 for k, d in zip(ws[2:], dilation))
     elif padding == "valid":
         padding = (0,) * nd
-    padding = _tuple(padding, nd, "padding")
+    padding = as_tuple(padding, nd, "padding")
     for size, k, d, p in zip(xs[2:], ws[2:], dilation, padding):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"{name}: the kernel {ws[2:]} (dilation {dilation}) is larger "
@@ -310,10 +311,10 @@ def _pool_args(name, x, kernel_size, stride, padding, dilation=1):
     nd = len(shape_of(x)) - 2
     if nd < 1:
         raise ValueError(f"{name}: expected an input of shape (N, C, ...), got {shape_of(x)}")
-    kernel = _tuple(kernel_size, nd, "kernel_size")
-    stride = kernel if stride is None or stride == () else _tuple(stride, nd, "stride")
-    padding = _tuple(padding, nd, "padding")
-    dilation = _tuple(dilation, nd, "dilation")
+    kernel = as_tuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None or stride == () else as_tuple(stride, nd, "stride")
+    padding = as_tuple(padding, nd, "padding")
+    dilation = as_tuple(dilation, nd, "dilation")
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
     return kernel, stride, padding, dilation

@@ -13,6 +13,8 @@ from .. import _fastnp as fnp
 from ..autograd.primitives import Primitive, apply, defjvp, defvjp
 from ..autograd.tensor import Tensor, make_tensor
 from . import elementwise as ew
+from . import index as ix
+from . import shape as sh
 from ._util import data_of, ndim_of, normalize_axes, normalize_axis, pick, reduced_shape, shape_of
 
 
@@ -191,14 +193,14 @@ def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     tensor([4., 6.])
     """
     if dtype is not None:
-        x = cast(x, dtype)
+        x = sh.cast(x, dtype)
     return _reduce(sum_p, "sum", x, dim, keepdim, axis, keepdims)
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     """Arithmetic mean over ``dim``."""
     if dtype is not None:
-        x = cast(x, dtype)
+        x = sh.cast(x, dtype)
     elif not np.issubdtype(np.result_type(data_of(x)), np.inexact):
         raise TypeError(f"mean: the input has integer dtype {np.result_type(data_of(x))}; "
                         f"pass dtype= or convert with .float() first")
@@ -283,8 +285,7 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None)
 def _scan(prim, op, x, dim, axis):
     axis = pick(op, dim, axis, "axis", "dim")
     if axis is None:
-        from .shape import reshape
-        x, axis = reshape(x, (-1,)), 0
+        x, axis = sh.reshape(x, (-1,)), 0
     return apply(prim, (x,), {"axis": normalize_axis(op, axis, ndim_of(x))})
 
 
@@ -331,13 +332,11 @@ def _max_min(op, arg_fn, extreme, pairwise, x, dim, keepdim, axis, keepdims):
     keepdim = bool(pick(op, keepdim, keepdims, "keepdims", "keepdim"))
     if dim is None:
         return extreme(x)
-    from .index import gather
     dim = normalize_axis(op, dim, ndim_of(x))
     idx = arg_fn(x, dim, True)
-    values = gather(x, dim, idx)
+    values = ix.gather(x, dim, idx)
     if not keepdim:
-        from .shape import squeeze
-        values, idx = squeeze(values, dim), make_tensor(np.squeeze(idx._data, dim))
+        values, idx = sh.squeeze(values, dim), make_tensor(np.squeeze(idx._data, dim))
     return MinMax(values, idx)
 
 
@@ -351,8 +350,3 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Without ``dim``: the smallest element. With ``dim``: ``(values, indices)``. With a
     tensor: the elementwise minimum."""
     return _max_min("min", argmin, amin, ew.minimum, x, dim, keepdim, axis, keepdims)
-
-
-def cast(x, dtype):
-    from .shape import cast as _cast
-    return _cast(x, dtype)
