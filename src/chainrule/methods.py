@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _backend
 from . import numpy as cnp
-from .autograd.primitives import apply
+from .autograd.primitives import apply, apply_binary, apply_unary
 from .autograd.tensor import Tensor, make_tensor
 from .ops import elementwise as ew
 from .ops import index as ix
@@ -18,19 +18,19 @@ from .ops._util import data_of
 
 def _binary(prim):
     def op(self, other):
-        return apply(prim, (self, other))
+        return apply_binary(prim, self, other)
     return op
 
 
 def _reflected(prim):
     def op(self, other):
-        return apply(prim, (other, self))
+        return apply_binary(prim, other, self)
     return op
 
 
 def _unary(prim):
     def op(self):
-        return apply(prim, (self,))
+        return apply_unary(prim, self)
     return op
 
 
@@ -68,11 +68,11 @@ def _sub_(self, other, alpha=1):
 
 
 def _add(self, other, alpha=1):
-    return apply(ew.add, (self, other if alpha == 1 else other * alpha))
+    return apply_binary(ew.add, self, other if alpha == 1 else other * alpha)
 
 
 def _sub(self, other, alpha=1):
-    return apply(ew.sub, (self, other if alpha == 1 else other * alpha))
+    return apply_binary(ew.sub, self, other if alpha == 1 else other * alpha)
 
 
 def _fill_(self, value):

@@ -4,6 +4,8 @@ as soon as each node has run.
 """
 from __future__ import annotations
 
+from heapq import heappop, heappush
+from itertools import count
 from typing import Optional, Sequence
 
 import numpy as np
@@ -27,14 +29,18 @@ def graph_namespace():
     return _graph_ns
 
 
+_next_seq = count().__next__
+
+
 class Node:
     """A recorded application of a primitive: what its VJP needs, and where its input
     gradients go (``edges``: a parent Node, a leaf Tensor, or None per input)."""
 
-    __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype",
+    __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype", "seq",
                  "hooks", "retained", "fw", "trace", "__weakref__")
 
     def __init__(self, prim, inputs, edges, params, ans, saved, shape, dtype):
+        self.seq = _next_seq()  # creation order: a topological order of the graph
         self.prim = prim
         self.inputs = inputs
         self.edges = edges
@@ -126,11 +132,10 @@ def _graph_value(data, edge):
 
 
 def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
+    """Every input's gradient from the node's rules, through the general route: recorded
+    (create_graph), complex-conjugated around an analytic rule, or from a ``vjp_all``."""
     prim = node.prim
     edges = node.edges
-    for box, version in node.saved:
-        if box[0] != version:
-            raise _version_error(node, box, version)
     inputs, ans = node.inputs, node.ans
     if create_graph:
         inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
@@ -153,22 +158,21 @@ def _rule_grads(prim, edges, g, ans, inputs, params, xp) -> list:
     if prim.vjp_all is not None:
         needs = tuple([e is not None for e in edges])
         return list(prim.vjp_all(xp, g, ans, inputs, needs, **params))
+    return [None if e is None else _rule(prim, i)(xp, g, ans, *inputs, **params)
+            for i, e in enumerate(edges)]
+
+
+def _rule(prim, i: int):
+    """The VJP rule for argument ``i`` of ``prim``, or a clear error where there is none."""
     rules = prim.vjps
     if rules is None:
         raise NotImplementedError(f"{prim.name}: no VJP rule is defined, so it cannot be "
                                   f"differentiated in reverse mode")
-    grads = []
-    for i, e in enumerate(edges):
-        if e is None:
-            grads.append(None)
-            continue
-        rule = rules[i] if i < len(rules) else None
-        if rule is None:
-            raise RuntimeError(f"{prim.name}: argument {i} is not differentiable, but it "
-                               f"requires grad; detach() it first")
-        grads.append(rule(xp, g, ans, *inputs, **params) if params else
-                     rule(xp, g, ans, *inputs))
-    return grads
+    rule = rules[i] if i < len(rules) else None
+    if rule is None:
+        raise RuntimeError(f"{prim.name}: argument {i} is not differentiable, but it "
+                           f"requires grad; detach() it first")
+    return rule
 
 
 def _as_hook_value(g):
@@ -230,137 +234,185 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                  targets: Optional[dict] = None, capture: bool = False):
     """Propagate from ``roots`` to the leaves.
 
+    Nodes run in decreasing creation order (a node is always created after the nodes of its
+    inputs), so when a node runs, every gradient that will reach it has arrived: no pass to
+    count dependencies is needed. Leaves are finished last.
+
     ``targets`` maps a key (a leaf tensor, or the Node that made a non-leaf tensor) to the
     tensor that receives its gradient; None means every leaf that requires grad. With
     ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
     """
-    buffers = {}
-    deps = {}
-    stack = []
-    for root, g in zip(roots, root_grads):
+    buffers = {}  # node or leaf -> the gradient summed so far
+    owned = set()  # keys whose buffer nobody else holds, so it may be added to in place
+    heap = []  # (-seq, node) for every node that has a gradient waiting
+    for root, (g, is_owned) in zip(roots, root_grads):
         key = root.grad_fn if root.grad_fn is not None else root
-        buf = buffers.get(key)
-        if buf is None:
-            buffers[key] = [g[0], g[1]]
-        else:
-            buf[0] = buf[0] + g[0]
-            buf[1] = True
-        if key not in deps:
-            deps[key] = 0
+        prev = buffers.get(key)
+        if prev is None:
+            buffers[key] = g
+            if is_owned:
+                owned.add(key)
             if type(key) is Node:
-                stack.append(key)
-    # Count, for every node and leaf, how many gradients will reach it.
-    duals = False
-    while stack:
-        node = stack.pop()
-        edges = node.edges
-        if edges is None:
-            raise RuntimeError(_FREED.format(name=node.name))
-        if node.fw is not None:
-            duals = True
-        for e in edges:
-            if e is None:
-                continue
-            c = deps.get(e)
-            if c is None:
-                deps[e] = 1
-                if type(e) is Node:
-                    stack.append(e)
-            else:
-                deps[e] = c + 1
+                heappush(heap, (-key.seq, key))
+        else:
+            buffers[key] = prev + g
+            owned.add(key)
 
     # Rules run on tensors when the backward pass is recorded, or when tangents must flow
     # through it (forward-over-reverse).
-    create_graph = create_graph or duals or forward_state.depth > 0
+    create_graph = (create_graph or forward_state.depth > 0 or
+                    _tangents_recorded and _carries_tangents([k for _, k in heap]))
     xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
-    needed = _leads_to(targets, deps) if targets is not None else None
+    needed = _leads_to(targets, [k for _, k in heap]) if targets is not None else None
     captured = {} if capture else None
-    ready = [k for k in buffers if deps[k] == 0]
-    while ready:
-        key = ready.pop()
-        g, owned = buffers.pop(key)
-        if type(key) is not Node:
-            _finish_leaf(key, g, owned, create_graph, targets, captured)
-            continue
-        node = key
-        if node.hooks:
-            g = _run_hooks(node.hooks, g)
-            owned = False
-        if node.retained is not None:
-            kept = node.retained()
-            if kept is not None and (targets is None or node not in targets):
-                _accumulate_into(kept, g, False, create_graph)
-        if targets is not None and node in targets:
-            if capture:
-                captured[node] = _as_hook_value(g) if create_graph else g
-            else:
-                _accumulate_into(targets[node], g, False, create_graph)
-        if needed is not None:
-            edges = node.edges
-            if not any(e in needed for e in edges if e is not None):
+    # Without targets, recording or anomaly checks, a node's rules are called right here.
+    plain = targets is None and not create_graph and not anomaly_state.enabled
+    while heap:
+        node = heappop(heap)[1]
+        g = buffers.pop(node)
+        if node.edges is None:
+            raise RuntimeError(_FREED.format(name=node.name))
+        if not plain or node.hooks or node.retained is not None:
+            g = _visit(node, g, owned, create_graph, targets, captured, needed)
+            if g is None:  # no target lies behind this node
                 if not retain_graph:
-                    node.inputs = node.ans = node.edges = None
-                    node.saved = ()
+                    _free(node)
                 continue
-        grads = _node_grads(node, g, xp, create_graph)
-        if anomaly_state.enabled:
-            check_gradients(node, grads)
-        edges = node.edges
+        prim = node.prim
+        for box, version in node.saved:
+            if box[0] != version:
+                raise _version_error(node, box, version)
+        edges, inputs, ans, params = node.edges, node.inputs, node.ans, node.params
+        if plain and prim.vjps is not None and not (prim.holomorphic and
+                                                    node.dtype in COMPLEX_DTYPES):
+            grads = None  # each rule is called as its edge is reached
+            rules = prim.vjps
+        else:
+            grads = _node_grads(node, g, xp, create_graph)
+            if anomaly_state.enabled:
+                check_gradients(node, grads)
         if not retain_graph:
             node.inputs = node.ans = node.edges = None
             node.saved = ()
-        for e, r in zip(edges, grads):
+        i = -1
+        for e in edges:
+            i += 1
             if e is None or (needed is not None and e not in needed):
                 continue
+            if grads is not None:
+                r = grads[i]
+            else:
+                rule = rules[i] if i < len(rules) else None
+                if rule is None:
+                    rule = _rule(prim, i)  # raises
+                r = rule(xp, g, ans, *inputs, **params) if params else rule(xp, g, ans, *inputs)
             if type(e) is Node:
                 shape, dtype = e.shape, e.dtype
             else:
                 shape, dtype = e._data.shape, e._data.dtype
             if r is None:
                 r = xp.zeros(shape, dtype)
-            else:
-                if r.shape != shape:
-                    r = unbroadcast(xp, r, shape)
-                if r.dtype != dtype:
-                    if r.dtype.kind == "c" and dtype.kind != "c":
-                        r = xp.real(r)  # a real input gets d/dRe of a complex gradient
-                    r = r.astype(dtype)
-            buf = buffers.get(e)
-            if buf is None:
+            elif r.shape != shape or r.dtype != dtype:
+                r = _conform(xp, r, shape, dtype)
+            prev = buffers.get(e)
+            if prev is None:
+                buffers[e] = r
                 # A fresh array nobody else holds may later be added to in place.
-                buffers[e] = [r, not create_graph and r is not g and r.base is None]
-            elif create_graph:
-                buf[0] = buf[0] + r
-            elif buf[1]:
-                buf[0] += r
+                if not create_graph and r is not g and r.base is None:
+                    owned.add(e)
+                if type(e) is Node:
+                    heappush(heap, (-e.seq, e))
+            elif create_graph or e not in owned:
+                buffers[e] = prev + r
+                if not create_graph:
+                    owned.add(e)
             else:
-                buf[0] = buf[0] + r
-                buf[1] = True
-            c = deps[e] - 1
-            deps[e] = c
-            if c == 0:
-                ready.append(e)
+                prev += r
+                buffers[e] = prev  # NumPy scalars (from 0-d arithmetic) add out of place
+    for leaf, g in buffers.items():  # only leaves are left
+        _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
     return captured
 
 
-def _leads_to(targets: dict, deps: dict) -> set:
-    """The nodes and leaves of the graph from which some target can be reached: only they
-    need to run when gradients are wanted for ``targets`` alone."""
+_tangents_recorded = False
+
+
+def set_tangents(node: Node, fw: dict) -> None:
+    """Attach the tangents of a node's output (forward-over-reverse); from then on,
+    backward passes look for them."""
+    global _tangents_recorded
+    node.fw = fw
+    _tangents_recorded = True
+
+
+def _carries_tangents(starts: list) -> bool:
+    """Whether a node behind ``starts`` has tangents attached."""
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        node = stack.pop()
+        if node.fw is not None:
+            return True
+        for e in node.edges or ():
+            if type(e) is Node and e not in seen:
+                seen.add(e)
+                stack.append(e)
+    return False
+
+
+def _free(node: Node) -> None:
+    node.inputs = node.ans = node.edges = None
+    node.saved = ()
+
+
+def _conform(xp, r, shape: tuple, dtype):
+    """A rule's gradient brought to its input's shape (summing broadcast axes) and dtype."""
+    if r.shape != shape:
+        r = unbroadcast(xp, r, shape)
+    if r.dtype != dtype:
+        if r.dtype.kind == "c" and dtype.kind != "c":
+            r = xp.real(r)  # a real input gets d/dRe of a complex gradient
+        r = r.astype(dtype)
+    return r
+
+
+def _visit(node: Node, g, owned: set, create_graph: bool, targets, captured, needed):
+    """The work on a node beyond its rules: hooks, retained and target gradients. Returns
+    the gradient to propagate, or None when nothing wanted lies behind the node."""
+    if node.hooks:
+        g = _run_hooks(node.hooks, g)
+        owned.discard(node)
+    if node.retained is not None:
+        kept = node.retained()
+        if kept is not None and (targets is None or node not in targets):
+            _accumulate_into(kept, g, False, create_graph)
+    if targets is not None and node in targets:
+        if captured is not None:
+            captured[node] = _as_hook_value(g) if create_graph else g
+        else:
+            _accumulate_into(targets[node], g, False, create_graph)
+    if needed is not None and not any(e in needed for e in node.edges if e is not None):
+        return None
+    return g
+
+
+def _leads_to(targets: dict, starts: list) -> set:
+    """The nodes and leaves of the graph behind ``starts`` from which some target can be
+    reached: only they need to run when gradients are wanted for ``targets`` alone."""
     needed = set()
-    for start in deps:
-        if start in needed or type(start) is not Node:
+    done = set()
+    for start in starts:
+        if start in done:
             continue
         # Iterative post-order walk: a node is needed if it is a target or an edge is.
         stack = [(start, iter(start.edges or ()))]
-        visiting = {start}
+        done.add(start)
         while stack:
             node, it = stack[-1]
             advanced = False
             for e in it:
-                if e is None:
-                    continue
-                if type(e) is Node and e not in visiting and e not in needed:
-                    visiting.add(e)
+                if type(e) is Node and e not in done:
+                    done.add(e)
                     stack.append((e, iter(e.edges or ())))
                     advanced = True
                     break
@@ -474,7 +526,6 @@ def release_graph(node) -> None:
     while stack:
         n = stack.pop()
         edges = n.edges
-        n.inputs = n.ans = n.edges = None
-        n.saved = ()
+        _free(n)
         if edges:
             stack.extend(e for e in edges if type(e) is Node and e.edges is not None)

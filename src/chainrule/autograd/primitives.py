@@ -15,7 +15,8 @@ from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES
 from . import grad_mode
 from .anomaly import forward_trace
 from .grad_mode import anomaly_state, forward_state
-from .engine import Node, graph_namespace
+from .grad_mode import state as _grad_state
+from .engine import Node, graph_namespace, set_tangents
 from .tensor import Tensor, make_tensor
 
 _generic = np.generic
@@ -37,7 +38,8 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
-                 "is_view", "complex_ok", "holomorphic", "node_name", "doc", "__weakref__")
+                 "is_view", "complex_ok", "holomorphic", "scalar_operands", "keeps", "node_name",
+                 "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  is_view: bool = False, saves_for=None):
@@ -54,8 +56,21 @@ class Primitive:
         self.holomorphic = False
         self.saves_ans = saves_ans
         self.is_view = is_view
+        # Whether Python float operands may be replaced by cached 0-d arrays of the other
+        # operand's dtype (the arithmetic operators, whose rules treat both alike).
+        self.scalar_operands = False
+        # For two inputs: which ones the VJP keeps, indexed by
+        # (input 0 wants a gradient) + 2 * (input 1 wants a gradient).
+        self.keeps = tuple((self._keeps(0, needs), self._keeps(1, needs))
+                           for needs in ((False, False), (True, False), (False, True),
+                                         (True, True)))
         self.doc = getattr(forward, "__doc__", None)
         self.node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward"
+
+    def _keeps(self, i: int, needs: tuple) -> bool:
+        if self.saves_for is not None:
+            return any(need and i in reads for need, reads in zip(needs, self.saves_for))
+        return self.saves is None or i in self.saves
 
     def __call__(self, *args, **params):
         return apply(self, args, params)
@@ -129,17 +144,12 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
         else:
             datas.append(a)
     try:
-        ans = prim.forward(*datas, **params)
+        ans = prim.forward(*datas, **params) if params else prim.forward(*datas)
     except (ValueError, TypeError, IndexError) as exc:
         raise OpError(f"{prim.name}: cannot apply to ({describe(args)}): {exc}") from exc
     if ans.__class__ is not _ndarray and isinstance(ans, _generic):
         ans = np.asarray(ans)
-    if wants_grad and grad_mode.state.enabled and ans.dtype in DIFFERENTIABLE_DTYPES:
-        if ans.dtype in COMPLEX_DTYPES and not prim.complex_ok:
-            raise NotImplementedError(
-                f"{prim.name}: gradients through complex tensors are not supported for this op "
-                f"yet ({describe(args)}); supported: elementwise arithmetic and analytic "
-                f"functions, abs/real/imag/conj, shape and indexing ops, sums, and numpy.fft")
+    if wants_grad and _grad_state.enabled and ans.dtype in DIFFERENTIABLE_DTYPES:
         out = _record(prim, args, datas, params, ans)
     else:
         out = make_tensor(ans)
@@ -150,49 +160,50 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
         out._base = (args[0], None)
     if forward_state.depth:
         _propagate_tangents(prim, args, params, out)
-    node = out.grad_fn
-    if node is not None:
-        if prim.saves_ans:
-            node.saved.append((out._version, out._version[0]))
-        if out._fw:
-            node.fw = out._fw
+        node = out.grad_fn
+        if node is not None and out._fw:
+            set_tangents(node, out._fw)
     return out
 
 
 def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Tensor:
     """Build the Node for one application: where gradients go, what the VJP keeps, and
     the versions of what it keeps (to catch later in-place writes)."""
-    saves = prim.saves
-    if prim.saves_for is not None:
-        saves = ()
-        for a, reads in zip(args, prim.saves_for):
-            if isinstance(a, Tensor) and a._requires_grad:
-                saves += reads
+    if ans.dtype in COMPLEX_DTYPES and not prim.complex_ok:
+        raise NotImplementedError(
+            f"{prim.name}: gradients through complex tensors are not supported for this op "
+            f"yet ({describe(args)}); supported: elementwise arithmetic and analytic "
+            f"functions, abs/real/imag/conj, shape and indexing ops, sums, and numpy.fft")
     edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            edges.append(a.grad_fn or a)
+        else:
+            edges.append(None)
+    keep = prim.saves
+    if prim.saves_for is not None:  # only what the wanted gradients read
+        keep = [i for e, reads in zip(edges, prim.saves_for) if e is not None for i in reads]
     saved = []
-    if saves is None or len(saves) >= len(datas):  # keeps every input (the common case)
+    if keep is None:  # the VJP reads every input
+        kept = datas
         for a in args:
             if isinstance(a, Tensor):
-                edges.append((a.grad_fn or a) if a._requires_grad else None)
-                version = a._version
-                saved.append((version, version[0]))
-            else:
-                edges.append(None)
-        kept = datas
+                box = a._version
+                saved.append((box, box[0]))
     else:
         kept = [None] * len(datas)
-        for i, a in enumerate(args):
+        for i in keep:
+            kept[i] = datas[i]
+            a = args[i]
             if isinstance(a, Tensor):
-                edges.append((a.grad_fn or a) if a._requires_grad else None)
-                if i in saves:
-                    version = a._version
-                    saved.append((version, version[0]))
-            else:
-                edges.append(None)
-            if i in saves:
-                kept[i] = datas[i]
-    node = Node(prim, kept, edges, params, ans if prim.saves_ans else None, saved,
-                ans.shape, ans.dtype)
+                box = a._version
+                saved.append((box, box[0]))
+    out = make_tensor(ans, None, True)
+    if prim.saves_ans:
+        box = out._version
+        saved.append((box, 0))
+    out.grad_fn = node = Node(prim, kept, edges, params, ans if prim.saves_ans else None, saved,
+                              ans.shape, ans.dtype)
     if anomaly_state.enabled:
         node.trace = forward_trace()
     if forward_state.depth:
@@ -200,7 +211,130 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
         # tangents (forward-over-reverse).
         node.inputs = [a if isinstance(a, Tensor) and a._fw and k is not None else k
                        for a, k in zip(args, kept)]
-    return make_tensor(ans, node, True)
+    return out
+
+
+# ----- fast paths for one- and two-input ops -------------------------------------------------
+# Operators and methods on plain tensors are most of the calls in small dynamic models, so
+# these do apply()'s work unrolled, with nothing allocated that the common case does not
+# need. Anything unusual (forward mode, anomaly mode, ArrayBox inputs) goes to apply().
+
+# Per float dtype, Python floats already converted to it (see _operand).
+_SCALAR_CACHES = {np.dtype(t): {} for t in ("float16", "float32", "float64", "complex64",
+                                            "complex128")}
+
+
+def _operand(y: float, like):
+    """A Python float operand of a float array as a cached 0-d array of that dtype: NumPy
+    computes with it as with the weakly-typed scalar, but the scalar is not converted anew
+    on every call (forward, and backward where the rule reuses it)."""
+    cache = _SCALAR_CACHES.get(like.dtype)
+    if cache is None or not y:  # 0.0 is left alone: its -0.0 twin would share its entry
+        return y
+    arr = cache.get(y)
+    if arr is None:
+        if len(cache) > 256:
+            cache.clear()
+        arr = cache[y] = np.array(y, like.dtype)
+        arr.flags.writeable = False
+    return arr
+
+
+# Shared, so that nodes keeping nothing allocate nothing for it (fewer objects for the
+# garbage collector to scan in long graphs).
+_NOTHING_KEPT = {1: (None,), 2: (None, None)}
+
+
+def apply_unary(prim: Primitive, x) -> Tensor:
+    """``apply(prim, (x,))``, unrolled for speed."""
+    if x.__class__ is not Tensor or prim.is_view or forward_state.depth or anomaly_state.enabled:
+        return apply(prim, (x,))
+    xd = x._data
+    try:
+        ans = prim.forward(xd)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise OpError(f"{prim.name}: cannot apply to ({describe((x,))}): {exc}") from exc
+    if ans.__class__ is not _ndarray and isinstance(ans, _generic):
+        ans = np.asarray(ans)
+    if not x._requires_grad or not _grad_state.enabled:
+        return make_tensor(ans)
+    dtype = ans.dtype
+    if dtype not in DIFFERENTIABLE_DTYPES:
+        return make_tensor(ans)
+    if dtype in COMPLEX_DTYPES and not prim.complex_ok:
+        return apply(prim, (x,))  # raises the complex error
+    out = make_tensor(ans, None, True)
+    box = x._version
+    if prim.saves is None or prim.saves:
+        inputs, saved = (xd,), ((box, box[0]),)
+    else:
+        inputs, saved = _NOTHING_KEPT[1], ()
+    if prim.saves_ans:
+        saved += ((out._version, 0),)
+        out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, ans, saved, ans.shape, dtype)
+    else:
+        out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, None, saved, ans.shape, dtype)
+    return out
+
+
+def apply_binary(prim: Primitive, x, y) -> Tensor:
+    """``apply(prim, (x, y))``, unrolled for speed."""
+    if forward_state.depth or anomaly_state.enabled:
+        return apply(prim, (x, y))
+    xb = yb = xe = ye = None  # version boxes and graph edges of tensor operands
+    cls = x.__class__
+    if cls is Tensor or isinstance(x, Tensor) and not x._propagates:
+        xd, xb = x._data, x._version
+        if x._requires_grad:
+            xe = x.grad_fn or x
+    elif cls is float and prim.scalar_operands and y.__class__ is Tensor:
+        xd = _operand(x, y._data)
+    elif isinstance(x, Tensor):
+        return apply(prim, (x, y))
+    else:
+        xd = x
+    cls = y.__class__
+    if cls is Tensor or isinstance(y, Tensor) and not y._propagates:
+        yd, yb = y._data, y._version
+        if y._requires_grad:
+            ye = y.grad_fn or y
+    elif cls is float and prim.scalar_operands and xd.__class__ is _ndarray:
+        yd = _operand(y, xd)
+    elif isinstance(y, Tensor):
+        return apply(prim, (x, y))
+    else:
+        yd = y
+    try:
+        ans = prim.forward(xd, yd)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise OpError(f"{prim.name}: cannot apply to ({describe((x, y))}): {exc}") from exc
+    if ans.__class__ is not _ndarray and isinstance(ans, _generic):
+        ans = np.asarray(ans)
+    if xe is None and ye is None or not _grad_state.enabled:
+        return make_tensor(ans)
+    dtype = ans.dtype
+    if dtype not in DIFFERENTIABLE_DTYPES:
+        return make_tensor(ans)
+    if dtype in COMPLEX_DTYPES and not prim.complex_ok:
+        return apply(prim, (x, y))  # raises the complex error
+    out = make_tensor(ans, None, True)
+    keep_x, keep_y = prim.keeps[(xe is not None) + 2 * (ye is not None)]
+    saved = ()
+    if not keep_x:
+        xd = None
+    elif xb is not None:
+        saved = ((xb, xb[0]),)
+    if not keep_y:
+        yd = None
+    elif yb is not None:
+        saved += ((yb, yb[0]),)
+    inputs = _NOTHING_KEPT[2] if xd is None and yd is None else (xd, yd)
+    if prim.saves_ans:
+        saved += ((out._version, 0),)
+        out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, ans, saved, ans.shape, dtype)
+    else:
+        out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, None, saved, ans.shape, dtype)
+    return out
 
 
 def _strip(x, level: int):

@@ -265,6 +265,10 @@ fmod = binary("fmod", np.fmod, lambda xp, v, ans, x, y: v,
               lambda xp, v, ans, x, y: -v * xp.trunc(x / y))
 
 
+for _p in (add, sub, mul, div):
+    _p.scalar_operands = True
+
+
 # ----- three-input --------------------------------------------------------------------
 def _where(cond, x, y):
     return np.where(cond, x, y)
