@@ -292,7 +292,6 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     c = shape[1]
     logits = _class_last(input)
     eps = label_smoothing
-    w = np.ones(c) if weight is None else np.asarray(data_of(weight), dtype=np.float64)
     t = data_of(target)
     dtype = data_of(input).dtype
     if np.asarray(t).dtype.kind in "iu":  # class indices
@@ -300,11 +299,34 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         if idx.shape[0] != shape_of(logits)[0]:
             raise ValueError(f"cross_entropy: {idx.shape[0]} targets for "
                              f"{shape_of(logits)[0]} predictions (logits {shape})")
-        valid = idx != ignore_index
-        safe = np.where(valid, idx, 0)
-        if valid.any() and (safe.min() < 0 or safe.max() >= c):
+        low, high = (idx.min(), idx.max()) if idx.size else (0, 0)
+        valid = None  # None: no row is ignored
+        if low <= ignore_index <= high:
+            valid = idx != ignore_index
+            kept = idx[valid]
+            low, high = (kept.min(), kept.max()) if kept.size else (0, 0)
+        if low < 0 or high >= c:
             raise IndexError(f"cross_entropy: target classes must be in [0, {c}), got "
-                             f"{safe.min()}..{safe.max()}")
+                             f"{low}..{high}")
+        safe = idx if valid is None else np.where(valid, idx, 0)
+        if not eps:
+            if reduction not in ("mean", "sum", "none"):
+                _reduce_loss(None, reduction, "cross_entropy")  # raises
+            # Per-row weights: the class weight, 0 where ignored (None: all 1).
+            scale = None if weight is None else np.asarray(data_of(weight))[safe].astype(dtype)
+            if valid is not None:
+                scale = valid.astype(dtype) if scale is None else scale * valid
+            divisor = 1.0
+            if reduction == "mean":
+                divisor = float(idx.shape[0] if scale is None else scale.sum())
+            per = apply(ops_nn.cross_entropy_classes_p, (logits, safe),
+                        {"scale": scale, "divisor": divisor, "reduced": reduction != "none"})
+            if reduction == "none":
+                return sh.reshape(per, (shape[0],) + tuple(shape[2:]))
+            return per
+        w = np.ones(c) if weight is None else np.asarray(data_of(weight), dtype=np.float64)
+        if valid is None:
+            valid = np.ones(idx.shape[0], dtype=bool)
         rows = np.arange(idx.shape[0])
         q = np.zeros((idx.shape[0], c))
         q[rows, safe] = (1.0 - eps) * w[safe]
@@ -314,6 +336,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         if reduction == "mean":
             return reduce.sum(per) / float((w[safe] * valid).sum())
     else:  # class probabilities (possibly requiring grad)
+        w = None if weight is None else np.asarray(data_of(weight), dtype=np.float64)
         probs = _class_last(target)
         if eps:
             probs = probs * (1.0 - eps) + eps / c

@@ -397,6 +397,55 @@ def _ce_jvp(xp, ts, ans, z, q):
 defjvp(cross_entropy_p, _ce_jvp)
 
 
+def _row_factor(g, scale, divisor):
+    """What each row's loss is multiplied by: ``g``, the row weights, 1 / divisor."""
+    f = g / divisor if divisor != 1 else g
+    return f if scale is None else f * scale
+
+
+def _ce_classes(z, idx, scale, divisor, reduced):
+    """Cross-entropy of logits ``z`` (N, C) at class indices ``idx`` (N,), each row weighted
+    by ``scale`` (None: 1), divided by ``divisor``, summed when ``reduced``:
+    lse(z_i) - z_i[idx_i] per row."""
+    m = fnp.amax(z, axis=1, keepdims=True)
+    lse = np.log(fnp.sum(np.exp(z - m), axis=1)) + m[:, 0]
+    per = lse - z[np.arange(z.shape[0]), idx]
+    if scale is not None:
+        per *= scale
+    if divisor != 1:
+        per /= divisor
+    return fnp.sum(per) if reduced else per
+
+
+def _ce_classes_vjp(xp, g, ans, z, idx, scale, divisor, reduced):
+    # softmax(z) - onehot(idx), each row times its factor
+    p = call(xp, softmax_p, z, axis=1)
+    rows = np.arange(len(idx))
+    factor = _row_factor(g, scale, divisor)
+    if factor.ndim:
+        factor = xp.expand_dims(factor, 1)
+    if isinstance(p, np.ndarray):  # a fresh array: finish it in place
+        p[rows, idx] -= 1.0
+        p *= factor
+        return p
+    onehot = np.zeros(shape_of(z), dtype=p.dtype)
+    onehot[rows, idx] = 1.0
+    return (p - onehot) * factor
+
+
+def _ce_classes_jvp(xp, ts, ans, z, idx, scale, divisor, reduced):
+    t = ts[0]
+    p = call(xp, softmax_p, z, axis=1)
+    per = xp.sum(p * t, axis=1) - t[np.arange(shape_of(z)[0]), idx]
+    per = _row_factor(per, scale, divisor)
+    return xp.sum(per) if reduced else per
+
+
+cross_entropy_classes_p = Primitive("cross_entropy", _ce_classes, saves=(0, 1), saves_ans=False)
+defvjp(cross_entropy_classes_p, _ce_classes_vjp)
+defjvp(cross_entropy_classes_p, _ce_classes_jvp)
+
+
 # ----- normalization -----------------------------------------------------------------------
 def _normalize(x, axes, eps):
     mu = fnp.mean(x, axis=axes, keepdims=True)
