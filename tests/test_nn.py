@@ -82,6 +82,12 @@ PRIMS = [
     ("cross_entropy_smooth_weight", lambda x: F.cross_entropy(
         x, cr.tensor([0, 3, 1]), weight=cr.tensor([1.0, 2.0, 0.5, 1.5]), label_smoothing=0.1),
      [(3, 4)]),
+    ("cross_entropy_weight_ignore", lambda x: F.cross_entropy(
+        x, cr.tensor([0, 3, 1]), weight=cr.tensor([1.0, 2.0, 0.5, 1.5]), ignore_index=3),
+     [(3, 4)]),
+    ("cross_entropy_none", lambda x: F.cross_entropy(x, cr.tensor([[0, 2], [1, 1]]),
+                                                     reduction="none") * cr.tensor([1.0, 2.0]),
+     [(2, 3, 2)]),
     ("cross_entropy_probs", lambda x, p: F.cross_entropy(x, F.softmax(p, 1)), [(3, 4), (3, 4)]),
     ("cross_entropy_spatial_ignore", lambda x: F.cross_entropy(
         x, cr.tensor([[0, 2], [-100, 1]]), reduction="sum"), [(2, 3, 2)]),
@@ -105,7 +111,8 @@ def test_nn_functions_gradcheck(name, fn, shapes):
 
 @pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
                                   "group_norm", "batch_norm_train",
-                                  "log_softmax", "cross_entropy"])
+                                  "log_softmax", "cross_entropy",
+                                  "cross_entropy_weight_ignore", "cross_entropy_none"])
 def test_nn_second_order(name):
     fn, shapes = next((f, s) for n, f, s in PRIMS if n == name)
     assert gradgradcheck(fn, [make(s, seed=i) for i, s in enumerate(shapes)])
@@ -120,6 +127,19 @@ def test_cross_entropy_closed_form():
     assert np.allclose(logits.grad.numpy(), p - [1, 0, 0])
     big = cr.tensor([[1000.0, 0.0]])
     assert F.cross_entropy(big, cr.tensor([1])).item() == pytest.approx(1000.0)
+
+
+def test_cross_entropy_rejects_bad_targets():
+    logits = cr.zeros((2, 3))
+    with pytest.raises(IndexError, match=r"\[0, 3\).*0\.\.3"):
+        F.cross_entropy(logits, cr.tensor([0, 3]))
+    with pytest.raises(IndexError, match="-1"):
+        F.cross_entropy(logits, cr.tensor([-1, 0]))
+    with pytest.raises(ValueError, match="reduction"):
+        F.cross_entropy(logits, cr.tensor([0, 1]), reduction="avg")
+    # every row ignored: the mean is 0/0, as in PyTorch
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(F.cross_entropy(logits, cr.tensor([-100, -100])).item())
 
 
 def test_embedding_and_padding_idx():
