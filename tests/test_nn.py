@@ -403,3 +403,11 @@ def test_first_steps_by_hand(make_opt, expected):
     g = 2 * (w0 - 1.0)
     opt.step()
     assert np.allclose(w.detach().numpy(), expected(g, w0), rtol=1e-6)
+
+
+def test_max_pool_gradient_goes_to_first_max_only():
+    x = cr.tensor([[[[1.0, 3.0], [3.0, 0.0]]]], requires_grad=True)
+    F.max_pool2d(x, 2).backward(cr.tensor([[[[np.inf]]]]))
+    assert x.grad.numpy().ravel().tolist() == [0.0, np.inf, 0.0, 0.0]
+    nan_in = cr.tensor([[[[1.0, np.nan], [2.0, 0.0]]]])
+    assert np.isnan(F.max_pool2d(nan_in, 2).item())  # NaN propagates, as in PyTorch

@@ -216,45 +216,58 @@ def _pool_geometry(x_shape, kernel, stride, padding, dilation):
             "in_shape": tuple(x_shape)}
 
 
-def _window_rows(x, kernel, stride, padding, dilation, fill=0.0):
-    """(N, C, K, *out): each window's K values along axis 2."""
-    cols, out_sp = _im2col(x, kernel, stride, padding, dilation, fill)
-    return cols.reshape(x.shape[:2] + (-1,) + out_sp)
+def _offset_views(x, kernel, stride, padding, dilation, fill=0.0):
+    """For each kernel offset, the strided view (N, C, *out) of the padded input that it
+    reads: pooling runs over these few views instead of copying out every window."""
+    if any(padding):
+        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+    out_sp = _out_shape(x.shape[2:], kernel, stride, dilation)
+    return [x[_offset_region(k, stride, dilation, out_sp)] for k in np.ndindex(*kernel)]
 
 
 def _max_pool_argmax(x, kernel, stride, padding, dilation):
-    """Each window's maximum and its offset (the first one on ties, as argmax): a running
-    comparison over the few offsets beats argmax along a strided axis."""
-    rows = _window_rows(x, kernel, stride, padding, dilation, fill=-np.inf)
-    best = rows[:, :, 0].copy()
-    arg = np.zeros(best.shape, dtype=np.intp)
-    for k in range(1, rows.shape[2]):
-        candidate = rows[:, :, k]
-        better = candidate > best
-        np.copyto(best, candidate, where=better)
-        arg[better] = k
+    """Each window's maximum and its offset (the first one on ties, as argmax), by a
+    running comparison over the kernel offsets (masked copies are far slower here)."""
+    views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
+    best = views[0].copy()
+    arg = np.zeros(best.shape, dtype=np.int32)
+    for k in range(1, len(views)):
+        arg = np.where(views[k] > best, k, arg)
+        np.maximum(best, views[k], out=best)
     return best, arg
 
 
 def _max_pool(x, kernel, stride, padding, dilation, in_shape):
-    return _max_pool_argmax(x, kernel, stride, padding, dilation)[0]
+    views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
+    best = views[0].copy()
+    for view in views[1:]:
+        np.maximum(best, view, out=best)
+    return best
 
 
 def _max_pool_scatter(g, x, kernel, stride, padding, dilation, in_shape):
     """The VJP of max pooling: each output gradient goes to its window's argmax."""
     _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-    k = int(np.prod(kernel))
-    offsets = np.arange(k).reshape((1, 1, k) + (1,) * len(kernel))
-    cols = np.where(arg[:, :, None] == offsets, g[:, :, None], 0).astype(g.dtype, copy=False)
-    return _col2im(cols.reshape(g.shape[:2] + tuple(kernel) + g.shape[2:]), in_shape, kernel,
-                   stride, padding, dilation)
+    padded = np.zeros(tuple(in_shape[:2]) + tuple(s + 2 * p for s, p in
+                                                  zip(in_shape[2:], padding)), dtype=g.dtype)
+    # g * mask is exact and much faster than np.where unless g holds infinities or NaNs
+    # (0 * inf would spread NaN to the other offsets).
+    finite = bool(np.isfinite(g).all())
+    for k, view in enumerate(_offset_views(padded, kernel, stride, (0,) * len(kernel),
+                                           dilation)):
+        view += g * (arg == k) if finite else np.where(arg == k, g, 0)  # written through
+    crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
+    return padded[(slice(None), slice(None)) + crop]
 
 
 def _max_pool_gather(v, x, kernel, stride, padding, dilation, in_shape):
     """Transpose of the scatter: read ``v`` at each window's argmax (x fixes the argmax)."""
     _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-    rows = _window_rows(v, kernel, stride, padding, dilation)
-    return np.take_along_axis(rows, arg[:, :, None], 2)[:, :, 0]
+    views = _offset_views(v, kernel, stride, padding, dilation)
+    out = views[0].copy()
+    for k in range(1, len(views)):
+        out = np.where(arg == k, views[k], out)
+    return out
 
 
 max_pool_p = Primitive("max_pool", _max_pool, saves=(0,), saves_ans=False)
