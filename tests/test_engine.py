@@ -239,3 +239,40 @@ def test_million_op_chain_backward_without_recursion():
     y.backward()
     assert x.grad.item() == pytest.approx(1.000001 ** 1_000_000, rel=1e-9)
     del y  # dropping the (freed) chain must not recurse either
+
+
+def test_python_float_operands_keep_numpy_semantics():
+    # Floats become cached 0-d arrays of the tensor's dtype; results must not change.
+    x32 = cr.tensor([1.5, -2.0], requires_grad=True)
+    y = x32 * 0.1 + 0.7 - 1.3 / x32
+    expected = x32.detach().numpy() * 0.1 + 0.7 - 1.3 / x32.detach().numpy()
+    assert y.dtype == cr.float32 and np.array_equal(y.detach().numpy(), expected)
+    y.sum().backward()
+    assert np.allclose(x32.grad.numpy(), 0.1 + 1.3 / x32.detach().numpy() ** 2)
+    # -0.0 keeps its sign (it is never served from the cache entry of 0.0)
+    assert np.signbit((cr.tensor([1.0]) * 0.0 * -0.0).numpy()).all()
+    assert not np.signbit((cr.tensor([1.0]) * -0.0 * -0.0).numpy()).any()
+    # an int tensor with a float promotes as in NumPy
+    assert (cr.tensor([1, 2]) * 0.5).dtype == np.float64
+
+
+def test_scalar_operand_cache_is_bounded():
+    from chainrule.autograd import primitives
+    x = cr.tensor([1.0])
+    for i in range(1000):
+        x * (1.0 + i)
+    assert max(len(c) for c in primitives._SCALAR_CACHES.values()) <= 257
+
+
+def test_nodes_run_after_all_their_gradients_arrive():
+    # ``a`` is made first but reached last, through three paths of different lengths.
+    x = cr.tensor(2.0, dtype=cr.float64, requires_grad=True)
+    a = x * x
+    b = a.sin()
+    c = (b * a).exp() * a
+    c.backward()
+    xv = 2.0
+    av = xv * xv
+    inner = np.sin(av) * av
+    dc_da = np.exp(inner) * (np.cos(av) * av + np.sin(av)) * av + np.exp(inner)
+    assert x.grad.item() == pytest.approx(dc_da * 2 * xv)

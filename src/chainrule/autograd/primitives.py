@@ -271,9 +271,8 @@ def apply_unary(prim: Primitive, x) -> Tensor:
         inputs, saved = _NOTHING_KEPT[1], ()
     if prim.saves_ans:
         saved += ((out._version, 0),)
-        out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, ans, saved, ans.shape, dtype)
-    else:
-        out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, None, saved, ans.shape, dtype)
+    out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, ans if prim.saves_ans else None,
+                       saved, ans.shape, dtype)
     return out
 
 
@@ -281,6 +280,8 @@ def apply_binary(prim: Primitive, x, y) -> Tensor:
     """``apply(prim, (x, y))``, unrolled for speed."""
     if forward_state.depth or anomaly_state.enabled:
         return apply(prim, (x, y))
+    # The two operands are read by the same lines, written out twice: a helper call per
+    # operand costs more than the rest of this function's bookkeeping.
     xb = yb = xe = ye = None  # version boxes and graph edges of tensor operands
     cls = x.__class__
     if cls is Tensor or isinstance(x, Tensor) and not x._propagates:
@@ -331,9 +332,8 @@ def apply_binary(prim: Primitive, x, y) -> Tensor:
     inputs = _NOTHING_KEPT[2] if xd is None and yd is None else (xd, yd)
     if prim.saves_ans:
         saved += ((out._version, 0),)
-        out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, ans, saved, ans.shape, dtype)
-    else:
-        out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, None, saved, ans.shape, dtype)
+    out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, ans if prim.saves_ans else None, saved,
+                       ans.shape, dtype)
     return out
 
 
