@@ -1,4 +1,5 @@
-"""Seed 003 (the autograd overview): the shared-t2 graph scheduled by Kahn's algorithm."""
+"""Seed 003 (the autograd overview): the shared-t2 graph, where a node runs only after
+every gradient reaching it has arrived."""
 import numpy as np
 
 import chainrule as cr

@@ -1,4 +1,4 @@
-"""The backward engine: Kahn's algorithm over the recorded Nodes (iterative, so a chain of
+"""The backward engine: the recorded Nodes run in reverse creation order (iterative, so a chain of
 a million ops needs no recursion), gradients summed where paths meet, saved values freed
 as soon as each node has run.
 """
