@@ -292,8 +292,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             if anomaly_state.enabled:
                 check_gradients(node, grads)
         if not retain_graph:
-            node.inputs = node.ans = node.edges = None
-            node.saved = ()
+            _free(node)
         i = -1
         for e in edges:
             i += 1

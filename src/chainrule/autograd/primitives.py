@@ -67,7 +67,8 @@ class Primitive:
         self.doc = getattr(forward, "__doc__", None)
         self.node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward"
 
-    def _keeps(self, i: int, needs: tuple) -> bool:
+    def _keeps(self, i: int, needs) -> bool:
+        """Whether the VJP keeps input ``i`` when ``needs[j]`` says input j wants a gradient."""
         if self.saves_for is not None:
             return any(need and i in reads for need, reads in zip(needs, self.saves_for))
         return self.saves is None or i in self.saves
@@ -180,24 +181,13 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
             edges.append(a.grad_fn or a)
         else:
             edges.append(None)
-    keep = prim.saves
-    if prim.saves_for is not None:  # only what the wanted gradients read
-        keep = [i for e, reads in zip(edges, prim.saves_for) if e is not None for i in reads]
+    needs = [e is not None for e in edges]
+    kept = [d if prim._keeps(i, needs) else None for i, d in enumerate(datas)]
     saved = []
-    if keep is None:  # the VJP reads every input
-        kept = datas
-        for a in args:
-            if isinstance(a, Tensor):
-                box = a._version
-                saved.append((box, box[0]))
-    else:
-        kept = [None] * len(datas)
-        for i in keep:
-            kept[i] = datas[i]
-            a = args[i]
-            if isinstance(a, Tensor):
-                box = a._version
-                saved.append((box, box[0]))
+    for a, k in zip(args, kept):
+        if k is not None and isinstance(a, Tensor):
+            box = a._version
+            saved.append((box, box[0]))
     out = make_tensor(ans, None, True)
     if prim.saves_ans:
         box = out._version
@@ -264,8 +254,8 @@ def apply_unary(prim: Primitive, x) -> Tensor:
     if dtype in COMPLEX_DTYPES and not prim.complex_ok:
         return apply(prim, (x,))  # raises the complex error
     out = make_tensor(ans, None, True)
-    box = x._version
-    if prim.saves is None or prim.saves:
+    if prim.keeps[1][0]:
+        box = x._version
         inputs, saved = (xd,), ((box, box[0]),)
     else:
         inputs, saved = _NOTHING_KEPT[1], ()
