@@ -25,10 +25,16 @@ LABELS = {
 }
 
 
+# Every library's process gets the malloc settings chainrule makes at import
+# (chainrule/_malloc.py), so that the table compares the work, not the allocator.
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(16 << 20), "MALLOC_TRIM_THRESHOLD_": str(32 << 20)}
+
+
 def run_cell(lib, workload, threads, timeout=900):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    env.update(MALLOC_ENV)
     try:
         out = subprocess.run([sys.executable, os.path.join(HERE, "worker.py"), lib, workload,
                               str(threads)], capture_output=True, text=True, env=env,
@@ -66,6 +72,8 @@ def machine_facts(threads):
         except ImportError:
             version = "not installed"
         facts.append(f"- {name} {version}")
+    facts.append("- glibc malloc in every process: " + ", ".join(
+        f"{k}={v}" for k, v in MALLOC_ENV.items()) + " (what chainrule sets at import)")
     unset = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
     facts.append("- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: " +
                  ("set (" + ", ".join(unset) + ")" if unset else "unset"))

@@ -65,6 +65,12 @@ PRIMS = [
     ("conv2d_groups", lambda x, w: F.conv2d(x, w, padding=(0, 1), dilation=(2, 1), groups=2),
      [(1, 4, 6, 4), (2, 2, 2, 3)]),
     ("conv1d", lambda x, w: F.conv1d(x, w, stride=2), [(2, 3, 7), (4, 3, 3)]),
+    # Stride 1 takes the flat-spatial kernels (chainrule.ops._flatconv).
+    ("conv2d_unit_stride", lambda x, w: F.conv2d(x, w, padding=(1, 0), dilation=(1, 2)),
+     [(2, 3, 5, 7), (4, 3, 3, 2)]),
+    ("conv1d_unit_stride", lambda x, w: F.conv1d(x, w, padding=2), [(2, 3, 6), (2, 3, 3)]),
+    ("conv3d_unit_stride", lambda x, w: F.conv3d(x, w, padding=(0, 1, 0)),
+     [(1, 2, 4, 3, 5), (2, 2, 2, 2, 3)]),
     ("max_pool2d", lambda x: F.max_pool2d(x, 2), [(2, 2, 4, 4)]),
     ("max_pool2d_pad", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [(1, 2, 5, 5)]),
     ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, stride=1), [(1, 2, 3, 3)]),
@@ -109,7 +115,7 @@ def test_nn_functions_gradcheck(name, fn, shapes):
     assert gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_unit_stride", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
                                   "group_norm", "batch_norm_train",
                                   "log_softmax", "cross_entropy",
                                   "cross_entropy_weight_ignore", "cross_entropy_none"])
@@ -411,3 +417,71 @@ def test_max_pool_gradient_goes_to_first_max_only():
     assert x.grad.numpy().ravel().tolist() == [0.0, np.inf, 0.0, 0.0]
     nan_in = cr.tensor([[[[1.0, np.nan], [2.0, 0.0]]]])
     assert np.isnan(F.max_pool2d(nan_in, 2).item())  # NaN propagates, as in PyTorch
+
+
+def _max_pool_grad_by_loops(x, g, k, s):
+    """Reference: every window sends its gradient to its first maximum (NaN counts as the
+    maximum, as in PyTorch)."""
+    out = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(*g.shape):
+        window = x[n, c, i * s:i * s + k, j * s:j * s + k].ravel()
+        nans = np.flatnonzero(np.isnan(window))
+        first = nans[0] if len(nans) else int(np.argmax(window))
+        out[n, c, i * s + first // k, j * s + first % k] += g[n, c, i, j]
+    return out
+
+
+@pytest.mark.parametrize("kernel,stride", [(2, 2), (2, 1), (3, 2)])
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_max_pool_gradient_with_ties_matches_window_loop(kernel, stride, with_nan):
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.integers(-2, 3, (2, 3, 7, 7)), 0).astype(np.float64)  # many ties
+    if with_nan:
+        x[0, 1, 2, 3] = np.nan
+    xt = cr.tensor(x, requires_grad=True)
+    out = F.max_pool2d(xt, kernel, stride=stride)
+    g = rng.standard_normal(out.shape)
+    out.backward(cr.tensor(g))
+    # Overlapping windows sum in another order than the loop: equal up to rounding.
+    assert np.allclose(xt.grad.numpy(), _max_pool_grad_by_loops(x, g, kernel, stride),
+                       rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,dilation", [
+    ((5, 3, 9, 8), (4, 3, 3, 3), (1, 1)),
+    ((3, 2, 7, 9), (2, 2, 2, 3), (2, 1)),
+    ((4, 2, 11), (3, 2, 4), (2,)),
+    ((2, 2, 4, 5, 6), (3, 2, 2, 3, 2), (1, 2, 1)),
+])
+def test_flat_conv_kernels_match_im2col(monkeypatch, x_shape, w_shape, dilation):
+    """The stride-1 kernels agree with the general im2col ones, across batch chunks (the
+    chunk size is forced down to one or two samples) and on a non-contiguous input."""
+    from chainrule.ops import _flatconv, nn as ops_nn
+    monkeypatch.setattr(_flatconv, "_CHUNK_BYTES", 1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape[::-1]).T  # F-ordered: not C-contiguous
+    w = rng.standard_normal(w_shape)
+    nd = len(w_shape) - 2
+    out_sp = tuple(s - d * (k - 1) for s, k, d in zip(x_shape[2:], w_shape[2:], dilation))
+    g = rng.standard_normal((x_shape[0], w_shape[0]) + out_sp)
+    one = (1,) * nd
+    cols, _ = ops_nn._im2col(x, w_shape[2:], one, (0,) * nd, dilation)
+    mat = cols.reshape(x_shape[0], -1, int(np.prod(out_sp)))
+    expected = np.matmul(w.reshape(w_shape[0], -1), mat).reshape(g.shape)
+    assert np.allclose(_flatconv.conv(x, w, dilation), expected)
+    gcols = np.matmul(w.reshape(w_shape[0], -1).T, g.reshape(g.shape[0], w_shape[0], -1))
+    expected_x = ops_nn._col2im(gcols.reshape(x_shape[:2] + w_shape[2:] + out_sp), x_shape,
+                                w_shape[2:], one, (0,) * nd, dilation)
+    for chunk in (1, 1 << 20):  # one sample per chunk, then the whole batch at once
+        monkeypatch.setattr(_flatconv, "_CHUNK_BYTES", chunk)
+        assert np.allclose(_flatconv.input_grad(g, w, dilation, x_shape[2:]), expected_x)
+        expected_w = np.einsum("nok,nck->oc", g.reshape(g.shape[0], w_shape[0], -1), mat)
+        assert np.allclose(_flatconv.weight_grad(x, g, dilation, w_shape),
+                           expected_w.reshape(w_shape))
+
+
+def test_conv_float32_input_with_float64_weight_promotes():
+    x = cr.tensor(np.ones((2, 1, 4, 4), np.float32))
+    w = cr.tensor(np.ones((1, 1, 3, 3)), dtype=cr.float64)
+    out = F.conv2d(x, w)
+    assert out.dtype == np.float64 and np.all(out.numpy() == 9.0)

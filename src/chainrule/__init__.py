@@ -24,6 +24,9 @@ from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
+from . import _malloc
+
+_malloc.tune()  # keep freed array memory for reuse: see chainrule/_malloc.py
 
 bool = bool_
 __version__ = "0.1.0"

@@ -64,6 +64,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return ops_nn.conv(x, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of (N, C, D, H, W) with weight (O, C/groups, kd, kh, kw)."""
+    return ops_nn.conv(x, weight, bias, stride, padding, dilation, groups)
+
+
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
     return ops_nn.max_pool(x, kernel_size, stride, padding, dilation)
 

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _fastnp as fnp
+from . import _flatconv
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ._util import shape_of
 
@@ -58,9 +59,15 @@ def _im2col(x, kernel, stride, padding, dilation, fill=0.0):
     return cols, out_sp
 
 
+def _unit(stride) -> bool:
+    return all(s == 1 for s in stride)
+
+
 def _conv(x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
     o = w.shape[0]
+    if groups == 1 and _unit(stride):
+        return _flatconv.conv(_padded(x, padding), w, dilation)
     if groups == 1:
         # One batched BLAS call: (O, C*k) @ (N, C*k, out) -> (N, O, out).
         cols, out_sp = _im2col(x, w.shape[2:], stride, padding, dilation)
@@ -97,6 +104,11 @@ def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
     n, c = in_shape[:2]
     o = w.shape[0]
     kernel = w.shape[2:]
+    if groups == 1 and _unit(stride):
+        padded_sp = tuple(s + 2 * p for s, p in zip(in_shape[2:], padding))
+        full = _flatconv.input_grad(g, w, dilation, padded_sp)
+        crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
+        return full[(slice(None), slice(None)) + crop]
     if groups == 1:
         cols = np.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
         cols = cols.reshape((n, c) + kernel + g.shape[2:])
@@ -112,6 +124,8 @@ def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
 def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
     n, o = g.shape[:2]
+    if groups == 1 and _unit(stride):
+        return _flatconv.weight_grad(_padded(x, padding), g, dilation, w_shape)
     if groups == 1:
         cols, out_sp = _im2col(x, w_shape[2:], stride, padding, dilation)
         mat = cols.reshape(n, -1, int(np.prod(out_sp)))
@@ -226,13 +240,15 @@ def _offset_views(x, kernel, stride, padding, dilation, fill=0.0):
 
 
 def _max_pool_argmax(x, kernel, stride, padding, dilation):
-    """Each window's maximum and its offset (the first one on ties, as argmax), by a
-    running comparison over the kernel offsets (masked copies are far slower here)."""
+    """Each window's maximum and its offset (the first one on ties, as argmax; the first
+    NaN if any), by a running comparison over the kernel offsets (masked copies are far slower here)."""
     views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
     best = views[0].copy()
     arg = np.zeros(best.shape, dtype=np.int32)
     for k in range(1, len(views)):
-        arg = np.where(views[k] > best, k, arg)
+        # The first NaN is the maximum, as in PyTorch (np.maximum propagates it too).
+        better = (views[k] > best) | (np.isnan(views[k]) & ~np.isnan(best))
+        arg = np.where(better, k, arg)
         np.maximum(best, views[k], out=best)
     return best, arg
 
@@ -246,16 +262,36 @@ def _max_pool(x, kernel, stride, padding, dilation, in_shape):
 
 
 def _max_pool_scatter(g, x, kernel, stride, padding, dilation, in_shape):
-    """The VJP of max pooling: each output gradient goes to its window's argmax."""
-    _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
+    """The VJP of max pooling: each output gradient goes to its window's first maximum."""
+    views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
+    best = views[0].copy()
+    for view in views[1:]:
+        np.maximum(best, view, out=best)
     padded = np.zeros(tuple(in_shape[:2]) + tuple(s + 2 * p for s, p in
                                                   zip(in_shape[2:], padding)), dtype=g.dtype)
-    # g * mask is exact and much faster than np.where unless g holds infinities or NaNs
-    # (0 * inf would spread NaN to the other offsets).
-    finite = bool(np.isfinite(g).all())
-    for k, view in enumerate(_offset_views(padded, kernel, stride, (0,) * len(kernel),
-                                           dilation)):
-        view += g * (arg == k) if finite else np.where(arg == k, g, 0)  # written through
+    outs = _offset_views(padded, kernel, stride, (0,) * len(kernel), dilation)
+    if np.isfinite(g).all() and not np.isnan(best).any():
+        # Offset by offset, the positions equal to the maximum that no earlier offset took.
+        # The product with g is exact here (no 0 * inf), and where windows do not overlap
+        # it is written straight into the gradient.
+        disjoint = all(st >= d * (k - 1) + 1 for k, st, d in zip(kernel, stride, dilation))
+        hit = np.empty(best.shape, dtype=bool)
+        taken = None
+        for k, (view, out) in enumerate(zip(views, outs)):
+            np.equal(view, best, out=hit)
+            if taken is None:
+                taken = hit.copy()
+            else:
+                np.greater(hit, taken, out=hit)  # hit and not taken
+                taken |= hit
+            if disjoint:
+                np.multiply(g, hit, out=out)
+            else:
+                out += g * hit  # written through to ``padded``
+    else:  # NaN maxima compare unequal, and 0 * inf is NaN: go by the argmax
+        _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
+        for k, out in enumerate(outs):
+            out += np.where(arg == k, g, 0)
     crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
     return padded[(slice(None), slice(None)) + crop]
 
