@@ -4,10 +4,13 @@ With stride 1, the input element that output position ``p`` reads at kernel offs
 ``p + shift[k]`` on the flattened (row-major) spatial axis of the padded input, where
 ``shift[k]`` is the offset's flat distance. So if outputs are laid out on the input's own
 grid ("full width": positions past the last valid column are computed and thrown away),
-each kernel offset reads one contiguous run of the input. The column matrix is then a few
-long contiguous copies instead of many short strided ones, and the input gradient is a few
-contiguous adds. Work runs over chunks of the batch small enough for the columns to stay
-in cache between the copy and the matrix product.
+each kernel offset reads the input shifted by one distance: the column matrix of a
+sample is K shifted copies of its whole (C, P) block, and the input gradient is K shifted
+adds, each one long contiguous run (NumPy pays per row, so short strided rows cost several
+times more). Columns are ordered (offset, channel) for that reason. Positions that run
+off a channel's end into the next one only ever meet thrown-away outputs, or zeros of the
+full-width gradient. Work runs over chunks of the batch small enough for the columns to
+stay in cache between the copy and the matrix product.
 
 >>> x = np.arange(2 * 1 * 4 * 4, dtype=np.float64).reshape(2, 1, 4, 4)
 >>> w = np.ones((1, 1, 3, 3))
@@ -20,6 +23,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+
 
 # Bytes of columns per chunk: small enough to stay in a core's L2 cache.
 _CHUNK_BYTES = 1 << 20
@@ -48,13 +52,10 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     return buf
 
 
-def _geometry(in_sp: tuple, out_sp: tuple, kernel: tuple, dilation: tuple):
-    """Flat distance of each kernel offset (np.ndindex order) on the input's grid, and the
-    length of the run from the first output position to the last valid one."""
-    steps = [int(np.prod(in_sp[i + 1:])) for i in range(len(in_sp))]
-    shifts = [sum(k * d * s for k, d, s in zip(ks, dilation, steps))
-              for ks in np.ndindex(*kernel)]
-    return shifts, sum((m - 1) * s for m, s in zip(out_sp, steps)) + 1
+def _shifts(in_sp: tuple, kernel: tuple, dilation: tuple) -> list:
+    """Flat distance of each kernel offset (np.ndindex order) on the input's grid."""
+    steps = [d * int(np.prod(in_sp[i + 1:])) for i, d in enumerate(dilation)]
+    return [sum(k * s for k, s in zip(ks, steps)) for ks in np.ndindex(*kernel)]
 
 
 def _chunk(per_sample_bytes: int, n: int) -> int:
@@ -66,44 +67,51 @@ def _valid(full, out_sp: tuple):
     return full[(slice(None), slice(None)) + tuple(slice(0, m) for m in out_sp)]
 
 
-def _columns(xf, start: int, stop: int, shifts: list, span: int, chunk: int):
-    """(b, C*K, span) columns of samples start:stop of the flat input ``xf`` (N, C, P)."""
-    buf = _buffer("cols", (chunk, xf.shape[1], len(shifts), span), xf.dtype)
+def _offset_major(w):
+    """(O, C, *kernel) -> (O, K*C), columns ordered (kernel offset, channel)."""
+    return w.transpose((0,) + tuple(range(2, w.ndim)) + (1,)).reshape(w.shape[0], -1)
+
+
+def _columns(xf, start: int, stop: int, shifts: list, chunk: int):
+    """(b, K*C, P) columns of samples start:stop of the flat input ``xf`` (N, C, P)."""
+    n, c, p = xf.shape
+    size = c * p
+    buf = _buffer("cols", (chunk, len(shifts), size), xf.dtype)
     cols = buf[:stop - start]
+    flat = xf[start:stop].reshape(stop - start, size)
     for k, s in enumerate(shifts):
-        cols[:, :, k] = xf[start:stop, :, s:s + span]
-    return cols.reshape(stop - start, -1, span)
+        cols[:, k, :size - s] = flat[:, s:]
+        cols[:, k, size - s:] = 0  # past the last channel: finite, for the weight gradient
+    return cols.reshape(stop - start, -1, p)
 
 
-def _full_width(g, start: int, stop: int, in_sp: tuple, span: int, chunk: int):
+def _full_width(g, start: int, stop: int, in_sp: tuple, chunk: int):
     """Samples start:stop of ``g`` (N, C, *out_sp) on the input's grid, zeros past the
-    valid positions, flattened and cut to ``span``."""
+    valid positions, flattened: (b, C, P)."""
     out_sp = g.shape[2:]
     buf = _buffer(("grid", out_sp), (chunk, g.shape[1]) + tuple(in_sp), g.dtype, zeroed=True)
     part = buf[:stop - start]
     _valid(part, out_sp)[...] = g[start:stop]
-    return part.reshape(stop - start, g.shape[1], -1)[:, :, :span]
+    return part.reshape(stop - start, g.shape[1], -1)
 
 
 def conv(x, w, dilation: tuple):
     """Stride-1 convolution of the (already padded) ``x`` with ``w``, groups 1."""
     n, c = x.shape[:2]
     o, kernel = w.shape[0], w.shape[2:]
-    in_sp = x.shape[2:]
+    in_sp = tuple(x.shape[2:])
     out_sp = tuple(s - d * (k - 1) for s, k, d in zip(in_sp, kernel, dilation))
-    shifts, span = _geometry(in_sp, out_sp, kernel, dilation)
-    xf = x.reshape(n, c, -1)
-    wm = w.reshape(o, -1)
+    shifts = _shifts(in_sp, kernel, dilation)
+    xf = np.ascontiguousarray(x).reshape(n, c, -1)
+    wm = _offset_major(w)
     dtype = np.result_type(x, w)
     out = np.empty((n, o) + out_sp, dtype=dtype)
-    b = _chunk(c * len(shifts) * span * x.itemsize, n)
-    grid = _buffer("out", (b, o) + tuple(in_sp), dtype)
+    b = _chunk(xf[0].nbytes * len(shifts), n)
+    grid = _buffer("out", (b, o, xf.shape[2]), dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
-        full = grid[:e - s]
-        np.matmul(wm, _columns(xf, s, e, shifts, span, b),
-                  out=full.reshape(e - s, o, -1)[:, :, :span])
-        out[s:e] = _valid(full, out_sp)
+        full = np.matmul(wm, _columns(xf, s, e, shifts, b), out=grid[:e - s])
+        out[s:e] = _valid(full.reshape((e - s, o) + in_sp), out_sp)
     return out
 
 
@@ -111,34 +119,36 @@ def input_grad(g, w, dilation: tuple, in_sp: tuple):
     """Transpose of ``conv`` in x: the gradient on the padded input's grid."""
     n, o = g.shape[:2]
     c, kernel = w.shape[1], w.shape[2:]
-    shifts, span = _geometry(in_sp, g.shape[2:], kernel, dilation)
+    shifts = _shifts(in_sp, kernel, dilation)
     dtype = np.result_type(g, w)
-    wt = np.ascontiguousarray(w.reshape(o, -1).T)
-    out = np.zeros((n, c, int(np.prod(in_sp))), dtype=dtype)
-    b = _chunk(c * len(shifts) * span * out.itemsize, n)
-    buf = _buffer("tcols", (b, c * len(shifts), span), dtype)
+    wt = np.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
+    size = c * int(np.prod(in_sp))
+    out = np.zeros((n, size), dtype=dtype)
+    b = _chunk(len(shifts) * size * out.itemsize, n)
+    buf = _buffer("tcols", (b, len(shifts) * c, size // c), dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
-        cols = np.matmul(wt, _full_width(g, s, e, in_sp, span, b), out=buf[:e - s])
-        cols = cols.reshape(e - s, c, len(shifts), span)
+        cols = np.matmul(wt, _full_width(g, s, e, in_sp, b), out=buf[:e - s])
+        cols = cols.reshape(e - s, len(shifts), size)
         part = out[s:e]
         for k, sh in enumerate(shifts):
-            part[:, :, sh:sh + span] += cols[:, :, k]
+            part[:, sh:] += cols[:, k, :size - sh]
     return out.reshape((n, c) + tuple(in_sp))
 
 
 def weight_grad(x, g, dilation: tuple, w_shape: tuple):
     """Transpose of ``conv`` in w: the sum over samples of g times the columns of x."""
     n, c = x.shape[:2]
-    o, kernel = w_shape[0], w_shape[2:]
-    in_sp = x.shape[2:]
-    shifts, span = _geometry(in_sp, g.shape[2:], kernel, dilation)
-    xf = x.reshape(n, c, -1)
-    total = np.zeros((o, c * len(shifts)), dtype=np.result_type(x, g))
-    b = _chunk(c * len(shifts) * span * x.itemsize, n)
+    o, kernel = w_shape[0], tuple(w_shape[2:])
+    in_sp = tuple(x.shape[2:])
+    shifts = _shifts(in_sp, kernel, dilation)
+    xf = np.ascontiguousarray(x).reshape(n, c, -1)
+    total = np.zeros((o, len(shifts) * c), dtype=np.result_type(x, g))
+    b = _chunk(xf[0].nbytes * len(shifts), n)
     for s in range(0, n, b):
         e = min(n, s + b)
-        cols = _columns(xf, s, e, shifts, span, b)
-        gf = _full_width(g, s, e, in_sp, span, b)
-        total += np.matmul(gf, cols.transpose(0, 2, 1)).sum(0)
-    return total.reshape(w_shape)
+        cols = _columns(xf, s, e, shifts, b)
+        total += np.matmul(_full_width(g, s, e, in_sp, b), cols.transpose(0, 2, 1)).sum(0)
+    nd = len(kernel)
+    return np.ascontiguousarray(total.reshape((o,) + kernel + (c,)).transpose(
+        (0, nd + 1) + tuple(range(1, nd + 1))))
