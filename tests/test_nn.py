@@ -68,6 +68,10 @@ PRIMS = [
     # Stride 1 takes the flat-spatial kernels (chainrule.ops._flatconv).
     ("conv2d_unit_stride", lambda x, w: F.conv2d(x, w, padding=(1, 0), dilation=(1, 2)),
      [(2, 3, 5, 7), (4, 3, 3, 2)]),
+    ("conv2d_bias", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+     [(2, 3, 5, 4), (4, 3, 3, 3), (4,)]),
+    ("conv2d_bias_strided", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1)),
+     [(2, 3, 5, 4), (4, 3, 3, 2), (4,)]),
     ("conv1d_unit_stride", lambda x, w: F.conv1d(x, w, padding=2), [(2, 3, 6), (2, 3, 3)]),
     ("conv3d_unit_stride", lambda x, w: F.conv3d(x, w, padding=(0, 1, 0)),
      [(1, 2, 4, 3, 5), (2, 2, 2, 2, 3)]),
@@ -115,7 +119,7 @@ def test_nn_functions_gradcheck(name, fn, shapes):
     assert gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("name", ["conv2d", "conv2d_unit_stride", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_unit_stride", "conv2d_bias", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
                                   "group_norm", "batch_norm_train",
                                   "log_softmax", "cross_entropy",
                                   "cross_entropy_weight_ignore", "cross_entropy_none"])

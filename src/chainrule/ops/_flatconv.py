@@ -95,8 +95,9 @@ def _full_width(g, start: int, stop: int, in_sp: tuple, chunk: int):
     return part.reshape(stop - start, g.shape[1], -1)
 
 
-def conv(x, w, dilation: tuple):
-    """Stride-1 convolution of the (already padded) ``x`` with ``w``, groups 1."""
+def conv(x, w, dilation: tuple, bias=None):
+    """Stride-1 convolution of the (already padded) ``x`` with ``w``, groups 1, plus
+    ``bias`` (O,) when given."""
     n, c = x.shape[:2]
     o, kernel = w.shape[0], w.shape[2:]
     in_sp = tuple(x.shape[2:])
@@ -104,13 +105,17 @@ def conv(x, w, dilation: tuple):
     shifts = _shifts(in_sp, kernel, dilation)
     xf = np.ascontiguousarray(x).reshape(n, c, -1)
     wm = _offset_major(w)
-    dtype = np.result_type(x, w)
+    dtype = np.result_type(x, w) if bias is None else np.result_type(x, w, bias)
     out = np.empty((n, o) + out_sp, dtype=dtype)
+    if bias is not None:
+        bias = bias.reshape(1, o, 1)
     b = _chunk(xf[0].nbytes * len(shifts), n)
     grid = _buffer("out", (b, o, xf.shape[2]), dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
         full = np.matmul(wm, _columns(xf, s, e, shifts, b), out=grid[:e - s])
+        if bias is not None:  # on the contiguous grid: long rows, while it is in cache
+            full += bias
         out[s:e] = _valid(full.reshape((e - s, o) + in_sp), out_sp)
     return out
 

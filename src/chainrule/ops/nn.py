@@ -63,11 +63,20 @@ def _unit(stride) -> bool:
     return all(s == 1 for s in stride)
 
 
-def _conv(x, w, stride, padding, dilation, groups):
+def _conv(x, w, bias=None, *, stride, padding, dilation, groups):
+    """Convolution of x with w, plus ``bias`` (O,) when given: the stride-1 kernel adds it
+    as it copies its output out, the others after."""
+    if groups == 1 and _unit(stride):
+        return _flatconv.conv(_padded(x, padding), w, dilation, bias)
+    out = _conv_unbiased(x, w, stride, padding, dilation, groups)
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * (w.ndim - 2))
+    return out
+
+
+def _conv_unbiased(x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
     o = w.shape[0]
-    if groups == 1 and _unit(stride):
-        return _flatconv.conv(_padded(x, padding), w, dilation)
     if groups == 1:
         # One batched BLAS call: (O, C*k) @ (N, C*k, out) -> (N, O, out).
         cols, out_sp = _im2col(x, w.shape[2:], stride, padding, dilation)
@@ -150,12 +159,17 @@ def _geometry(p):
     return {k: p[k] for k in _conv_args}
 
 
-# y = conv(x, w):  <v, y> = <Cx^T(v, w), x> = <Cw^T(x, v), w>
+def _bias_grad(xp, g):
+    return xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
+
+
+# y = conv(x, w) (+ b):  <v, y> = <Cx^T(v, w), x> = <Cw^T(x, v), w> (+ <sum of v, b>)
 defvjp(conv_p,
-       lambda xp, g, ans, x, w, **p: call(xp, conv_input_grad_p, g, w, in_shape=x.shape,
-                                          **_geometry(p)),
-       lambda xp, g, ans, x, w, **p: call(xp, conv_weight_grad_p, x, g, w_shape=w.shape,
-                                          **_geometry(p)))
+       lambda xp, g, ans, x, w, b=None, **p: call(xp, conv_input_grad_p, g, w,
+                                                  in_shape=x.shape, **_geometry(p)),
+       lambda xp, g, ans, x, w, b=None, **p: call(xp, conv_weight_grad_p, x, g,
+                                                  w_shape=w.shape, **_geometry(p)),
+       lambda xp, g, ans, x, w, b, **p: _bias_grad(xp, g))
 defvjp(conv_input_grad_p,
        lambda xp, v, ans, g, w, **p: call(xp, conv_p, v, w, **_geometry(p)),
        lambda xp, v, ans, g, w, **p: call(xp, conv_weight_grad_p, v, g, w_shape=w.shape,
@@ -167,12 +181,15 @@ defvjp(conv_weight_grad_p,
 
 
 def _bilinear_jvp(prim):
-    def jvp(xp, ts, ans, a, b, **p):
+    def jvp(xp, ts, ans, a, b, bias=None, **p):
         total = None
         if ts[0] is not None:
             total = call(xp, prim, ts[0], b, **p)
         if ts[1] is not None:
             term = call(xp, prim, a, ts[1], **p)
+            total = term if total is None else total + term
+        if len(ts) > 2 and ts[2] is not None:  # conv's bias
+            term = xp.reshape(ts[2], (-1,) + (1,) * (len(ans.shape) - 2))
             total = term if total is None else total + term
         return total
     return jvp
@@ -216,12 +233,10 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"{name}: the kernel {ws[2:]} (dilation {dilation}) is larger "
                              f"than the padded input {xs[2:]} (padding {padding})")
-    out = apply(conv_p, (x, weight), {"stride": stride, "padding": padding,
-                                       "dilation": dilation, "groups": groups})
-    if bias is not None:
-        from .shape import reshape
-        out = out + reshape(bias, (-1,) + (1,) * nd)
-    return out
+    if bias is not None and shape_of(bias) != (ws[0],):
+        raise ValueError(f"{name}: bias must have shape ({ws[0]},), got {shape_of(bias)}")
+    return apply(conv_p, (x, weight) if bias is None else (x, weight, bias),
+                 {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
 
 
 # ----- pooling ------------------------------------------------------------------------------
