@@ -139,6 +139,18 @@ def test_cross_entropy_closed_form():
     assert F.cross_entropy(big, cr.tensor([1])).item() == pytest.approx(1000.0)
 
 
+def test_cross_entropy_backward_twice_with_retained_graph():
+    """The forward's softmax, kept for the backward pass, is not used up by it."""
+    logits = cr.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]], requires_grad=True)
+    loss = F.cross_entropy(logits, cr.tensor([0, 2]))
+    loss.backward(retain_graph=True)
+    first = logits.grad.numpy().copy()
+    loss.backward()
+    assert np.allclose(logits.grad.numpy(), 2 * first)
+    p = np.exp(logits.detach().numpy()) / np.exp(logits.detach().numpy()).sum(1, keepdims=True)
+    assert np.allclose(first, (p - np.eye(3)[[0, 2]]) / 2, atol=1e-6)
+
+
 def test_cross_entropy_rejects_bad_targets():
     logits = cr.zeros((2, 3))
     with pytest.raises(IndexError, match=r"\[0, 3\).*0\.\.3"):

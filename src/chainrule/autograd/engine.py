@@ -30,6 +30,7 @@ def graph_namespace():
 
 
 _next_seq = count().__next__
+_ndarray = np.ndarray
 
 
 class Node:
@@ -98,12 +99,16 @@ class AccumulateGrad:
 
 def unbroadcast(xp, g, shape: tuple):
     """Sum ``g`` down to ``shape``: the gradient of broadcasting, in one place."""
+    if len(g.shape) == len(shape) + 1 and g.shape[1:] == shape:  # a bias: one leading axis
+        return xp.sum(g, axis=0)
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
                                       if n == 1 and g.shape[i + lead] != 1)
     if axes:
         g = xp.sum(g, axis=axes)
-    return xp.reshape(g, shape)
+    # A bias's gradient is already in shape; reshaping it anyway would make it a view,
+    # which the engine could then not add to in place.
+    return g if tuple(g.shape) == shape else xp.reshape(g, shape)
 
 
 _FREED = ("{name}: trying to backward through the graph a second time (or after its saved "
@@ -139,7 +144,9 @@ def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
     inputs, ans = node.inputs, node.ans
     if create_graph:
         inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
-        if ans is not None:
+        if prim.residual:
+            ans = None  # raw values off the graph: the rule recomputes them on tensors
+        elif ans is not None:
             ans = make_tensor(ans, node, True)
             ans._fw = node.fw
         if not isinstance(g, Tensor):
@@ -267,10 +274,17 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     captured = {} if capture else None
     # Without targets, recording or anomaly checks, a node's rules are called right here.
     plain = targets is None and not create_graph and not anomaly_state.enabled
-    while heap:
-        node = heappop(heap)[1]
+    # A node whose gradient arrived while the heap was empty is the only one waiting, so it
+    # runs next without going through the heap (in a chain of ops, every node does).
+    pending = heappop(heap)[1] if len(heap) == 1 else None
+    while pending is not None or heap:
+        if pending is not None:
+            node, pending = pending, None
+        else:
+            node = heappop(heap)[1]
         g = buffers.pop(node)
-        if node.edges is None:
+        edges = node.edges
+        if edges is None:
             raise RuntimeError(_FREED.format(name=node.name))
         if not plain or node.hooks or node.retained is not None:
             g = _visit(node, g, owned, create_graph, targets, captured, needed)
@@ -279,20 +293,23 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                     _free(node)
                 continue
         prim = node.prim
-        for box, version in node.saved:
-            if box[0] != version:
-                raise _version_error(node, box, version)
-        edges, inputs, ans, params = node.edges, node.inputs, node.ans, node.params
-        if plain and prim.vjps is not None and not (prim.holomorphic and
-                                                    node.dtype in COMPLEX_DTYPES):
+        saved = node.saved
+        if saved:
+            for box, version in saved:
+                if box[0] != version:
+                    raise _version_error(node, box, version)
+        inputs, ans, params = node.inputs, node.ans, node.params
+        if plain and prim.vjps is not None and (not prim.holomorphic or
+                                                node.dtype not in COMPLEX_DTYPES):
             grads = None  # each rule is called as its edge is reached
             rules = prim.vjps
         else:
             grads = _node_grads(node, g, xp, create_graph)
             if anomaly_state.enabled:
                 check_gradients(node, grads)
-        if not retain_graph:
-            _free(node)
+        if not retain_graph:  # _free, inlined
+            node.inputs = node.ans = node.edges = None
+            node.saved = ()
         i = -1
         for e in edges:
             i += 1
@@ -301,7 +318,10 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             if grads is not None:
                 r = grads[i]
             else:
-                rule = rules[i] if i < len(rules) else None
+                try:
+                    rule = rules[i]
+                except IndexError:
+                    rule = None
                 if rule is None:
                     rule = _rule(prim, i)  # raises
                 r = rule(xp, g, ans, *inputs, **params) if params else rule(xp, g, ans, *inputs)
@@ -311,7 +331,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 shape, dtype = e._data.shape, e._data.dtype
             if r is None:
                 r = xp.zeros(shape, dtype)
-            elif r.shape != shape or r.dtype != dtype:
+            elif r.shape != shape or (r.dtype is not dtype and r.dtype != dtype):
                 r = _conform(xp, r, shape, dtype)
             prev = buffers.get(e)
             if prev is None:
@@ -320,7 +340,13 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 if not create_graph and r is not g and r.base is None:
                     owned.add(e)
                 if type(e) is Node:
-                    heappush(heap, (-e.seq, e))
+                    if pending is None and not heap:
+                        pending = e
+                    else:
+                        if pending is not None:
+                            heappush(heap, (-pending.seq, pending))
+                            pending = None
+                        heappush(heap, (-e.seq, e))
             elif create_graph or e not in owned:
                 buffers[e] = prev + r
                 if not create_graph:
@@ -329,7 +355,11 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 prev += r
                 buffers[e] = prev  # NumPy scalars (from 0-d arithmetic) add out of place
     for leaf, g in buffers.items():  # only leaves are left
-        _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
+        if plain and leaf.grad is None and not leaf._hooks and leaf._requires_grad and \
+                g.__class__ is _ndarray:
+            leaf.grad = make_tensor(g if leaf in owned else g.copy())  # the common case
+        else:
+            _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
     return captured
 
 

@@ -31,18 +31,21 @@ class Primitive:
     are not kept alive by the graph. ``saves_for``, when given, is finer: entry i lists the
     inputs that the gradient of input i reads, so only the gradients actually wanted keep
     values (``x * 2`` keeps nothing). ``saves_ans``: the VJP reads the output.
-    ``is_view``: the output may share memory with input 0.
+    ``is_view``: the output may share memory with input 0. ``residual``: the forward returns
+    ``(output, residual)``, and the VJP rules get the residual (values the forward had at
+    hand, such as a softmax) as ``ans``, or None in a recorded backward pass, where they
+    recompute it. Such primitives are applied through ``apply``.
 
     >>> square = Primitive("square", lambda x: x * x, saves=(0,), saves_ans=False)
     >>> square = defvjp(square, lambda xp, g, ans, x: 2 * g * x)
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
-                 "is_view", "complex_ok", "holomorphic", "scalar_operands", "keeps", "node_name",
+                 "is_view", "complex_ok", "holomorphic", "scalar_operands", "keeps", "node_name", "residual",
                  "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
-                 is_view: bool = False, saves_for=None):
+                 is_view: bool = False, saves_for=None, residual: bool = False):
         self.name = name
         self.forward = forward
         self.vjps = None
@@ -54,7 +57,8 @@ class Primitive:
         # ``holomorphic``: rules written as for reals, which the engine conjugates around.
         self.complex_ok = False
         self.holomorphic = False
-        self.saves_ans = saves_ans
+        self.saves_ans = saves_ans and not residual
+        self.residual = residual
         self.is_view = is_view
         # Whether Python float operands may be replaced by cached 0-d arrays of the other
         # operand's dtype (the arithmetic operators, whose rules treat both alike).
@@ -148,10 +152,13 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
         ans = prim.forward(*datas, **params) if params else prim.forward(*datas)
     except (ValueError, TypeError, IndexError) as exc:
         raise OpError(f"{prim.name}: cannot apply to ({describe(args)}): {exc}") from exc
+    residual = None
+    if prim.residual:
+        ans, residual = ans
     if ans.__class__ is not _ndarray and isinstance(ans, _generic):
         ans = np.asarray(ans)
     if wants_grad and _grad_state.enabled and ans.dtype in DIFFERENTIABLE_DTYPES:
-        out = _record(prim, args, datas, params, ans)
+        out = _record(prim, args, datas, params, ans, residual)
     else:
         out = make_tensor(ans)
     if out_class is not None:
@@ -167,7 +174,7 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     return out
 
 
-def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Tensor:
+def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans, residual=None) -> Tensor:
     """Build the Node for one application: where gradients go, what the VJP keeps, and
     the versions of what it keeps (to catch later in-place writes)."""
     if ans.dtype in COMPLEX_DTYPES and not prim.complex_ok:
@@ -192,8 +199,8 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans) -> Ten
     if prim.saves_ans:
         box = out._version
         saved.append((box, 0))
-    out.grad_fn = node = Node(prim, kept, edges, params, ans if prim.saves_ans else None, saved,
-                              ans.shape, ans.dtype)
+    out.grad_fn = node = Node(prim, kept, edges, params,
+                              ans if prim.saves_ans else residual, saved, ans.shape, ans.dtype)
     if anomaly_state.enabled:
         node.trace = forward_trace()
     if forward_state.depth:
@@ -393,4 +400,6 @@ def call(xp, prim: Primitive, *args, **params):
     if xp is graph_namespace():
         return apply(prim, args, params)
     ans = prim.forward(*args, **params)
+    if prim.residual:
+        ans = ans[0]
     return np.asarray(ans) if isinstance(ans, _generic) else ans

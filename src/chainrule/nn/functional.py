@@ -287,6 +287,13 @@ def _class_last(x):
     return sh.reshape(sh.moveaxis(x, 1, -1), (-1, shape_of(x)[1]))
 
 
+def _span(idx) -> tuple:
+    """The smallest and largest class index (0, 0 when there are none)."""
+    if not idx.size:
+        return 0, 0
+    return np.minimum.reduce(idx), np.maximum.reduce(idx)  # faster than .min()/.max()
+
+
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0):
     """Cross-entropy of logits (N, C) or (N, C, d...) against class indices or class
@@ -304,12 +311,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         if idx.shape[0] != shape_of(logits)[0]:
             raise ValueError(f"cross_entropy: {idx.shape[0]} targets for "
                              f"{shape_of(logits)[0]} predictions (logits {shape})")
-        low, high = (idx.min(), idx.max()) if idx.size else (0, 0)
+        low, high = _span(idx)
         valid = None  # None: no row is ignored
         if low <= ignore_index <= high:
             valid = idx != ignore_index
-            kept = idx[valid]
-            low, high = (kept.min(), kept.max()) if kept.size else (0, 0)
+            low, high = _span(idx[valid])
         if low < 0 or high >= c:
             raise IndexError(f"cross_entropy: target classes must be in [0, {c}), got "
                              f"{low}..{high}")

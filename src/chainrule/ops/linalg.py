@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
+from ..autograd.primitives import (OpError, Primitive, apply, apply_binary, call, defjvp,
+                                   defvjp, defvjp_all)
 from ._util import shape_of
 
 
@@ -51,7 +52,14 @@ def matmul(x, y):
     >>> matmul(ones(2, 3), ones(3)).shape
     (2,)
     """
-    sx, sy = shape_of(x), shape_of(y)
+    try:
+        return apply_binary(matmul_p, x, y)
+    except OpError:
+        _check_matmul_shapes(shape_of(x), shape_of(y))  # a clearer message, where it can
+        raise
+
+
+def _check_matmul_shapes(sx: tuple, sy: tuple) -> None:
     if not sx or not sy:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {sx} "
                          f"and {sy}; use * for scalars")
@@ -65,7 +73,6 @@ def matmul(x, y):
         except ValueError:
             raise ValueError(f"matmul: batch dims of shapes {sx} and {sy} do not "
                              f"broadcast") from None
-    return apply(matmul_p, (x, y))
 
 
 # ----- einsum --------------------------------------------------------------------------

@@ -472,29 +472,31 @@ def _ce_classes(z, idx, scale, divisor, reduced):
     by ``scale`` (None: 1), divided by ``divisor``, summed when ``reduced``:
     lse(z_i) - z_i[idx_i] per row."""
     m = fnp.amax(z, axis=1, keepdims=True)
-    lse = np.log(fnp.sum(np.exp(z - m), axis=1)) + m[:, 0]
-    per = lse - z[np.arange(z.shape[0]), idx]
+    e = np.exp(z - m)
+    s = fnp.sum(e, axis=1, keepdims=True)
+    per = np.log(s[:, 0]) + m[:, 0] - z[np.arange(z.shape[0]), idx]
     if scale is not None:
         per *= scale
     if divisor != 1:
         per /= divisor
-    return fnp.sum(per) if reduced else per
+    e /= s  # the softmax, which the VJP needs: kept as the residual
+    return (fnp.sum(per) if reduced else per), e
 
 
-def _ce_classes_vjp(xp, g, ans, z, idx, scale, divisor, reduced):
-    # softmax(z) - onehot(idx), each row times its factor
-    p = call(xp, softmax_p, z, axis=1)
+def _ce_classes_vjp(xp, g, p, z, idx, scale, divisor, reduced):
+    # softmax(z) - onehot(idx), each row times its factor; ``p`` is the forward's softmax
+    # (None in a recorded backward pass). It is not written to: a retained graph reuses it.
+    if p is None:
+        p = call(xp, softmax_p, z, axis=1)
     rows = np.arange(len(idx))
     factor = _row_factor(g, scale, divisor)
-    if factor.ndim:
-        factor = xp.expand_dims(factor, 1)
-    if isinstance(p, np.ndarray):  # a fresh array: finish it in place
-        p[rows, idx] -= 1.0
-        p *= factor
-        return p
+    if isinstance(p, np.ndarray):
+        out = p * (xp.expand_dims(factor, 1) if factor.ndim else factor)
+        out[rows, idx] -= factor
+        return out
     onehot = np.zeros(shape_of(z), dtype=p.dtype)
     onehot[rows, idx] = 1.0
-    return (p - onehot) * factor
+    return (p - onehot) * (xp.expand_dims(factor, 1) if factor.ndim else factor)
 
 
 def _ce_classes_jvp(xp, ts, ans, z, idx, scale, divisor, reduced):
@@ -505,7 +507,7 @@ def _ce_classes_jvp(xp, ts, ans, z, idx, scale, divisor, reduced):
     return xp.sum(per) if reduced else per
 
 
-cross_entropy_classes_p = Primitive("cross_entropy", _ce_classes, saves=(0, 1), saves_ans=False)
+cross_entropy_classes_p = Primitive("cross_entropy", _ce_classes, saves=(0, 1), residual=True)
 defvjp(cross_entropy_classes_p, _ce_classes_vjp)
 defjvp(cross_entropy_classes_p, _ce_classes_jvp)
 

@@ -41,20 +41,22 @@ class Optimizer:
             for p in group["params"]:
                 p.zero_grad(set_to_none=set_to_none)
 
-    def _params_with_grad(self, group):
-        for p in group["params"]:
-            if p.grad is not None:
-                yield p, p.grad._data, self.state.setdefault(p, {})
-
     def step(self, closure=None):
         loss = None
         if closure is not None:
             from ..autograd.grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
+        update, states = self._update, self.state
         for group in self.param_groups:
-            for p, grad, state in self._params_with_grad(group):
-                self._update(p._data, grad, state, group)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = states.get(p)
+                if state is None:
+                    state = states[p] = {}
+                update(p._data, grad._data, state, group)
                 p._version[0] += 1
         return loss
 
