@@ -17,6 +17,22 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
+def malloc_free_mb():
+    """Free memory that glibc's malloc holds for reuse (mallinfo2's fordblks), or None."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = MallInfo2
+    return mallinfo2().fordblks / 2 ** 20
+
+
 def main():
     lib_name, workload, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if lib_name == "torch":
@@ -29,13 +45,15 @@ def main():
         return
     step, check = build()
     if workload == "chain1m":  # one run, timed; memory after it is released
-        before = rss_mb()
+        before, free_before = rss_mb(), malloc_free_mb()
         start = time.perf_counter()
         loss, norm = check()
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({"median_s": seconds, "loss": loss, "gradnorm": norm,
-                          "peak_mb": peak - before, "retained_mb": rss_mb() - before}))
+                          "peak_mb": peak - before, "retained_mb": rss_mb() - before,
+                          "malloc_free_mb": None if free_before is None
+                          else malloc_free_mb() - free_before}))
         return
     loss, norm = check()
     for _ in range(2):

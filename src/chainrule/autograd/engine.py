@@ -224,7 +224,7 @@ def _prepare_root(tensor: Tensor, gradient, create_graph: bool, index: int):
         if data.size != 1:
             raise RuntimeError(f"backward: grad can be implicitly created only for outputs with "
                                f"one element, got shape {data.shape}; pass gradient= of that shape")
-        return _backend.array_module(data).ones_like(data), True
+        return _backend.array_module(data).ones(data.shape, data.dtype), True
     if isinstance(gradient, Tensor) and create_graph:
         g = gradient
     else:
