@@ -31,10 +31,11 @@ class Primitive:
     are not kept alive by the graph. ``saves_for``, when given, is finer: entry i lists the
     inputs that the gradient of input i reads, so only the gradients actually wanted keep
     values (``x * 2`` keeps nothing). ``saves_ans``: the VJP reads the output.
-    ``is_view``: the output may share memory with input 0. ``residual``: the forward returns
-    ``(output, residual)``, and the VJP rules get the residual (values the forward had at
-    hand, such as a softmax) as ``ans``, or None in a recorded backward pass, where they
-    recompute it. Such primitives are applied through ``apply``.
+    ``is_view``: the output may share memory with input 0. ``residual``: the forward takes a
+    keyword ``residual`` (whether a node will be recorded) and returns ``(output,
+    residual)``; the VJP rules get the residual (values the forward had at hand, such as a
+    softmax or an argmax) as ``ans``, or None (not recorded, or a recorded backward pass),
+    and then recompute it. Such primitives are applied through ``apply``.
 
     >>> square = Primitive("square", lambda x: x * x, saves=(0,), saves_ans=False)
     >>> square = defvjp(square, lambda xp, g, ans, x: 2 * g * x)
@@ -148,13 +149,15 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
                 out_class = a.__class__
         else:
             datas.append(a)
+    residual = None
     try:
-        ans = prim.forward(*datas, **params) if params else prim.forward(*datas)
+        if prim.residual:
+            ans, residual = prim.forward(*datas, residual=wants_grad and _grad_state.enabled,
+                                         **params)
+        else:
+            ans = prim.forward(*datas, **params) if params else prim.forward(*datas)
     except (ValueError, TypeError, IndexError) as exc:
         raise OpError(f"{prim.name}: cannot apply to ({describe(args)}): {exc}") from exc
-    residual = None
-    if prim.residual:
-        ans, residual = ans
     if ans.__class__ is not _ndarray and isinstance(ans, _generic):
         ans = np.asarray(ans)
     if wants_grad and _grad_state.enabled and ans.dtype in DIFFERENTIABLE_DTYPES:
@@ -399,7 +402,6 @@ def call(xp, prim: Primitive, *args, **params):
     the backward pass is being recorded (``xp`` is ``chainrule.numpy``)."""
     if xp is graph_namespace():
         return apply(prim, args, params)
-    ans = prim.forward(*args, **params)
-    if prim.residual:
-        ans = ans[0]
+    ans = prim.forward(*args, residual=False, **params)[0] if prim.residual else \
+        prim.forward(*args, **params)
     return np.asarray(ans) if isinstance(ans, _generic) else ans

@@ -256,57 +256,58 @@ def _offset_views(x, kernel, stride, padding, dilation, fill=0.0):
 
 def _max_pool_argmax(x, kernel, stride, padding, dilation):
     """Each window's maximum and its offset (the first one on ties, as argmax; the first
-    NaN if any), by a running comparison over the kernel offsets (masked copies are far slower here)."""
+    NaN if any, as PyTorch), by a running comparison over the kernel offsets. The offset is
+    updated by arithmetic: np.where and masked copies are many times slower here."""
     views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
     best = views[0].copy()
-    arg = np.zeros(best.shape, dtype=np.int32)
+    arg = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
+    better = np.empty(best.shape, dtype=bool)
     for k in range(1, len(views)):
-        # The first NaN is the maximum, as in PyTorch (np.maximum propagates it too).
-        better = (views[k] > best) | (np.isnan(views[k]) & ~np.isnan(best))
-        arg = np.where(better, k, arg)
+        np.greater(views[k], best, out=better)
         np.maximum(best, views[k], out=best)
+        arg += better * (arg.dtype.type(k) - arg)  # k where better
+    if np.isnan(best).any():  # NaN compares false: redo with the first NaN winning
+        best = views[0].copy()
+        arg[...] = 0
+        for k in range(1, len(views)):
+            better = (views[k] > best) | (np.isnan(views[k]) & ~np.isnan(best))
+            arg = np.where(better, k, arg)
+            np.maximum(best, views[k], out=best)
     return best, arg
 
 
-def _max_pool(x, kernel, stride, padding, dilation, in_shape):
+def _max_pool(x, kernel, stride, padding, dilation, in_shape, residual=False):
+    """Max pooling; with ``residual``, also each window's argmax, for the VJP."""
+    if residual:
+        return _max_pool_argmax(x, kernel, stride, padding, dilation)
     views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
     best = views[0].copy()
     for view in views[1:]:
         np.maximum(best, view, out=best)
-    return best
+    return best, None
 
 
-def _max_pool_scatter(g, x, kernel, stride, padding, dilation, in_shape):
-    """The VJP of max pooling: each output gradient goes to its window's first maximum."""
-    views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
-    best = views[0].copy()
-    for view in views[1:]:
-        np.maximum(best, view, out=best)
+def _max_pool_scatter(g, x, arg=None, *, kernel, stride, padding, dilation, in_shape):
+    """The VJP of max pooling: each output gradient goes to its window's argmax (from the
+    forward, or found again from ``x``)."""
+    if arg is None:
+        arg = _max_pool_argmax(x, kernel, stride, padding, dilation)[1]
     padded = np.zeros(tuple(in_shape[:2]) + tuple(s + 2 * p for s, p in
                                                   zip(in_shape[2:], padding)), dtype=g.dtype)
     outs = _offset_views(padded, kernel, stride, (0,) * len(kernel), dilation)
-    if np.isfinite(g).all() and not np.isnan(best).any():
-        # Offset by offset, the positions equal to the maximum that no earlier offset took.
-        # The product with g is exact here (no 0 * inf), and where windows do not overlap
-        # it is written straight into the gradient.
-        disjoint = all(st >= d * (k - 1) + 1 for k, st, d in zip(kernel, stride, dilation))
-        hit = np.empty(best.shape, dtype=bool)
-        taken = None
-        for k, (view, out) in enumerate(zip(views, outs)):
-            np.equal(view, best, out=hit)
-            if taken is None:
-                taken = hit.copy()
-            else:
-                np.greater(hit, taken, out=hit)  # hit and not taken
-                taken |= hit
-            if disjoint:
-                np.multiply(g, hit, out=out)
-            else:
-                out += g * hit  # written through to ``padded``
-    else:  # NaN maxima compare unequal, and 0 * inf is NaN: go by the argmax
-        _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-        for k, out in enumerate(outs):
-            out += np.where(arg == k, g, 0)
+    # g * mask is exact unless g holds infinities or NaNs (0 * inf is NaN); where windows do
+    # not overlap it is written straight into the gradient.
+    finite = bool(np.isfinite(g).all())
+    disjoint = all(st >= d * (k - 1) + 1 for k, st, d in zip(kernel, stride, dilation))
+    hit = np.empty(arg.shape, dtype=bool)
+    for k, out in enumerate(outs):
+        np.equal(arg, k, out=hit)
+        if not finite:
+            out += np.where(hit, g, 0)  # written through to ``padded``
+        elif disjoint:
+            np.multiply(g, hit, out=out)
+        else:
+            out += g * hit
     crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
     return padded[(slice(None), slice(None)) + crop]
 
@@ -321,20 +322,22 @@ def _max_pool_gather(v, x, kernel, stride, padding, dilation, in_shape):
     return out
 
 
-max_pool_p = Primitive("max_pool", _max_pool, saves=(0,), saves_ans=False)
-max_pool_scatter_p = Primitive("max_pool_backward", _max_pool_scatter, saves=(1,),
+max_pool_p = Primitive("max_pool", _max_pool, saves=(0,), residual=True)
+max_pool_scatter_p = Primitive("max_pool_backward", _max_pool_scatter, saves=(1, 2),
                                saves_ans=False)
 max_pool_gather_p = Primitive("max_pool_gather", _max_pool_gather, saves=(1,), saves_ans=False)
-defvjp(max_pool_p, lambda xp, g, ans, x, **p: call(xp, max_pool_scatter_p, g, x, **p))
+# ``arg``: the forward's argmax (None when it was not kept: the scatter finds it again).
+defvjp(max_pool_p, lambda xp, g, arg, x, **p: call(xp, max_pool_scatter_p, g, x, arg, **p))
 defjvp(max_pool_p, lambda xp, ts, ans, x, **p: call(xp, max_pool_gather_p, ts[0], x, **p))
 # The scatter and gather are linear in their first input and transposes of each other; the
 # argmax (from x) is piecewise constant, so x gets no gradient through them.
-defvjp(max_pool_scatter_p, lambda xp, v, ans, g, x, **p: call(xp, max_pool_gather_p, v, x, **p),
-       lambda xp, v, ans, g, x, **p: xp.zeros_like(x))
+defvjp(max_pool_scatter_p,
+       lambda xp, v, ans, g, x, arg=None, **p: call(xp, max_pool_gather_p, v, x, **p),
+       lambda xp, v, ans, g, x, arg=None, **p: xp.zeros_like(x))
 defvjp(max_pool_gather_p, lambda xp, v, ans, u, x, **p: call(xp, max_pool_scatter_p, v, x, **p),
        lambda xp, v, ans, u, x, **p: xp.zeros_like(x))
-defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, **p: None if ts[0] is None else
-       call(xp, max_pool_scatter_p, ts[0], x, **p))
+defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, arg=None, **p: None if ts[0] is None else
+       call(xp, max_pool_scatter_p, ts[0], x, arg, **p))
 defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: None if ts[0] is None else
        call(xp, max_pool_gather_p, ts[0], x, **p))
 
@@ -467,7 +470,7 @@ def _row_factor(g, scale, divisor):
     return f if scale is None else f * scale
 
 
-def _ce_classes(z, idx, scale, divisor, reduced):
+def _ce_classes(z, idx, scale, divisor, reduced, residual=False):
     """Cross-entropy of logits ``z`` (N, C) at class indices ``idx`` (N,), each row weighted
     by ``scale`` (None: 1), divided by ``divisor``, summed when ``reduced``:
     lse(z_i) - z_i[idx_i] per row."""
@@ -479,8 +482,9 @@ def _ce_classes(z, idx, scale, divisor, reduced):
         per *= scale
     if divisor != 1:
         per /= divisor
-    e /= s  # the softmax, which the VJP needs: kept as the residual
-    return (fnp.sum(per) if reduced else per), e
+    if residual:
+        e /= s  # the softmax, which the VJP needs
+    return (fnp.sum(per) if reduced else per), (e if residual else None)
 
 
 def _ce_classes_vjp(xp, g, p, z, idx, scale, divisor, reduced):
