@@ -120,40 +120,52 @@ def conv(x, w, dilation: tuple, bias=None):
     return out
 
 
-def input_grad(g, w, dilation: tuple, in_sp: tuple):
-    """Transpose of ``conv`` in x: the gradient on the padded input's grid."""
+def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
+    """The transposes of ``conv``: in x (on the padded input's grid) when ``w`` is given,
+    in w when the padded input ``x`` is given; both at once share each chunk's full-width
+    copy of ``g``. Returns ``(grad_x, grad_w)``, None for the one not asked for."""
     n, o = g.shape[:2]
-    c, kernel = w.shape[1], w.shape[2:]
+    c, kernel = w_shape[1], tuple(w_shape[2:])
     shifts = _shifts(in_sp, kernel, dilation)
-    dtype = np.result_type(g, w)
-    wt = np.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
     size = c * int(np.prod(in_sp))
-    out = np.zeros((n, size), dtype=dtype)
-    b = _chunk(len(shifts) * size * out.itemsize, n)
-    buf = _buffer("tcols", (b, len(shifts) * c, size // c), dtype)
+    gx = gw = None
+    per_sample = 0
+    if w is not None:
+        wt = np.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
+        gx = np.zeros((n, size), dtype=np.result_type(g, w))
+        per_sample = len(shifts) * size * gx.itemsize
+    if x is not None:
+        xf = np.ascontiguousarray(x).reshape(n, c, -1)
+        gw = np.zeros((o, len(shifts) * c), dtype=np.result_type(x, g))
+        per_sample = max(per_sample, xf[0].nbytes * len(shifts))
+    b = _chunk(per_sample, n)
+    if gx is not None:
+        buf = _buffer("tcols", (b, len(shifts) * c, size // c), gx.dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
-        cols = np.matmul(wt, _full_width(g, s, e, in_sp, b), out=buf[:e - s])
-        cols = cols.reshape(e - s, len(shifts), size)
-        part = out[s:e]
-        for k, sh in enumerate(shifts):
-            part[:, sh:] += cols[:, k, :size - sh]
-    return out.reshape((n, c) + tuple(in_sp))
+        full = _full_width(g, s, e, in_sp, b)
+        if gx is not None:
+            cols = np.matmul(wt, full, out=buf[:e - s]).reshape(e - s, len(shifts), size)
+            part = gx[s:e]
+            for k, sh in enumerate(shifts):
+                part[:, sh:] += cols[:, k, :size - sh]
+        if gw is not None:
+            cols = _columns(xf, s, e, shifts, b)
+            gw += np.matmul(full, cols.transpose(0, 2, 1)).sum(0)
+    if gx is not None:
+        gx = gx.reshape((n, c) + tuple(in_sp))
+    if gw is not None:
+        nd = len(kernel)
+        gw = np.ascontiguousarray(gw.reshape((o,) + kernel + (c,)).transpose(
+            (0, nd + 1) + tuple(range(1, nd + 1))))
+    return gx, gw
+
+
+def input_grad(g, w, dilation: tuple, in_sp: tuple):
+    """Transpose of ``conv`` in x: the gradient on the padded input's grid."""
+    return backward(g, w.shape, dilation, in_sp, w=w)[0]
 
 
 def weight_grad(x, g, dilation: tuple, w_shape: tuple):
     """Transpose of ``conv`` in w: the sum over samples of g times the columns of x."""
-    n, c = x.shape[:2]
-    o, kernel = w_shape[0], tuple(w_shape[2:])
-    in_sp = tuple(x.shape[2:])
-    shifts = _shifts(in_sp, kernel, dilation)
-    xf = np.ascontiguousarray(x).reshape(n, c, -1)
-    total = np.zeros((o, len(shifts) * c), dtype=np.result_type(x, g))
-    b = _chunk(xf[0].nbytes * len(shifts), n)
-    for s in range(0, n, b):
-        e = min(n, s + b)
-        cols = _columns(xf, s, e, shifts, b)
-        total += np.matmul(_full_width(g, s, e, in_sp, b), cols.transpose(0, 2, 1)).sum(0)
-    nd = len(kernel)
-    return np.ascontiguousarray(total.reshape((o,) + kernel + (c,)).transpose(
-        (0, nd + 1) + tuple(range(1, nd + 1))))
+    return backward(g, w_shape, dilation, x.shape[2:], x=x)[1]

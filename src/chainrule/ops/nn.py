@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import _fastnp as fnp
 from . import _flatconv
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
 from ._util import shape_of
 
 
@@ -163,13 +163,31 @@ def _bias_grad(xp, g):
     return xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
 
 
-# y = conv(x, w) (+ b):  <v, y> = <Cx^T(v, w), x> = <Cw^T(x, v), w> (+ <sum of v, b>)
-defvjp(conv_p,
-       lambda xp, g, ans, x, w, b=None, **p: call(xp, conv_input_grad_p, g, w,
-                                                  in_shape=x.shape, **_geometry(p)),
-       lambda xp, g, ans, x, w, b=None, **p: call(xp, conv_weight_grad_p, x, g,
-                                                  w_shape=w.shape, **_geometry(p)),
-       lambda xp, g, ans, x, w, b, **p: _bias_grad(xp, g))
+def _conv_vjp(xp, g, ans, inputs, needs, **p):
+    """y = conv(x, w) (+ b):  <v, y> = <Cx^T(v, w), x> = <Cw^T(x, v), w> (+ <sum v, b>).
+    On raw arrays at stride 1, both transposes run in one pass over g."""
+    x, w = inputs[0], inputs[1]
+    geo = _geometry(p)
+    grads = [None] * len(inputs)
+    if needs[0] and needs[1] and isinstance(g, np.ndarray) and p["groups"] == 1 and \
+            _unit(p["stride"]):
+        padding = p["padding"]
+        padded_sp = tuple(s + 2 * q for s, q in zip(x.shape[2:], padding))
+        full, grads[1] = _flatconv.backward(g, w.shape, p["dilation"], padded_sp, w=w,
+                                            x=_padded(x, padding))
+        grads[0] = full[(slice(None), slice(None)) +
+                        tuple(slice(q, q + s) for q, s in zip(padding, x.shape[2:]))]
+    else:
+        if needs[0]:
+            grads[0] = call(xp, conv_input_grad_p, g, w, in_shape=x.shape, **geo)
+        if needs[1]:
+            grads[1] = call(xp, conv_weight_grad_p, x, g, w_shape=w.shape, **geo)
+    if len(inputs) > 2 and needs[2]:
+        grads[2] = _bias_grad(xp, g)
+    return grads
+
+
+defvjp_all(conv_p, _conv_vjp)
 defvjp(conv_input_grad_p,
        lambda xp, v, ans, g, w, **p: call(xp, conv_p, v, w, **_geometry(p)),
        lambda xp, v, ans, g, w, **p: call(xp, conv_weight_grad_p, v, g, w_shape=w.shape,
