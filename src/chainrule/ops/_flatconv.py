@@ -20,7 +20,10 @@ array([[45., 54.],
 """
 from __future__ import annotations
 
+import itertools
+import math
 import threading
+from functools import lru_cache
 
 import numpy as np
 
@@ -38,7 +41,7 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     full of zeros; callers then write only positions that the same ``tag`` always writes."""
     make = np.zeros if zeroed else np.empty
     dtype = np.dtype(dtype)
-    if int(np.prod(shape)) * dtype.itemsize > _KEEP_BYTES:
+    if math.prod(shape) * dtype.itemsize > _KEEP_BYTES:
         return make(shape, dtype)
     cache = getattr(_scratch, "buffers", None)
     if cache is None:
@@ -52,10 +55,12 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     return buf
 
 
-def _shifts(in_sp: tuple, kernel: tuple, dilation: tuple) -> list:
+@lru_cache(maxsize=256)
+def _shifts(in_sp: tuple, kernel: tuple, dilation: tuple) -> tuple:
     """Flat distance of each kernel offset (np.ndindex order) on the input's grid."""
-    steps = [d * int(np.prod(in_sp[i + 1:])) for i, d in enumerate(dilation)]
-    return [sum(k * s for k, s in zip(ks, steps)) for ks in np.ndindex(*kernel)]
+    steps = [d * math.prod(in_sp[i + 1:]) for i, d in enumerate(dilation)]
+    return tuple(sum(k * s for k, s in zip(ks, steps))
+                 for ks in itertools.product(*(range(k) for k in kernel)))
 
 
 def _chunk(per_sample_bytes: int, n: int) -> int:
@@ -127,7 +132,7 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
     n, o = g.shape[:2]
     c, kernel = w_shape[1], tuple(w_shape[2:])
     shifts = _shifts(in_sp, kernel, dilation)
-    size = c * int(np.prod(in_sp))
+    size = c * math.prod(in_sp)
     gx = gw = None
     per_sample = 0
     if w is not None:

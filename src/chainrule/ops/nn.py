@@ -8,6 +8,8 @@ windows (no copy) and contracts them with the weights in one BLAS call.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -40,6 +42,11 @@ def _out_shape(in_sp, kernel, stride, dilation):
                  for s, k, st, d in zip(in_sp, kernel, stride, dilation))
 
 
+def _offsets(kernel):
+    """Every kernel offset, in C order (np.ndindex's, without its per-call cost)."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
 def _offset_region(k, stride, dilation, out_sp):
     """The strided slice of the padded input that kernel offset ``k`` reads."""
     return (slice(None), slice(None)) + tuple(
@@ -54,7 +61,7 @@ def _im2col(x, kernel, stride, padding, dilation, fill=0.0):
         x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
     out_sp = _out_shape(x.shape[2:], kernel, stride, dilation)
     cols = np.empty(x.shape[:2] + tuple(kernel) + out_sp, dtype=x.dtype)
-    for k in np.ndindex(*kernel):
+    for k in _offsets(kernel):
         cols[(slice(None), slice(None)) + k] = x[_offset_region(k, stride, dilation, out_sp)]
     return cols, out_sp
 
@@ -100,7 +107,7 @@ def _col2im(cols, in_shape, kernel, stride, padding, dilation):
     out_sp = cols.shape[2 + len(kernel):]
     padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
                       dtype=cols.dtype)
-    for k in np.ndindex(*kernel):
+    for k in _offsets(kernel):
         padded[_offset_region(k, stride, dilation, out_sp)] += \
             cols[(slice(None), slice(None)) + k]
     crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
@@ -160,6 +167,12 @@ def _geometry(p):
 
 
 def _bias_grad(xp, g):
+    """The sum of g over every axis but the channels (1)."""
+    if isinstance(g, np.ndarray) and g.ndim > 2 and g.dtype.kind == "f":
+        # As a matrix-vector product per sample (BLAS): a third of a strided sum's time.
+        n, o = g.shape[:2]
+        rows = g.reshape(n, o, -1)
+        return np.add.reduce(np.matmul(rows, np.ones(rows.shape[2], g.dtype)), axis=0)
     return xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
 
 
@@ -269,7 +282,7 @@ def _offset_views(x, kernel, stride, padding, dilation, fill=0.0):
     if any(padding):
         x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
     out_sp = _out_shape(x.shape[2:], kernel, stride, dilation)
-    return [x[_offset_region(k, stride, dilation, out_sp)] for k in np.ndindex(*kernel)]
+    return [x[_offset_region(k, stride, dilation, out_sp)] for k in _offsets(kernel)]
 
 
 def _max_pool_argmax(x, kernel, stride, padding, dilation):
