@@ -38,7 +38,7 @@ _scratch = threading.local()
 
 def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     """A scratch array, reused by later calls on this thread when small. ``zeroed``: made
-    full of zeros; callers then write only positions that the same ``tag`` always writes."""
+    full of zeros, for callers that read positions they do not write."""
     make = np.zeros if zeroed else np.empty
     dtype = np.dtype(dtype)
     if math.prod(shape) * dtype.itemsize > _KEEP_BYTES:
@@ -81,12 +81,13 @@ def _columns(xf, start: int, stop: int, shifts: list, chunk: int):
     """(b, K*C, P) columns of samples start:stop of the flat input ``xf`` (N, C, P)."""
     n, c, p = xf.shape
     size = c * p
-    buf = _buffer("cols", (chunk, len(shifts), size), xf.dtype)
+    # Made zeroed, so that the runs' tails (past the last channel, feeding only thrown-away
+    # outputs) hold finite values: zeros, or inputs of an earlier call.
+    buf = _buffer("cols", (chunk, len(shifts), size), xf.dtype, zeroed=True)
     cols = buf[:stop - start]
     flat = xf[start:stop].reshape(stop - start, size)
     for k, s in enumerate(shifts):
         cols[:, k, :size - s] = flat[:, s:]
-        cols[:, k, size - s:] = 0  # past the last channel: finite, for the weight gradient
     return cols.reshape(stop - start, -1, p)
 
 
@@ -94,6 +95,8 @@ def _full_width(g, start: int, stop: int, in_sp: tuple, chunk: int):
     """Samples start:stop of ``g`` (N, C, *out_sp) on the input's grid, zeros past the
     valid positions, flattened: (b, C, P)."""
     out_sp = g.shape[2:]
+    # Keyed by out_sp too: every call with this key writes the same positions, so the
+    # others stay zero.
     buf = _buffer(("grid", out_sp), (chunk, g.shape[1]) + tuple(in_sp), g.dtype, zeroed=True)
     part = buf[:stop - start]
     _valid(part, out_sp)[...] = g[start:stop]
@@ -141,12 +144,14 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
         per_sample = len(shifts) * size * gx.itemsize
     if x is not None:
         xf = np.ascontiguousarray(x).reshape(n, c, -1)
-        gw = np.zeros((o, len(shifts), c), dtype=np.result_type(x, g))
+        gw = np.zeros((len(shifts), o, c), dtype=np.result_type(x, g))
         span = size // c - shifts[-1]  # past it, the full-width g is zero
         per_sample = max(per_sample, o * (size // c) * g.itemsize)
     b = _chunk(per_sample, n)
     if gx is not None:
         buf = _buffer("tcols", (b, len(shifts) * c, size // c), gx.dtype)
+    if gw is not None:
+        prods = _buffer("wprods", (len(shifts), b, o, c), gw.dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
         full = _full_width(g, s, e, in_sp, b)
@@ -160,13 +165,14 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
             # reads directly: no column copy (the product is small, o x c).
             full = full[:, :, :span]
             for k, sh in enumerate(shifts):
-                gw[:, k] += np.matmul(full, xf[s:e, :, sh:sh + span].transpose(0, 2, 1)).sum(0)
+                np.matmul(full, xf[s:e, :, sh:sh + span].transpose(0, 2, 1), out=prods[k, :e - s])
+            gw += prods[:, :e - s].sum(1)
     if gx is not None:
         gx = gx.reshape((n, c) + tuple(in_sp))
     if gw is not None:
         nd = len(kernel)
-        gw = np.ascontiguousarray(gw.reshape((o,) + kernel + (c,)).transpose(
-            (0, nd + 1) + tuple(range(1, nd + 1))))
+        gw = np.ascontiguousarray(gw.reshape(kernel + (o, c)).transpose(
+            (nd, nd + 1) + tuple(range(nd))))
     return gx, gw
 
 
