@@ -55,12 +55,28 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     return buf
 
 
+def _steps(in_sp: tuple, dilation: tuple) -> tuple:
+    """Flat distance on the input's grid of one step along each kernel axis."""
+    return tuple(d * math.prod(in_sp[i + 1:]) for i, d in enumerate(dilation))
+
+
 @lru_cache(maxsize=256)
 def _shifts(in_sp: tuple, kernel: tuple, dilation: tuple) -> tuple:
     """Flat distance of each kernel offset (np.ndindex order) on the input's grid."""
-    steps = [d * math.prod(in_sp[i + 1:]) for i, d in enumerate(dilation)]
+    steps = _steps(in_sp, dilation)
     return tuple(sum(k * s for k, s in zip(ks, steps))
                  for ks in itertools.product(*(range(k) for k in kernel)))
+
+
+def _shifted(xf, start: int, stop: int, kernel: tuple, steps: tuple, span: int):
+    """(b, *kernel, span, C): for every kernel offset, each sample's input shifted by it
+    and cut to ``span``, transposed; a read-only strided view (no copy)."""
+    part = xf[start:stop]
+    item = part.itemsize
+    return np.lib.stride_tricks.as_strided(
+        part, (stop - start,) + tuple(kernel) + (span, part.shape[1]),
+        (part.strides[0],) + tuple(s * item for s in steps) + (item, part.strides[1]),
+        writeable=False)
 
 
 def _chunk(per_sample_bytes: int, n: int) -> int:
@@ -151,7 +167,9 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
     if gx is not None:
         buf = _buffer("tcols", (b, len(shifts) * c, size // c), gx.dtype)
     if gw is not None:
-        prods = _buffer("wprods", (len(shifts), b, o, c), gw.dtype)
+        prods = _buffer("wprods", (b,) + kernel + (o, c), gw.dtype)
+        steps = _steps(in_sp, dilation)
+        lift = (slice(None),) + (None,) * len(kernel)  # full: (b, o, span) -> (b, 1.., o, span)
     for s in range(0, n, b):
         e = min(n, s + b)
         full = _full_width(g, s, e, in_sp, b)
@@ -161,12 +179,11 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
             for k, sh in enumerate(shifts):
                 part[:, sh:] += cols[:, k, :size - sh]
         if gw is not None:
-            # Offset by offset against the shifted input itself, a strided matrix that BLAS
-            # reads directly: no column copy (the product is small, o x c).
-            full = full[:, :, :span]
-            for k, sh in enumerate(shifts):
-                np.matmul(full, xf[s:e, :, sh:sh + span].transpose(0, 2, 1), out=prods[k, :e - s])
-            gw += prods[:, :e - s].sum(1)
+            # Against the shifted input itself, strided matrices that BLAS reads directly: no
+            # column copy (each product is small, o x c), one call for every offset.
+            np.matmul(full[:, :, :span][lift], _shifted(xf, s, e, kernel, steps, span),
+                      out=prods[:e - s])
+            gw += prods[:e - s].sum(0).reshape(gw.shape)
     if gx is not None:
         gx = gx.reshape((n, c) + tuple(in_sp))
     if gw is not None:
