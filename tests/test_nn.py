@@ -501,3 +501,21 @@ def test_conv_float32_input_with_float64_weight_promotes():
     w = cr.tensor(np.ones((1, 1, 3, 3)), dtype=cr.float64)
     out = F.conv2d(x, w)
     assert out.dtype == np.float64 and np.all(out.numpy() == 9.0)
+
+
+def test_flat_conv_results_do_not_share_its_scratch_buffers(monkeypatch):
+    """The kernels reuse scratch arrays between calls; what they return must not be one."""
+    from chainrule.ops import _flatconv
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((3, 2, 3, 3))
+    x1, x2 = rng.standard_normal((2, 4, 2, 6, 6))
+    g1, g2 = rng.standard_normal((2, 4, 3, 4, 4))
+    first = [_flatconv.conv(x1, w, (1, 1)), *_flatconv.backward(g1, w.shape, (1, 1), (6, 6),
+                                                                  w=w, x=x1)]
+    kept = [a.copy() for a in first]
+    _flatconv.conv(x2, w, (1, 1))
+    _flatconv.backward(g2, w.shape, (1, 1), (6, 6), w=w, x=x2)
+    assert all(np.array_equal(a, b) for a, b in zip(first, kept))
+    monkeypatch.setattr(_flatconv, "_CACHE_BYTES", 1)  # every new buffer empties the cache
+    _flatconv.conv(rng.standard_normal((3, 2, 7, 7)), w, (1, 1))  # new shapes: new buffers
+    assert len(_flatconv._scratch.buffers) == 1

@@ -9,8 +9,9 @@ sample is K shifted copies of its whole (C, P) block, and the input gradient is 
 adds, each one long contiguous run (NumPy pays per row, so short strided rows cost several
 times more). Columns are ordered (offset, channel) for that reason. Positions that run
 off a channel's end into the next one only ever meet thrown-away outputs, or zeros of the
-full-width gradient. Work runs over chunks of the batch small enough for the columns to
-stay in cache between the copy and the matrix product.
+full-width gradient. The weight gradient needs no columns at all: the shifted input is a
+strided matrix that BLAS reads in place. Work runs over chunks of the batch small enough
+for the columns to stay in cache between the copy and the matrix product.
 
 >>> x = np.arange(2 * 1 * 4 * 4, dtype=np.float64).reshape(2, 1, 4, 4)
 >>> w = np.ones((1, 1, 3, 3))
@@ -30,9 +31,10 @@ import numpy as np
 
 # Bytes of columns per chunk: small enough to stay in a core's L2 cache.
 _CHUNK_BYTES = 1 << 20
-# Scratch arrays up to this size are kept between calls, per thread: a fresh array costs a
-# page fault per 4 KiB on first touch, which here is as slow as filling it.
+# Scratch arrays up to _KEEP_BYTES are kept between calls, per thread, up to _CACHE_BYTES
+# in all: a fresh array costs a page fault per 4 KiB on first touch, as slow as filling it.
 _KEEP_BYTES = 1 << 22
+_CACHE_BYTES = 1 << 24
 _scratch = threading.local()
 
 
@@ -41,7 +43,8 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     full of zeros, for callers that read positions they do not write."""
     make = np.zeros if zeroed else np.empty
     dtype = np.dtype(dtype)
-    if math.prod(shape) * dtype.itemsize > _KEEP_BYTES:
+    size = math.prod(shape) * dtype.itemsize
+    if size > _KEEP_BYTES:
         return make(shape, dtype)
     cache = getattr(_scratch, "buffers", None)
     if cache is None:
@@ -49,7 +52,7 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     key = (tag, shape, dtype)
     buf = cache.get(key)
     if buf is None:
-        if len(cache) >= 16:
+        if size + sum(b.nbytes for b in cache.values()) > _CACHE_BYTES:
             cache.clear()
         buf = cache[key] = make(shape, dtype)
     return buf
