@@ -3,10 +3,10 @@
 Out of the box, glibc's malloc gives blocks over 128 KiB straight back to the kernel when
 they are freed. A training step allocates and frees the same few arrays of 0.1-10 MB every
 time, so each new one page-faults on every 4 KiB as it is first written: on the machines
-we measured, that is as slow as the arithmetic that fills it (a small CNN step: 3,500
-faults and 19.6 ms, against 1 fault and 8.3 ms once freed memory is kept). glibc raises
-these limits by itself after the first large free, but not reliably: whether it does
-depends on the order in which arrays happen to be freed.
+we measured, that is about as slow as the arithmetic that fills it (the benchmark's small
+CNN step: 1,290 faults and 6.3 ms per step, against under 1 fault and 4.8 ms once freed
+memory is kept). glibc raises these limits by itself after the first large free, but not
+reliably: whether it does depends on the order in which arrays happen to be freed.
 
 So chainrule sets both limits once, at import, to what glibc's own rule would reach after
 freeing a 16 MiB block: blocks up to 16 MiB come from the heap, and up to 32 MiB of free
