@@ -191,8 +191,12 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans, residu
             edges.append(a.grad_fn or a)
         else:
             edges.append(None)
-    needs = [e is not None for e in edges]
-    kept = [d if prim._keeps(i, needs) else None for i, d in enumerate(datas)]
+    if len(edges) <= 2:  # the table built for one and two inputs
+        keep = prim.keeps[(edges[0] is not None) + 2 * (len(edges) == 2 and edges[1] is not None)]
+        kept = [d if k else None for d, k in zip(datas, keep)]
+    else:
+        needs = [e is not None for e in edges]
+        kept = [d if prim._keeps(i, needs) else None for i, d in enumerate(datas)]
     saved = []
     for a, k in zip(args, kept):
         if k is not None and isinstance(a, Tensor):
