@@ -1,7 +1,7 @@
 """Run the benchmark suite: every library in its own process with the same thread count,
 side by side, and write a Markdown table to bench/RESULTS.md.
 
-Usage: python bench/run.py [--threads N] [--only WORKLOAD,...] [--libs LIB,...]
+Usage: python bench/run.py [--threads N] [--only WORKLOAD,...] [--libs LIB,...] [--rounds N]
 """
 import argparse
 import json
@@ -30,11 +30,20 @@ LABELS = {
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(16 << 20), "MALLOC_TRIM_THRESHOLD_": str(32 << 20)}
 
 
-def run_cell(lib, workload, threads, timeout=900):
+def layout_pad(round_: int) -> int:
+    """Bytes of padding in the environment for a round: spread over a page, so that the
+    rounds see different stack placements (the same for every library in a round).
+    Here the placement alone moved a step's time by up to 15%, in opposite directions
+    for different programs; one fixed placement would favour one of them."""
+    return (round_ * 1499) % 4096
+
+
+def run_cell(lib, workload, threads, timeout=900, pad=0):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env.update(MALLOC_ENV)
+    env["BENCH_LAYOUT_PAD"] = "x" * pad
     try:
         out = subprocess.run([sys.executable, os.path.join(HERE, "worker.py"), lib, workload,
                               str(threads)], capture_output=True, text=True, env=env,
@@ -93,6 +102,17 @@ def fmt_time(workload, result):
     return f"{s * 1e3:.2f} ms"
 
 
+def median_run(cell: list) -> dict:
+    """The run with the median time (the peak memory: the largest of all runs)."""
+    timed = sorted((r for r in cell if "median_s" in r), key=lambda r: r["median_s"])
+    if not timed:
+        return cell[0]
+    result = dict(timed[(len(timed) - 1) // 2])
+    if all("peak_mb" in r for r in timed):
+        result["peak_mb"] = max(r["peak_mb"] for r in timed)
+    return result
+
+
 def agrees(a, b):
     if not a or not b or "loss" not in a or "loss" not in b:
         return None
@@ -105,21 +125,35 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--libs", default=",".join(LIBRARIES))
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="runs of every cell, interleaved across libraries")
     args = parser.parse_args()
     workloads = args.only.split(",")
     libs = [lib for lib in args.libs.split(",") if lib in LIBRARIES]
-    results = {}
-    for workload in workloads:
-        for lib in libs:
-            if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy"):
-                results[workload, lib] = {"skipped": True}
-                continue
-            results[workload, lib] = run_cell(lib, workload, args.threads)
-            print(f"{workload:8s} {lib:10s} {fmt_time(workload, results[workload, lib])}",
-                  file=sys.stderr, flush=True)
+    runs = {}
+    # Round after round, every library runs once per workload, so that a slow spell of a
+    # shared machine falls on all of them alike, and each round with another memory
+    # layout (layout_pad); each cell reports its median round.
+    for round_ in range(args.rounds):
+        for workload in workloads:
+            if workload == "chain1m" and round_:
+                continue  # one run is long enough to be steady
+            for lib in libs:
+                if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy"):
+                    runs[workload, lib] = [{"skipped": True}]
+                    continue
+                result = run_cell(lib, workload, args.threads, pad=layout_pad(round_))
+                runs.setdefault((workload, lib), []).append(result)
+                print(f"round {round_ + 1} {workload:8s} {lib:10s} "
+                      f"{fmt_time(workload, result)}", file=sys.stderr, flush=True)
+    results = {key: median_run(cell) for key, cell in runs.items()}
 
     lines = ["# Benchmark results", "", *machine_facts(args.threads), "",
-             "Medians of repeated steps after warm-up; each library in its own process. "
+             "Medians of repeated steps after warm-up; each library in its own process; "
+             f"every cell run {args.rounds} times, interleaved across libraries, each round "
+             "with the environment padded by a different number of bytes (the stack's "
+             "placement alone moved a step's time by up to 15% here), and its median run "
+             "shown (peak memory: the largest). "
              "`x floor` is the time over hand-written NumPy doing the same math; a ✓ means "
              "the library's loss and gradient norm agree with the floor's (or PyTorch's, "
              "where there is no floor).", "",

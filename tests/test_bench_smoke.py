@@ -21,3 +21,11 @@ def test_runner_formats_a_cell():
     assert fmt_time("mlp", {"median_s": 0.0025}) == "2.50 ms"
     assert fmt_time("mlp", {"skipped": True}) == "—"
     assert agrees({"loss": 1.0, "gradnorm": 2.0}, {"loss": 1.0001, "gradnorm": 2.0})
+
+
+def test_runner_takes_the_median_round_and_the_largest_peak():
+    from run import median_run
+    cell = [{"median_s": 3.0, "peak_mb": 1.0}, {"median_s": 1.0, "peak_mb": 5.0},
+            {"median_s": 2.0, "peak_mb": 2.0}]
+    assert median_run(cell) == {"median_s": 2.0, "peak_mb": 5.0}
+    assert median_run([{"skipped": True}]) == {"skipped": True}
