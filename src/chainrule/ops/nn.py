@@ -3,8 +3,10 @@
 Convolution is three primitives that are each other's transposes: ``conv`` (y = x * w),
 ``conv_input_grad`` (the VJP in x) and ``conv_weight_grad`` (the VJP in w). Each one's rules
 are written with the other two, so every order of derivative, forward mode included, comes
-from the same three kernels. The forward kernel views the padded input through strided
-windows (no copy) and contracts them with the weights in one BLAS call.
+from the same three kernels. At stride 1 (groups 1) they run on the flat-spatial kernels of
+``_flatconv``; other strides copy one block per kernel offset (im2col) for one batched BLAS
+call, and groups contract strided windows with einsum. Max pooling and cross-entropy keep
+what their VJPs need from the forward (argmax, softmax) as residuals.
 """
 from __future__ import annotations
 
