@@ -157,9 +157,10 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
     size = c * math.prod(in_sp)
     gx = gw = None
     per_sample = 0
+    steps = _steps(in_sp, dilation)
     if w is not None:
         wt = np.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
-        gx = np.zeros((n, size), dtype=np.result_type(g, w))
+        gx = np.empty((n, size), dtype=np.result_type(g, w))
         per_sample = len(shifts) * size * gx.itemsize
     if x is not None:
         xf = np.ascontiguousarray(x).reshape(n, c, -1)
@@ -171,16 +172,22 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
         buf = _buffer("tcols", (b, len(shifts) * c, size // c), gx.dtype)
     if gw is not None:
         prods = _buffer("wprods", (b,) + kernel + (o, c), gw.dtype)
-        steps = _steps(in_sp, dilation)
         lift = (slice(None),) + (None,) * len(kernel)  # full: (b, o, span) -> (b, 1.., o, span)
     for s in range(0, n, b):
         e = min(n, s + b)
         full = _full_width(g, s, e, in_sp, b)
         if gx is not None:
-            cols = np.matmul(wt, full, out=buf[:e - s]).reshape(e - s, len(shifts), size)
-            part = gx[s:e]
-            for k, sh in enumerate(shifts):
-                part[:, sh:] += cols[:, k, :size - sh]
+            cols = np.matmul(wt, full, out=buf[:e - s])
+            # gx[j] = sum over offsets k of cols[k][j - shift_k]: one reduction over a view
+            # in which each offset's run starts shift_k early. Those first shift_k values
+            # are the previous offset's last ones, which are zero (past every valid output).
+            item = cols.itemsize
+            runs = np.lib.stride_tricks.as_strided(
+                cols, (e - s,) + kernel + (size,),
+                (cols.strides[0],) + tuple((math.prod(kernel[i + 1:]) * size - st) * item
+                                           for i, st in enumerate(steps)) + (item,),
+                writeable=False)
+            np.add.reduce(runs, axis=tuple(range(1, 1 + len(kernel))), out=gx[s:e])
         if gw is not None:
             # Against the shifted input itself, strided matrices that BLAS reads directly: no
             # column copy (each product is small, o x c), one call for every offset.
