@@ -134,16 +134,15 @@ def conv(x, w, dilation: tuple, bias=None):
     wm = _offset_major(w)
     dtype = np.result_type(x, w) if bias is None else np.result_type(x, w, bias)
     out = np.empty((n, o) + out_sp, dtype=dtype)
-    if bias is not None:
-        bias = bias.reshape(1, o, 1)
     b = _chunk(xf[0].nbytes * len(shifts), n)
     grid = _buffer("out", (b, o, xf.shape[2]), dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
         full = np.matmul(wm, _columns(xf, s, e, shifts, b), out=grid[:e - s])
-        if bias is not None:  # on the contiguous grid: long rows, while it is in cache
-            full += bias
         out[s:e] = _valid(full.reshape((e - s, o) + in_sp), out_sp)
+    if bias is not None:  # once over the compact output: long rows, one call
+        flat = out.reshape(n, o, -1)
+        flat += bias.reshape(1, o, 1)
     return out
 
 
