@@ -276,3 +276,42 @@ def test_nodes_run_after_all_their_gradients_arrive():
     inner = np.sin(av) * av
     dc_da = np.exp(inner) * (np.cos(av) * av + np.sin(av)) * av + np.exp(inner)
     assert x.grad.item() == pytest.approx(dc_da * 2 * xv)
+
+
+def test_residual_primitive_hands_its_forward_values_to_the_vjp():
+    """A residual primitive is told whether a node will be recorded; its VJP gets what the
+    forward kept, or None (recorded backward, or raw calls), and recomputes it then."""
+    from chainrule.autograd.primitives import Primitive, call, defvjp
+    seen = {"flags": [], "residuals": []}
+
+    def forward(x, residual=False):
+        seen["flags"].append(residual)
+        return np.exp(x), (np.exp(x) if residual else None)
+
+    def vjp(xp, g, kept, x):
+        seen["residuals"].append(kept is not None)
+        return g * (kept if kept is not None else xp.exp(x))
+
+    exp_p = defvjp(Primitive("exp_with_residual", forward, residual=True), vjp)
+    x = cr.tensor([0.5, 1.0], dtype=cr.float64, requires_grad=True)
+    exp_p(x).sum().backward()
+    assert seen == {"flags": [True], "residuals": [True]}
+    assert np.allclose(x.grad.numpy(), np.exp([0.5, 1.0]))
+    with cr.no_grad():
+        assert np.allclose(exp_p(x).numpy(), np.exp([0.5, 1.0]))
+    assert seen["flags"][-1] is False
+    (gx,) = cr.autograd.grad(exp_p(x).sum(), x, create_graph=True)  # recorded backward
+    assert seen["residuals"][-1] is False and gx.requires_grad
+    gx.sum().backward()  # second derivative through the recomputed value
+    assert np.allclose(x.grad.numpy(), 2 * np.exp([0.5, 1.0]))
+    assert np.allclose(call(np, exp_p, np.array([0.0])), [1.0])
+    assert seen["flags"][-1] is False
+
+
+def test_max_pool_backward_twice_with_retained_graph():
+    x = cr.tensor(np.arange(16.0).reshape(1, 1, 4, 4) % 5, requires_grad=True)
+    out = cr.nn.functional.max_pool2d(x, 2)
+    out.sum().backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    out.sum().backward()
+    assert np.array_equal(x.grad.numpy(), 2 * first) and first.sum() == 4
