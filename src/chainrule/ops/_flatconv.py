@@ -5,13 +5,14 @@ With stride 1, the input element that output position ``p`` reads at kernel offs
 ``shift[k]`` is the offset's flat distance. So if outputs are laid out on the input's own
 grid ("full width": positions past the last valid column are computed and thrown away),
 each kernel offset reads the input shifted by one distance: the column matrix of a
-sample is K shifted copies of its whole (C, P) block, and the input gradient is K shifted
-adds, each one long contiguous run (NumPy pays per row, so short strided rows cost several
-times more). Columns are ordered (offset, channel) for that reason. Positions that run
-off a channel's end into the next one only ever meet thrown-away outputs, or zeros of the
-full-width gradient. The weight gradient needs no columns at all: the shifted input is a
-strided matrix that BLAS reads in place. Work runs over chunks of the batch small enough
-for the columns to stay in cache between the copy and the matrix product.
+sample is K shifted copies of its whole (C, P) block, and the input gradient is the sum of
+K shifted runs, one reduction over a strided view (NumPy pays per row, so short strided
+rows cost several times more). Columns are ordered (offset, channel) for that reason.
+Positions that run off a channel's end into the next one only ever meet thrown-away
+outputs, or zeros of the full-width gradient. The weight gradient needs no columns at all:
+the shifted input is a strided matrix that BLAS reads in place. Work runs over chunks of
+the batch small enough for the columns to stay in cache between the copy and the matrix
+product.
 
 >>> x = np.arange(2 * 1 * 4 * 4, dtype=np.float64).reshape(2, 1, 4, 4)
 >>> w = np.ones((1, 1, 3, 3))
