@@ -83,6 +83,19 @@ def test_hessian_of_quadratic_form():
     assert np.allclose(func.jacrev(func.jacrev(quad))(x).numpy(), expected)
     assert np.allclose(func.jacfwd(func.jacfwd(quad))(x).numpy(), expected)
     assert np.allclose(func.jacrev(func.jacfwd(quad))(x).numpy(), expected)
+    assert np.allclose(func.jacfwd(func.jacrev(quad))(x).numpy(), expected)
+
+
+def test_hessian_of_nonlinear_function_matches_closed_form_and_forward_over_reverse():
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((3, 5)) * 0.5
+    f = lambda v: (cr.tensor(w) @ v).tanh().sum()
+    x = rng.standard_normal(5)
+    t = np.tanh(w @ x)
+    expected = (w.T * (-2 * t * (1 - t * t))) @ w
+    h = func.hessian(f)(cr.tensor(x)).numpy()
+    assert np.allclose(h, expected)
+    assert np.allclose(func.jacfwd(func.jacrev(f))(cr.tensor(x)).numpy(), h)
 
 
 def test_jacobian_of_softmax():
