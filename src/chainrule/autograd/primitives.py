@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES
+from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES, FLOAT_DTYPES
 from . import grad_mode
 from .anomaly import forward_trace
 from .grad_mode import anomaly_state, forward_state
@@ -20,6 +20,7 @@ from .engine import Node, graph_namespace, set_tangents
 from .tensor import Tensor, make_tensor
 
 _generic = np.generic
+_REAL_DTYPES = FLOAT_DTYPES
 _ndarray = np.ndarray
 _EMPTY = {}
 
@@ -263,10 +264,11 @@ def apply_unary(prim: Primitive, x) -> Tensor:
     if not x._requires_grad or not _grad_state.enabled:
         return make_tensor(ans)
     dtype = ans.dtype
-    if dtype not in DIFFERENTIABLE_DTYPES:
-        return make_tensor(ans)
-    if dtype in COMPLEX_DTYPES and not prim.complex_ok:
-        return apply(prim, (x,))  # raises the complex error
+    if dtype not in _REAL_DTYPES:
+        if dtype not in DIFFERENTIABLE_DTYPES:
+            return make_tensor(ans)
+        if not prim.complex_ok:
+            return apply(prim, (x,))  # raises the complex error
     out = make_tensor(ans, None, True)
     if prim.keeps[1][0]:
         box = x._version
@@ -304,7 +306,10 @@ def apply_binary(prim: Primitive, x, y) -> Tensor:
         if y._requires_grad:
             ye = y.grad_fn or y
     elif cls is float and prim.scalar_operands and xd.__class__ is _ndarray:
-        yd = _operand(y, xd)
+        cache = _SCALAR_CACHES.get(xd.dtype)  # _operand, inlined for the commonest case
+        yd = cache.get(y) if cache is not None else None
+        if yd is None:
+            yd = _operand(y, xd)
     elif isinstance(y, Tensor):
         return apply(prim, (x, y))
     else:
@@ -318,10 +323,11 @@ def apply_binary(prim: Primitive, x, y) -> Tensor:
     if xe is None and ye is None or not _grad_state.enabled:
         return make_tensor(ans)
     dtype = ans.dtype
-    if dtype not in DIFFERENTIABLE_DTYPES:
-        return make_tensor(ans)
-    if dtype in COMPLEX_DTYPES and not prim.complex_ok:
-        return apply(prim, (x, y))  # raises the complex error
+    if dtype not in _REAL_DTYPES:
+        if dtype not in DIFFERENTIABLE_DTYPES:
+            return make_tensor(ans)
+        if not prim.complex_ok:
+            return apply(prim, (x, y))  # raises the complex error
     out = make_tensor(ans, None, True)
     keep_x, keep_y = prim.keeps[(xe is not None) + 2 * (ye is not None)]
     saved = ()
