@@ -20,7 +20,6 @@ from .engine import Node, graph_namespace, set_tangents
 from .tensor import Tensor, make_tensor
 
 _generic = np.generic
-_REAL_DTYPES = FLOAT_DTYPES
 _ndarray = np.ndarray
 _EMPTY = {}
 
@@ -43,8 +42,8 @@ class Primitive:
     """
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
-                 "is_view", "complex_ok", "holomorphic", "scalar_operands", "keeps", "node_name", "residual",
-                 "doc", "__weakref__")
+                 "is_view", "complex_ok", "holomorphic", "scalar_operands", "keeps", "node_name",
+                 "residual", "doc", "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  is_view: bool = False, saves_for=None, residual: bool = False):
@@ -178,7 +177,8 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     return out
 
 
-def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans, residual=None) -> Tensor:
+def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans,
+            residual=None) -> Tensor:
     """Build the Node for one application: where gradients go, what the VJP keeps, and
     the versions of what it keeps (to catch later in-place writes)."""
     if ans.dtype in COMPLEX_DTYPES and not prim.complex_ok:
@@ -264,7 +264,7 @@ def apply_unary(prim: Primitive, x) -> Tensor:
     if not x._requires_grad or not _grad_state.enabled:
         return make_tensor(ans)
     dtype = ans.dtype
-    if dtype not in _REAL_DTYPES:
+    if dtype not in FLOAT_DTYPES:
         if dtype not in DIFFERENTIABLE_DTYPES:
             return make_tensor(ans)
         if not prim.complex_ok:
@@ -323,7 +323,7 @@ def apply_binary(prim: Primitive, x, y) -> Tensor:
     if xe is None and ye is None or not _grad_state.enabled:
         return make_tensor(ans)
     dtype = ans.dtype
-    if dtype not in _REAL_DTYPES:
+    if dtype not in FLOAT_DTYPES:
         if dtype not in DIFFERENTIABLE_DTYPES:
             return make_tensor(ans)
         if not prim.complex_ok:
