@@ -13,6 +13,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from workloads import CHAIN_OPS, LIBRARIES, WORKLOADS  # noqa: E402
+from chainrule._malloc import MMAP_THRESHOLD, TRIM_THRESHOLD  # noqa: E402
 
 LABELS = {
     "mlp": "MLP step 784-256-128-10, batch 128, SGD",
@@ -27,7 +28,8 @@ LABELS = {
 
 # Every library's process gets the malloc settings chainrule makes at import
 # (chainrule/_malloc.py), so that the table compares the work, not the allocator.
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(16 << 20), "MALLOC_TRIM_THRESHOLD_": str(32 << 20)}
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD),
+              "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD)}
 
 
 def layout_pad(round_: int) -> int:

@@ -490,10 +490,13 @@ def test_flat_conv_kernels_match_im2col(monkeypatch, x_shape, w_shape, dilation)
                                 w_shape[2:], one, (0,) * nd, dilation)
     for chunk in (1, 1 << 20):  # one sample per chunk, then the whole batch at once
         monkeypatch.setattr(_flatconv, "_CHUNK_BYTES", chunk)
-        assert np.allclose(_flatconv.input_grad(g, w, dilation, x_shape[2:]), expected_x)
         expected_w = np.einsum("nok,nck->oc", g.reshape(g.shape[0], w_shape[0], -1), mat)
-        assert np.allclose(_flatconv.weight_grad(x, g, dilation, w_shape),
-                           expected_w.reshape(w_shape))
+        both = _flatconv.backward(g, w_shape, dilation, x_shape[2:], w=w, x=x)
+        alone = (_flatconv.backward(g, w_shape, dilation, x_shape[2:], w=w)[0],
+                 _flatconv.backward(g, w_shape, dilation, x_shape[2:], x=x)[1])
+        for gx, gw in (both, alone):
+            assert np.allclose(gx, expected_x)
+            assert np.allclose(gw, expected_w.reshape(w_shape))
 
 
 def test_conv_float32_input_with_float64_weight_promotes():

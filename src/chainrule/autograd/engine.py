@@ -99,11 +99,10 @@ class AccumulateGrad:
 
 def unbroadcast(xp, g, shape: tuple):
     """Sum ``g`` down to ``shape``: the gradient of broadcasting, in one place."""
-    if len(g.shape) == len(shape) + 1 and g.shape[1:] == shape:  # a bias: one leading axis
-        return xp.sum(g, axis=0)
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                      if n == 1 and g.shape[i + lead] != 1)
+    axes = tuple(range(lead))
+    if 1 in shape:  # axes of length 1 in shape that g broadcast out
+        axes += tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
     if axes:
         g = xp.sum(g, axis=axes)
     # A bias's gradient is already in shape; reshaping it anyway would make it a view,
@@ -200,10 +199,11 @@ def _accumulate_into(tensor: Tensor, g, owned: bool, create_graph: bool) -> None
         gt = _as_hook_value(g)
         tensor.grad = gt if tensor.grad is None else tensor.grad + gt
         return
-    if isinstance(g, Tensor):
-        g = g._data
-    if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
-        g, owned = np.array(g), True
+    if g.__class__ is not _ndarray:
+        if isinstance(g, Tensor):
+            g = g._data
+        if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
+            g, owned = np.array(g), True
     grad = tensor.grad
     if grad is None:
         tensor.grad = make_tensor(g if owned else g.copy())
@@ -307,9 +307,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             grads = _node_grads(node, g, xp, create_graph)
             if anomaly_state.enabled:
                 check_gradients(node, grads)
-        if not retain_graph:  # _free, inlined
-            node.inputs = node.ans = node.edges = None
-            node.saved = ()
+        if not retain_graph:
+            _free(node)
         i = -1
         for e in edges:
             i += 1
@@ -355,11 +354,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 prev += r
                 buffers[e] = prev  # NumPy scalars (from 0-d arithmetic) add out of place
     for leaf, g in buffers.items():  # only leaves are left
-        if plain and leaf.grad is None and not leaf._hooks and leaf._requires_grad and \
-                g.__class__ is _ndarray:
-            leaf.grad = make_tensor(g if leaf in owned else g.copy())  # the common case
-        else:
-            _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
+        _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
     return captured
 
 

@@ -202,12 +202,3 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
             (nd, nd + 1) + tuple(range(nd))))
     return gx, gw
 
-
-def input_grad(g, w, dilation: tuple, in_sp: tuple):
-    """Transpose of ``conv`` in x: the gradient on the padded input's grid."""
-    return backward(g, w.shape, dilation, in_sp, w=w)[0]
-
-
-def weight_grad(x, g, dilation: tuple, w_shape: tuple):
-    """Transpose of ``conv`` in w: the sum over samples of g times the columns of x."""
-    return backward(g, w_shape, dilation, x.shape[2:], x=x)[1]

@@ -116,6 +116,18 @@ def _col2im(cols, in_shape, kernel, stride, padding, dilation):
     return padded[(slice(None), slice(None)) + crop]
 
 
+def _flat_backward(g, w_shape, padding, dilation, in_shape, w=None, x=None):
+    """The stride-1 transposes of conv (``_flatconv.backward``) on the unpadded input: in x
+    when ``w`` is given, in w when ``x`` is given."""
+    padded_sp = tuple(s + 2 * p for s, p in zip(in_shape[2:], padding))
+    gx, gw = _flatconv.backward(g, w_shape, dilation, padded_sp, w=w,
+                                x=None if x is None else _padded(x, padding))
+    if gx is not None:
+        gx = gx[(slice(None), slice(None)) +
+                tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))]
+    return gx, gw
+
+
 def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
     """The transpose of conv in x: scatter each output gradient back over its window."""
     nd = w.ndim - 2
@@ -123,10 +135,7 @@ def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
     o = w.shape[0]
     kernel = w.shape[2:]
     if groups == 1 and _unit(stride):
-        padded_sp = tuple(s + 2 * p for s, p in zip(in_shape[2:], padding))
-        full = _flatconv.input_grad(g, w, dilation, padded_sp)
-        crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
-        return full[(slice(None), slice(None)) + crop]
+        return _flat_backward(g, w.shape, padding, dilation, in_shape, w=w)[0]
     if groups == 1:
         cols = np.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
         cols = cols.reshape((n, c) + kernel + g.shape[2:])
@@ -143,7 +152,7 @@ def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
     n, o = g.shape[:2]
     if groups == 1 and _unit(stride):
-        return _flatconv.weight_grad(_padded(x, padding), g, dilation, w_shape)
+        return _flat_backward(g, w_shape, padding, dilation, x.shape, x=x)[1]
     if groups == 1:
         cols, out_sp = _im2col(x, w_shape[2:], stride, padding, dilation)
         mat = cols.reshape(n, -1, int(np.prod(out_sp)))
@@ -186,12 +195,8 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
     grads = [None] * len(inputs)
     if needs[0] and needs[1] and isinstance(g, np.ndarray) and p["groups"] == 1 and \
             _unit(p["stride"]):
-        padding = p["padding"]
-        padded_sp = tuple(s + 2 * q for s, q in zip(x.shape[2:], padding))
-        full, grads[1] = _flatconv.backward(g, w.shape, p["dilation"], padded_sp, w=w,
-                                            x=_padded(x, padding))
-        grads[0] = full[(slice(None), slice(None)) +
-                        tuple(slice(q, q + s) for q, s in zip(padding, x.shape[2:]))]
+        grads[0], grads[1] = _flat_backward(g, w.shape, p["padding"], p["dilation"], x.shape,
+                                            w=w, x=x)
     else:
         if needs[0]:
             grads[0] = call(xp, conv_input_grad_p, g, w, in_shape=x.shape, **geo)
@@ -292,21 +297,22 @@ def _max_pool_argmax(x, kernel, stride, padding, dilation):
     NaN if any, as PyTorch), by a running comparison over the kernel offsets. The offset is
     updated by arithmetic: np.where and masked copies are many times slower here."""
     views = _offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
-    best = views[0].copy()
-    arg = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
-    better = np.empty(best.shape, dtype=bool)
-    for k in range(1, len(views)):
-        np.greater(views[k], best, out=better)
-        np.maximum(best, views[k], out=best)
-        arg += better * (arg.dtype.type(k) - arg)  # k where better
-    if np.isnan(best).any():  # NaN compares false: redo with the first NaN winning
+
+    def scan(nan_wins: bool):
         best = views[0].copy()
-        arg[...] = 0
+        arg = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
+        better = np.empty(best.shape, dtype=bool)
         for k in range(1, len(views)):
-            better = (views[k] > best) | (np.isnan(views[k]) & ~np.isnan(best))
-            arg = np.where(better, k, arg)
+            np.greater(views[k], best, out=better)
+            if nan_wins:  # a NaN beats everything but an earlier NaN
+                better |= np.isnan(views[k]) & ~np.isnan(best)
             np.maximum(best, views[k], out=best)
-    return best, arg
+            arg += better * (arg.dtype.type(k) - arg)  # k where better
+        return best, arg
+
+    best, arg = scan(False)
+    # NaN compares false, so only if a maximum came out NaN is the scan redone with NaN rules
+    return scan(True) if np.isnan(best).any() else (best, arg)
 
 
 def _max_pool(x, kernel, stride, padding, dilation, in_shape, residual=False):

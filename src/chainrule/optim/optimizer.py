@@ -15,7 +15,6 @@ class Optimizer:
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state = {}
-        self._work = {}  # dtype -> scratch array (see _scratch)
         self.param_groups = []
         params = list(params)
         if not params:
@@ -63,14 +62,6 @@ class Optimizer:
 
     def _update(self, param, grad, state, group) -> None:
         raise NotImplementedError
-
-    def _scratch(self, like):
-        """A work array shaped like ``like``, shared by all the parameters' updates (they
-        run one at a time): an update needs no fresh temporary of its parameter's size."""
-        buf = self._work.get(like.dtype)
-        if buf is None or buf.size < like.size:
-            buf = self._work[like.dtype] = np.empty(like.size, like.dtype)
-        return buf[:like.size].reshape(like.shape)
 
     def state_dict(self) -> dict:
         index = {}
@@ -141,7 +132,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
             g = g + momentum * buf if group["nesterov"] else buf
-        param -= np.multiply(g, group["lr"], out=self._scratch(g))
+        param -= group["lr"] * g
 
 
 class Adam(Optimizer):
@@ -172,24 +163,18 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        work = self._scratch(param)  # PyTorch's formulas, in place, in the same order
         m *= b1
-        m += np.multiply(g, 1 - b1, out=work)
+        m += (1 - b1) * g
         v *= b2
-        step = np.multiply(g, 1 - b2, out=work)
-        step *= g
-        v += step
+        v += (1 - b2) * g * g
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         bias1 = 1 - b1 ** t
         bias2 = 1 - b2 ** t
-        denom = np.sqrt(v, out=work)
-        denom /= math.sqrt(bias2)
+        denom = np.sqrt(v) / math.sqrt(bias2)
         denom += eps
-        step = np.divide(m, denom, out=work)
-        step *= lr / bias1
-        param -= step
+        param -= (lr / bias1) * (m / denom)
 
 
 class AdamW(Adam):
