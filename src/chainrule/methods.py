@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _backend
 from . import numpy as cnp
-from .autograd.primitives import apply, apply_binary, apply_unary
+from .autograd.primitives import apply, binary_operator as _binary, unary_operator as _unary
 from .autograd.tensor import Tensor, make_tensor
 from .ops import elementwise as ew
 from .ops import index as ix
@@ -16,22 +16,8 @@ from .ops import shape as sh
 from .ops._util import data_of
 
 
-def _binary(prim):
-    def op(self, other):
-        return apply_binary(prim, self, other)
-    return op
-
-
 def _reflected(prim):
-    def op(self, other):
-        return apply_binary(prim, other, self)
-    return op
-
-
-def _unary(prim):
-    def op(self):
-        return apply_unary(prim, self)
-    return op
+    return _binary(prim, reflected=True)
 
 
 def _compare(ufunc):
@@ -67,12 +53,15 @@ def _sub_(self, other, alpha=1):
     return ip.inplace(self, ew.sub, (other,), None, "sub_", np.subtract)
 
 
+_plain_add, _plain_sub = _binary(ew.add), _binary(ew.sub)
+
+
 def _add(self, other, alpha=1):
-    return apply_binary(ew.add, self, other if alpha == 1 else other * alpha)
+    return _plain_add(self, other if alpha == 1 else other * alpha)
 
 
 def _sub(self, other, alpha=1):
-    return apply_binary(ew.sub, self, other if alpha == 1 else other * alpha)
+    return _plain_sub(self, other if alpha == 1 else other * alpha)
 
 
 def _fill_(self, value):

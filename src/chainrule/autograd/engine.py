@@ -35,25 +35,11 @@ _ndarray = np.ndarray
 
 class Node:
     """A recorded application of a primitive: what its VJP needs, and where its input
-    gradients go (``edges``: a parent Node, a leaf Tensor, or None per input)."""
+    gradients go (``edges``: a parent Node, a leaf Tensor, or None per input). Made by
+    ``new_node``."""
 
     __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype", "seq",
                  "hooks", "retained", "fw", "trace", "__weakref__")
-
-    def __init__(self, prim, inputs, edges, params, ans, saved, shape, dtype):
-        self.seq = _next_seq()  # creation order: a topological order of the graph
-        self.prim = prim
-        self.inputs = inputs
-        self.edges = edges
-        self.params = params
-        self.ans = ans
-        self.saved = saved
-        self.shape = shape
-        self.dtype = dtype
-        self.hooks = None
-        self.retained = None
-        self.fw = None
-        self.trace = None
 
     @property
     def name(self) -> str:
@@ -79,6 +65,23 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def new_node(prim, inputs, edges, params, ans, saved, shape, dtype) -> Node:
+    """A Node for one recorded call. Every recorded op makes one, and ``Node()`` plus
+    assignments costs half of what a call to an ``__init__`` would."""
+    node = Node()
+    node.seq = _next_seq()  # creation order: a topological order of the graph
+    node.prim = prim
+    node.inputs = inputs
+    node.edges = edges
+    node.params = params
+    node.ans = ans
+    node.saved = saved
+    node.shape = shape
+    node.dtype = dtype
+    node.hooks = node.retained = node.fw = node.trace = None
+    return node
 
 
 class AccumulateGrad:
@@ -249,9 +252,11 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     tensor that receives its gradient; None means every leaf that requires grad. With
     ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
     """
-    buffers = {}  # node or leaf -> the gradient summed so far
-    owned = set()  # keys whose buffer nobody else holds, so it may be added to in place
-    heap = []  # (-seq, node) for every node that has a gradient waiting
+    buffers = {}  # node or leaf -> the gradient summed so far (but the pending node's)
+    # Keys whose buffer nobody else holds, so it may be added to in place: a leaf's fresh
+    # first gradient, and any sum made here.
+    owned = set()
+    heap = []  # (-seq, node) for every node in buffers
     for root, (g, is_owned) in zip(roots, root_grads):
         key = root.grad_fn if root.grad_fn is not None else root
         prev = buffers.get(key)
@@ -274,20 +279,23 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     captured = {} if capture else None
     # Without targets, recording or anomaly checks, a node's rules are called right here.
     plain = targets is None and not create_graph and not anomaly_state.enabled
-    # A node whose gradient arrived while the heap was empty is the only one waiting, so it
-    # runs next without going through the heap (in a chain of ops, every node does).
-    pending = heappop(heap)[1] if len(heap) == 1 else None
+    # A node whose gradient arrives while no other node waits runs next, with its gradient
+    # in pending_g, and touches neither the heap nor the buffers (in a chain, every node).
+    pending = pending_g = None
+    if len(heap) == 1:
+        pending = heappop(heap)[1]
+        pending_g = buffers.pop(pending)
     while pending is not None or heap:
         if pending is not None:
-            node, pending = pending, None
+            node, g, pending = pending, pending_g, None
         else:
             node = heappop(heap)[1]
-        g = buffers.pop(node)
+            g = buffers.pop(node)
         edges = node.edges
         if edges is None:
             raise RuntimeError(_FREED.format(name=node.name))
         if not plain or node.hooks or node.retained is not None:
-            g = _visit(node, g, owned, create_graph, targets, captured, needed)
+            g = _visit(node, g, create_graph, targets, captured, needed)
             if g is None:  # no target lies behind this node
                 if not retain_graph:
                     _free(node)
@@ -324,7 +332,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 if rule is None:
                     rule = _rule(prim, i)  # raises
                 r = rule(xp, g, ans, *inputs, **params) if params else rule(xp, g, ans, *inputs)
-            if type(e) is Node:
+            is_node = type(e) is Node
+            if is_node:
                 shape, dtype = e.shape, e.dtype
             else:
                 shape, dtype = e._data.shape, e._data.dtype
@@ -332,21 +341,32 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 r = xp.zeros(shape, dtype)
             elif r.shape != shape or (r.dtype is not dtype and r.dtype != dtype):
                 r = _conform(xp, r, shape, dtype)
-            prev = buffers.get(e)
-            if prev is None:
-                buffers[e] = r
-                # A fresh array nobody else holds may later be added to in place.
-                if not create_graph and r is not g and r.base is None:
-                    owned.add(e)
-                if type(e) is Node:
+            if is_node:
+                if e is pending:  # a second gradient for the waiting node: it joins the rest
+                    buffers[e] = pending_g
+                    heappush(heap, (-e.seq, e))
+                    pending = None
+                prev = buffers.get(e)
+                if prev is None:
                     if pending is None and not heap:
-                        pending = e
-                    else:
-                        if pending is not None:
-                            heappush(heap, (-pending.seq, pending))
-                            pending = None
-                        heappush(heap, (-e.seq, e))
-            elif create_graph or e not in owned:
+                        pending, pending_g = e, r
+                        continue
+                    if pending is not None:
+                        buffers[pending] = pending_g
+                        heappush(heap, (-pending.seq, pending))
+                        pending = None
+                    buffers[e] = r
+                    heappush(heap, (-e.seq, e))
+                    continue
+            else:
+                prev = buffers.get(e)
+                if prev is None:
+                    buffers[e] = r
+                    # A fresh array nobody else holds may later be added to in place.
+                    if not create_graph and r is not g and r.base is None:
+                        owned.add(e)
+                    continue
+            if create_graph or e not in owned:
                 buffers[e] = prev + r
                 if not create_graph:
                     owned.add(e)
@@ -400,12 +420,11 @@ def _conform(xp, r, shape: tuple, dtype):
     return r
 
 
-def _visit(node: Node, g, owned: set, create_graph: bool, targets, captured, needed):
+def _visit(node: Node, g, create_graph: bool, targets, captured, needed):
     """The work on a node beyond its rules: hooks, retained and target gradients. Returns
     the gradient to propagate, or None when nothing wanted lies behind the node."""
     if node.hooks:
         g = _run_hooks(node.hooks, g)
-        owned.discard(node)
     if node.retained is not None:
         kept = node.retained()
         if kept is not None and (targets is None or node not in targets):

@@ -16,7 +16,7 @@ from . import grad_mode
 from .anomaly import forward_trace
 from .grad_mode import anomaly_state, forward_state
 from .grad_mode import state as _grad_state
-from .engine import Node, graph_namespace, set_tangents
+from .engine import graph_namespace, new_node, set_tangents
 from .tensor import Tensor, make_tensor
 
 _generic = np.generic
@@ -207,7 +207,7 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans,
     if prim.saves_ans:
         box = out._version
         saved.append((box, 0))
-    out.grad_fn = node = Node(prim, kept, edges, params,
+    out.grad_fn = node = new_node(prim, kept, edges, params,
                               ans if prim.saves_ans else residual, saved, ans.shape, ans.dtype)
     if anomaly_state.enabled:
         node.trace = forward_trace()
@@ -250,101 +250,121 @@ def _operand(y: float, like):
 _NOTHING_KEPT = {1: (None,), 2: (None, None)}
 
 
-def apply_unary(prim: Primitive, x) -> Tensor:
-    """``apply(prim, (x,))``, unrolled for speed."""
-    if x.__class__ is not Tensor or prim.is_view or forward_state.depth or anomaly_state.enabled:
-        return apply(prim, (x,))
-    xd = x._data
-    try:
-        ans = prim.forward(xd)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise OpError(f"{prim.name}: cannot apply to ({describe((x,))}): {exc}") from exc
-    if ans.__class__ is not _ndarray and isinstance(ans, _generic):
-        ans = np.asarray(ans)
-    if not x._requires_grad or not _grad_state.enabled:
-        return make_tensor(ans)
-    dtype = ans.dtype
-    if dtype not in FLOAT_DTYPES:
-        if dtype not in DIFFERENTIABLE_DTYPES:
+def unary_operator(prim: Primitive):
+    """The method behind ``x.sin()`` and friends: ``apply(prim, (x,))``, unrolled, with the
+    primitive's fields read once, here, instead of on every call."""
+    if prim.is_view or prim.residual:
+        return lambda x: apply(prim, (x,))
+    forward, keeps_x, saves_ans, complex_ok = prim.forward, prim.keeps[1][0], prim.saves_ans, \
+        prim.complex_ok
+
+    def op(x):
+        if x.__class__ is not Tensor or forward_state.depth or anomaly_state.enabled:
+            return apply(prim, (x,))
+        xd = x._data
+        try:
+            ans = forward(xd)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise OpError(f"{prim.name}: cannot apply to ({describe((x,))}): {exc}") from exc
+        if ans.__class__ is not _ndarray and isinstance(ans, _generic):
+            ans = np.asarray(ans)
+        if not x._requires_grad or not _grad_state.enabled:
             return make_tensor(ans)
-        if not prim.complex_ok:
-            return apply(prim, (x,))  # raises the complex error
-    out = make_tensor(ans, None, True)
-    if prim.keeps[1][0]:
-        box = x._version
-        inputs, saved = (xd,), ((box, box[0]),)
-    else:
-        inputs, saved = _NOTHING_KEPT[1], ()
-    if prim.saves_ans:
-        saved += ((out._version, 0),)
-    out.grad_fn = Node(prim, inputs, (x.grad_fn or x,), _EMPTY, ans if prim.saves_ans else None,
-                       saved, ans.shape, dtype)
-    return out
+        dtype = ans.dtype
+        if dtype not in FLOAT_DTYPES:
+            if dtype not in DIFFERENTIABLE_DTYPES:
+                return make_tensor(ans)
+            if not complex_ok:
+                return apply(prim, (x,))  # raises the complex error
+        out = make_tensor(ans, None, True)
+        if keeps_x:
+            box = x._version
+            inputs, saved = (xd,), ((box, box[0]),)
+        else:
+            inputs, saved = _NOTHING_KEPT[1], ()
+        if saves_ans:
+            saved += ((out._version, 0),)
+        out.grad_fn = new_node(prim, inputs, (x.grad_fn or x,), _EMPTY,
+                               ans if saves_ans else None, saved, ans.shape, dtype)
+        return out
+    return op
 
 
-def apply_binary(prim: Primitive, x, y) -> Tensor:
-    """``apply(prim, (x, y))``, unrolled for speed."""
-    if forward_state.depth or anomaly_state.enabled:
-        return apply(prim, (x, y))
-    # The two operands are read by the same lines, written out twice: a helper call per
-    # operand costs more than the rest of this function's bookkeeping.
-    xb = yb = xe = ye = None  # version boxes and graph edges of tensor operands
-    cls = x.__class__
-    if cls is Tensor or isinstance(x, Tensor) and not x._propagates:
-        xd, xb = x._data, x._version
-        if x._requires_grad:
-            xe = x.grad_fn or x
-    elif cls is float and prim.scalar_operands and y.__class__ is Tensor:
-        xd = _operand(x, y._data)
-    elif isinstance(x, Tensor):
-        return apply(prim, (x, y))
-    else:
-        xd = x
-    cls = y.__class__
-    if cls is Tensor or isinstance(y, Tensor) and not y._propagates:
-        yd, yb = y._data, y._version
-        if y._requires_grad:
-            ye = y.grad_fn or y
-    elif cls is float and prim.scalar_operands and xd.__class__ is _ndarray:
-        cache = _SCALAR_CACHES.get(xd.dtype)  # _operand, inlined for the commonest case
-        yd = cache.get(y) if cache is not None else None
-        if yd is None:
-            yd = _operand(y, xd)
-    elif isinstance(y, Tensor):
-        return apply(prim, (x, y))
-    else:
-        yd = y
-    try:
-        ans = prim.forward(xd, yd)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise OpError(f"{prim.name}: cannot apply to ({describe((x, y))}): {exc}") from exc
-    if ans.__class__ is not _ndarray and isinstance(ans, _generic):
-        ans = np.asarray(ans)
-    if xe is None and ye is None or not _grad_state.enabled:
-        return make_tensor(ans)
-    dtype = ans.dtype
-    if dtype not in FLOAT_DTYPES:
-        if dtype not in DIFFERENTIABLE_DTYPES:
+def binary_operator(prim: Primitive, reflected: bool = False):
+    """The method behind ``x * y`` (``y * x`` when ``reflected``): ``apply(prim, (x, y))``,
+    unrolled, with the primitive's fields read once, here, instead of on every call."""
+    if prim.is_view or prim.residual:
+        if reflected:
+            return lambda x, y: apply(prim, (y, x))
+        return lambda x, y: apply(prim, (x, y))
+    forward, keeps, saves_ans, complex_ok, scalars = prim.forward, prim.keeps, \
+        prim.saves_ans, prim.complex_ok, prim.scalar_operands
+
+    def op(x, y):
+        if reflected:
+            x, y = y, x
+        if forward_state.depth or anomaly_state.enabled:
+            return apply(prim, (x, y))
+        # The two operands are read by the same lines, written out twice: a helper call per
+        # operand costs more than the rest of this function's bookkeeping.
+        xb = yb = xe = ye = None  # version boxes and graph edges of tensor operands
+        cls = x.__class__
+        if cls is Tensor or isinstance(x, Tensor) and not x._propagates:
+            xd, xb = x._data, x._version
+            if x._requires_grad:
+                xe = x.grad_fn or x
+        elif cls is float and scalars and y.__class__ is Tensor:
+            xd = _operand(x, y._data)
+        elif isinstance(x, Tensor):
+            return apply(prim, (x, y))
+        else:
+            xd = x
+        cls = y.__class__
+        if cls is Tensor or isinstance(y, Tensor) and not y._propagates:
+            yd, yb = y._data, y._version
+            if y._requires_grad:
+                ye = y.grad_fn or y
+        elif cls is float and scalars and xd.__class__ is _ndarray:
+            cache = _SCALAR_CACHES.get(xd.dtype)  # _operand, inlined for the commonest case
+            yd = cache.get(y) if cache is not None else None
+            if yd is None:
+                yd = _operand(y, xd)
+        elif isinstance(y, Tensor):
+            return apply(prim, (x, y))
+        else:
+            yd = y
+        try:
+            ans = forward(xd, yd)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise OpError(f"{prim.name}: cannot apply to ({describe((x, y))}): {exc}") from exc
+        if ans.__class__ is not _ndarray and isinstance(ans, _generic):
+            ans = np.asarray(ans)
+        if xe is None and ye is None or not _grad_state.enabled:
             return make_tensor(ans)
-        if not prim.complex_ok:
-            return apply(prim, (x, y))  # raises the complex error
-    out = make_tensor(ans, None, True)
-    keep_x, keep_y = prim.keeps[(xe is not None) + 2 * (ye is not None)]
-    saved = ()
-    if not keep_x:
-        xd = None
-    elif xb is not None:
-        saved = ((xb, xb[0]),)
-    if not keep_y:
-        yd = None
-    elif yb is not None:
-        saved += ((yb, yb[0]),)
-    inputs = _NOTHING_KEPT[2] if xd is None and yd is None else (xd, yd)
-    if prim.saves_ans:
-        saved += ((out._version, 0),)
-    out.grad_fn = Node(prim, inputs, (xe, ye), _EMPTY, ans if prim.saves_ans else None, saved,
-                       ans.shape, dtype)
-    return out
+        dtype = ans.dtype
+        if dtype not in FLOAT_DTYPES:
+            if dtype not in DIFFERENTIABLE_DTYPES:
+                return make_tensor(ans)
+            if not complex_ok:
+                return apply(prim, (x, y))  # raises the complex error
+        out = make_tensor(ans, None, True)
+        keep_x, keep_y = keeps[(xe is not None) + 2 * (ye is not None)]
+        saved = ()
+        if not keep_x:
+            xd = None
+        elif xb is not None:
+            saved = ((xb, xb[0]),)
+        if not keep_y:
+            yd = None
+        elif yb is not None:
+            saved += ((yb, yb[0]),)
+        inputs = _NOTHING_KEPT[2] if xd is None and yd is None else (xd, yd)
+        if saves_ans:
+            saved += ((out._version, 0),)
+        out.grad_fn = new_node(prim, inputs, (xe, ye), _EMPTY, ans if saves_ans else None,
+                               saved, ans.shape, dtype)
+        return out
+    return op
 
 
 def _strip(x, level: int):
@@ -391,7 +411,7 @@ def _propagate_tangents(prim: Primitive, args: tuple, params: dict, out: Tensor)
 def alias(x: Tensor, fw) -> Tensor:
     """A tensor on ``x``'s data at ``x``'s place in the graph, with tangents ``fw``."""
     if x.grad_fn is None and x._requires_grad and grad_mode.state.enabled:
-        node = Node(alias_p, [None], [x], _EMPTY, None, [], x._data.shape, x._data.dtype)
+        node = new_node(alias_p, [None], [x], _EMPTY, None, [], x._data.shape, x._data.dtype)
         out = make_tensor(x._data, node, True)
     else:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitives import (OpError, Primitive, apply, apply_binary, call, defjvp,
+from ..autograd.primitives import (OpError, Primitive, apply, binary_operator, call, defjvp,
                                    defvjp, defvjp_all)
 from ._util import shape_of
 
@@ -45,6 +45,9 @@ def _matmul_jvp(xp, ts, ans, x, y):
 defjvp(matmul_p, _matmul_jvp)
 
 
+_matmul = binary_operator(matmul_p)
+
+
 def matmul(x, y):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast.
 
@@ -53,7 +56,7 @@ def matmul(x, y):
     (2,)
     """
     try:
-        return apply_binary(matmul_p, x, y)
+        return _matmul(x, y)
     except OpError:
         _check_matmul_shapes(shape_of(x), shape_of(y))  # a clearer message, where it can
         raise
