@@ -29,14 +29,14 @@ def graph_namespace():
     return _graph_ns
 
 
-_next_seq = count().__next__
+next_seq = count().__next__  # creation order: a topological order of the graph
 _ndarray = np.ndarray
 
 
 class Node:
     """A recorded application of a primitive: what its VJP needs, and where its input
     gradients go (``edges``: a parent Node, a leaf Tensor, or None per input). Made by
-    ``new_node``."""
+    ``primitives.recorded``, with its output tensor."""
 
     __slots__ = ("prim", "inputs", "edges", "params", "ans", "saved", "shape", "dtype", "seq",
                  "hooks", "retained", "fw", "trace", "__weakref__")
@@ -65,23 +65,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
-
-
-def new_node(prim, inputs, edges, params, ans, saved, shape, dtype) -> Node:
-    """A Node for one recorded call. Every recorded op makes one, and ``Node()`` plus
-    assignments costs half of what a call to an ``__init__`` would."""
-    node = Node()
-    node.seq = _next_seq()  # creation order: a topological order of the graph
-    node.prim = prim
-    node.inputs = inputs
-    node.edges = edges
-    node.params = params
-    node.ans = ans
-    node.saved = saved
-    node.shape = shape
-    node.dtype = dtype
-    node.hooks = node.retained = node.fw = node.trace = None
-    return node
 
 
 class AccumulateGrad:
@@ -315,8 +298,9 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             grads = _node_grads(node, g, xp, create_graph)
             if anomaly_state.enabled:
                 check_gradients(node, grads)
-        if not retain_graph:
-            _free(node)
+        if not retain_graph:  # _free(node), without the call
+            node.inputs = node.ans = node.edges = None
+            node.saved = ()
         i = -1
         for e in edges:
             i += 1
@@ -342,15 +326,15 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
             elif r.shape != shape or (r.dtype is not dtype and r.dtype != dtype):
                 r = _conform(xp, r, shape, dtype)
             if is_node:
+                if pending is None and not heap:  # nothing else waits (buffers holds no node)
+                    pending, pending_g = e, r
+                    continue
                 if e is pending:  # a second gradient for the waiting node: it joins the rest
                     buffers[e] = pending_g
                     heappush(heap, (-e.seq, e))
                     pending = None
                 prev = buffers.get(e)
                 if prev is None:
-                    if pending is None and not heap:
-                        pending, pending_g = e, r
-                        continue
                     if pending is not None:
                         buffers[pending] = pending_g
                         heappush(heap, (-pending.seq, pending))

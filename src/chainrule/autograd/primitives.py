@@ -16,10 +16,11 @@ from . import grad_mode
 from .anomaly import forward_trace
 from .grad_mode import anomaly_state, forward_state
 from .grad_mode import state as _grad_state
-from .engine import graph_namespace, new_node, set_tangents
+from .engine import Node, graph_namespace, next_seq, set_tangents
 from .tensor import Tensor, make_tensor
 
 _generic = np.generic
+_new = object.__new__
 _ndarray = np.ndarray
 _EMPTY = {}
 
@@ -203,12 +204,9 @@ def _record(prim: Primitive, args: tuple, datas: list, params: dict, ans,
         if k is not None and isinstance(a, Tensor):
             box = a._version
             saved.append((box, box[0]))
-    out = make_tensor(ans, None, True)
-    if prim.saves_ans:
-        box = out._version
-        saved.append((box, 0))
-    out.grad_fn = node = new_node(prim, kept, edges, params,
-                              ans if prim.saves_ans else residual, saved, ans.shape, ans.dtype)
+    out = recorded(prim, ans, ans.dtype, kept, edges, tuple(saved), prim.saves_ans, params,
+                   residual)
+    node = out.grad_fn
     if anomaly_state.enabled:
         node.trace = forward_trace()
     if forward_state.depth:
@@ -250,6 +248,33 @@ def _operand(y: float, like):
 _NOTHING_KEPT = {1: (None,), 2: (None, None)}
 
 
+def recorded(prim: Primitive, ans, dtype, inputs, edges, saved: tuple, saves_ans: bool,
+             params: dict = _EMPTY, residual=None) -> Tensor:
+    """The output tensor of a recorded call, and its Node. Both are built here, inline:
+    this runs once per recorded op, and a constructor call costs as much as its work."""
+    out = _new(Tensor)
+    out._data = ans
+    out.grad = out.name = out._base = out._hooks = out._fw = None
+    out._requires_grad = True
+    out._version = box = [0, None]
+    out.grad_fn = node = Node()
+    node.seq = next_seq()
+    node.prim = prim
+    node.inputs = inputs
+    node.edges = edges
+    node.params = params
+    if saves_ans:
+        node.ans = ans
+        node.saved = saved + ((box, 0),)
+    else:
+        node.ans = residual
+        node.saved = saved
+    node.shape = ans.shape
+    node.dtype = dtype
+    node.hooks = node.retained = node.fw = node.trace = None
+    return out
+
+
 def unary_operator(prim: Primitive):
     """The method behind ``x.sin()`` and friends: ``apply(prim, (x,))``, unrolled, with the
     primitive's fields read once, here, instead of on every call."""
@@ -276,17 +301,11 @@ def unary_operator(prim: Primitive):
                 return make_tensor(ans)
             if not complex_ok:
                 return apply(prim, (x,))  # raises the complex error
-        out = make_tensor(ans, None, True)
         if keeps_x:
             box = x._version
-            inputs, saved = (xd,), ((box, box[0]),)
-        else:
-            inputs, saved = _NOTHING_KEPT[1], ()
-        if saves_ans:
-            saved += ((out._version, 0),)
-        out.grad_fn = new_node(prim, inputs, (x.grad_fn or x,), _EMPTY,
-                               ans if saves_ans else None, saved, ans.shape, dtype)
-        return out
+            return recorded(prim, ans, dtype, (xd,), (x.grad_fn or x,), ((box, box[0]),),
+                            saves_ans)
+        return recorded(prim, ans, dtype, _NOTHING_KEPT[1], (x.grad_fn or x,), (), saves_ans)
     return op
 
 
@@ -347,7 +366,6 @@ def binary_operator(prim: Primitive, reflected: bool = False):
                 return make_tensor(ans)
             if not complex_ok:
                 return apply(prim, (x, y))  # raises the complex error
-        out = make_tensor(ans, None, True)
         keep_x, keep_y = keeps[(xe is not None) + 2 * (ye is not None)]
         saved = ()
         if not keep_x:
@@ -358,12 +376,8 @@ def binary_operator(prim: Primitive, reflected: bool = False):
             yd = None
         elif yb is not None:
             saved += ((yb, yb[0]),)
-        inputs = _NOTHING_KEPT[2] if xd is None and yd is None else (xd, yd)
-        if saves_ans:
-            saved += ((out._version, 0),)
-        out.grad_fn = new_node(prim, inputs, (xe, ye), _EMPTY, ans if saves_ans else None,
-                               saved, ans.shape, dtype)
-        return out
+        return recorded(prim, ans, dtype, _NOTHING_KEPT[2] if xd is None and yd is None
+                        else (xd, yd), (xe, ye), saved, saves_ans)
     return op
 
 
@@ -411,8 +425,7 @@ def _propagate_tangents(prim: Primitive, args: tuple, params: dict, out: Tensor)
 def alias(x: Tensor, fw) -> Tensor:
     """A tensor on ``x``'s data at ``x``'s place in the graph, with tangents ``fw``."""
     if x.grad_fn is None and x._requires_grad and grad_mode.state.enabled:
-        node = new_node(alias_p, [None], [x], _EMPTY, None, [], x._data.shape, x._data.dtype)
-        out = make_tensor(x._data, node, True)
+        out = recorded(alias_p, x._data, x._data.dtype, (None,), (x,), (), False)
     else:
         out = make_tensor(x._data, x.grad_fn, x._requires_grad)
     out._version = x._version
