@@ -278,6 +278,32 @@ def test_nodes_run_after_all_their_gradients_arrive():
     assert x.grad.item() == pytest.approx(dc_da * 2 * xv)
 
 
+def test_both_gradients_of_a_squared_intermediate_reach_it():
+    # h * h sends two gradients to h, the node waiting to run next.
+    x = cr.tensor([1.0, -2.0], dtype=cr.float64, requires_grad=True)
+    h = x * 3.0
+    (h * h).sum().backward()
+    assert x.grad.numpy().tolist() == [18.0, -36.0]  # d(9x^2)/dx
+
+
+def test_a_gradient_array_shared_by_two_paths_is_never_added_to_in_place():
+    # Addition hands its incoming gradient array itself to both operands; when one of
+    # them gets more gradient, the sum must not write into the array the other one holds.
+    x = cr.tensor([1.0, 2.0], dtype=cr.float64, requires_grad=True)
+    w = cr.tensor([0.5, 0.25], dtype=cr.float64, requires_grad=True)
+    h1, h2 = x * 2.0, x * 3.0
+    s = h1 + h2  # one array reaches h1 and h2
+    y = (s + h2 * 5.0 + h1 * w).sum()
+    y.backward()
+    # y = 2x + 3x + 15x + 2xw: dy/dx = 20 + 2w, dy/dw = 2x
+    assert x.grad.numpy().tolist() == [21.0, 20.5]
+    assert w.grad.numpy().tolist() == [2.0, 4.0]
+    leaf = cr.tensor([1.0, 1.0], dtype=cr.float64, requires_grad=True)
+    z = (leaf + leaf) + leaf  # the same array reaches the leaf twice, then a third time
+    z.sum().backward()
+    assert leaf.grad.numpy().tolist() == [3.0, 3.0]
+
+
 def test_residual_primitive_hands_its_forward_values_to_the_vjp():
     """A residual primitive is told whether a node will be recorded; its VJP gets what the
     forward kept, or None (recorded backward, or raw calls), and recomputes it then."""
