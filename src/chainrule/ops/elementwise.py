@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, pass_through
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -162,7 +162,7 @@ def _min_scale(mine):
 
 # ----- one-input ----------------------------------------------------------------------
 neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="", holomorphic=True)
-positive = unary("positive", np.positive, lambda xp, v, ans, x: v, uses="", holomorphic=True)
+positive = unary("positive", np.positive, pass_through, uses="", holomorphic=True)
 def _unit(xp, ans, x):
     """sign(x) for real x; z/|z| (0 at 0) for complex z, from complex-aware ops."""
     if x.dtype.kind != "c":
@@ -225,7 +225,7 @@ imag = Primitive("imag", np.imag, saves=(), saves_ans=False, is_view=True)
 conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False)
 for _p in (real, imag, conj):
     _p.complex_ok = True
-defvjp(real, lambda xp, g, ans, x: g)  # the engine makes it complex: g + 0i
+defvjp(real, pass_through)  # the engine makes it complex: g + 0i
 defvjp(imag, lambda xp, g, ans, x: g * 1j)
 defvjp(conj, lambda xp, g, ans, x: xp.conj(g))
 defjvp(real, lambda xp, ts, ans, x: xp.real(ts[0]))
@@ -234,8 +234,8 @@ defjvp(conj, lambda xp, ts, ans, x: xp.conj(ts[0]))
 
 
 # ----- two-input ----------------------------------------------------------------------
-add = binary("add", np.add, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: v, saves=(), holomorphic=True)
-sub = binary("sub", np.subtract, lambda xp, v, ans, x, y: v, lambda xp, v, ans, x, y: -v,
+add = binary("add", np.add, pass_through, pass_through, saves=(), holomorphic=True)
+sub = binary("sub", np.subtract, pass_through, lambda xp, v, ans, x, y: -v,
              saves=(), holomorphic=True)
 mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
              saves_for=((1,), (0,)), holomorphic=True)
@@ -259,9 +259,9 @@ hypot = binary("hypot", np.hypot, lambda xp, v, ans, x, y: v * x / ans,
                lambda xp, v, ans, x, y: v * y / ans, saves_ans=True)
 # No gradient flows through the integer part (PyTorch's convention).
 floor_divide = binary("floor_divide", np.floor_divide, _zero, _zero, saves=())
-remainder = binary("remainder", _remainder, lambda xp, v, ans, x, y: v,
+remainder = binary("remainder", _remainder, pass_through,
                    lambda xp, v, ans, x, y: -v * xp.floor_divide(x, y))
-fmod = binary("fmod", np.fmod, lambda xp, v, ans, x, y: v,
+fmod = binary("fmod", np.fmod, pass_through,
               lambda xp, v, ans, x, y: -v * xp.trunc(x / y))
 
 

@@ -8,7 +8,7 @@ import operator
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all, pass_through
 from ..autograd.tensor import Tensor
 from ._util import ndim_of, normalize_axes, normalize_axis, shape_arg, shape_of
 
@@ -35,14 +35,14 @@ defvjp(transpose_p, lambda xp, g, ans, x, axes: xp.transpose(g, tuple(np.argsort
 # The engine sums a gradient down to its input's shape, so broadcasting's VJP is identity.
 broadcast_p = linear(Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), saves=(),
                                saves_ans=False, is_view=True))
-defvjp(broadcast_p, lambda xp, g, ans, x, shape: g)
+defvjp(broadcast_p, pass_through)  # the engine sums the broadcast axes
 
 # A dtype conversion: the engine casts the gradient back to the input's dtype.
 cast_p = linear(Primitive("to_copy", lambda x, dtype: x.astype(dtype), saves=(), saves_ans=False))
-defvjp(cast_p, lambda xp, g, ans, x, dtype: g)
+defvjp(cast_p, pass_through)  # the engine casts back
 
 copy_p = linear(Primitive("clone", lambda x: x.copy(), saves=(), saves_ans=False))
-defvjp(copy_p, lambda xp, g, ans, x: g)
+defvjp(copy_p, pass_through)
 
 flip_p = linear(Primitive("flip", lambda x, axis: np.flip(x, axis), saves=(), saves_ans=False))
 defvjp(flip_p, lambda xp, g, ans, x, axis: xp.flip(g, axis=axis))
