@@ -349,7 +349,8 @@ _engine_module = None
 
 
 def make_tensor(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
-    """The fast constructor used by ops: no conversion, no checks."""
+    """The fast constructor used by ops: no conversion, no checks. (A recorded op's output
+    is built the same way, inline, by ``primitives.recorded``: keep the two in step.)"""
     t = _new(Tensor)
     t._data = data
     t.grad = None
