@@ -29,3 +29,23 @@ def test_runner_takes_the_median_round_and_the_largest_peak():
             {"median_s": 2.0, "peak_mb": 2.0}]
     assert median_run(cell) == {"median_s": 2.0, "peak_mb": 5.0}
     assert median_run([{"skipped": True}]) == {"skipped": True}
+
+
+def test_engine_floor_computes_the_chain_gradient():
+    import numpy as np
+
+    import chainrule as cr
+    import engine_floor
+    x0 = workloads.chain_data()
+    x = engine_floor.leaf(x0)
+    y = x
+    for _ in range(5):
+        y = (y * 0.9).sin() + 0.1
+    engine_floor.backward(y)
+    xt = cr.tensor(x0, requires_grad=True)
+    yt = xt
+    for _ in range(5):
+        yt = (yt * 0.9).sin() + 0.1
+    yt.sum().backward()
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-12)
