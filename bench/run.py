@@ -115,6 +115,24 @@ def median_run(cell: list) -> dict:
     return result
 
 
+def chain_overheads(results: dict, libs: list) -> list:
+    """Lines for the chain's per-op overhead: each library's time per op above the NumPy
+    floor's (the same ufuncs, no autograd), and chainrule's overhead over each peer's."""
+    per_op = {lib: results[("chain", lib)]["median_s"] / (CHAIN_OPS + 1) * 1e6 for lib in libs
+              if "median_s" in results.get(("chain", lib), {})}
+    if "numpy" not in per_op or "chainrule" not in per_op:
+        return []
+    floor = per_op.pop("numpy")
+    ours = per_op["chainrule"] - floor
+    lines = ["", f"Per-op overhead on the elementwise chain: µs per op above the NumPy floor's "
+                 f"{floor:.2f} µs (forward and backward):", "",
+             "| library | µs per op | overhead | chainrule's overhead / this one's |",
+             "|---|---|---|---|"]
+    for lib, t in per_op.items():
+        lines.append(f"| {lib} | {t:.2f} | {t - floor:.2f} | {ours / (t - floor):.2f}x |")
+    return lines
+
+
 def agrees(a, b):
     if not a or not b or "loss" not in a or "loss" not in b:
         return None
@@ -177,6 +195,7 @@ def main():
                               if "median_s" in a and "median_s" in b else "—")
         lines.append(f"| {LABELS.get(workload, workload)} | " + " | ".join(cells) +
                      f" | {ratio(cr_r, floor)} | {ratio(cr_r, torch_r)} |")
+    lines += chain_overheads(results, libs)
     lines += ["", "Peak memory during the timed steps (MB above the level before them):", "",
               "| workload | " + " | ".join(libs) + " |", "|---" * (len(libs) + 1) + "|"]
     for workload in workloads:

@@ -31,6 +31,17 @@ def test_runner_takes_the_median_round_and_the_largest_peak():
     assert median_run([{"skipped": True}]) == {"skipped": True}
 
 
+def test_runner_reports_the_chain_overhead_above_the_floor():
+    from run import CHAIN_OPS, chain_overheads
+    per_op = lambda us: {"median_s": us * 1e-6 * (CHAIN_OPS + 1)}
+    results = {("chain", "numpy"): per_op(1.0), ("chain", "chainrule"): per_op(2.0),
+               ("chain", "autograd"): per_op(11.0)}
+    lines = chain_overheads(results, ["numpy", "chainrule", "autograd"])
+    assert lines[-2] == "| chainrule | 2.00 | 1.00 | 1.00x |"
+    assert lines[-1] == "| autograd | 11.00 | 10.00 | 0.10x |"
+    assert chain_overheads({("chain", "chainrule"): per_op(2.0)}, ["chainrule"]) == []
+
+
 def test_engine_floor_computes_the_chain_gradient():
     import numpy as np
 
