@@ -104,6 +104,38 @@ def test_autograd_grad_does_not_touch_grad_and_reports_unused():
     assert gz is None and gx.item() == 3.0
 
 
+def test_grad_with_batched_grad_outputs_is_one_vjp_per_entry():
+    a = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    x = cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64, requires_grad=True)
+    w = cr.tensor(2.0, dtype=cr.float64, requires_grad=True)
+    unused = cr.tensor([1.0], dtype=cr.float64, requires_grad=True)
+    y = cr.from_numpy(a) @ (x * x) * w  # y_i = w * sum_j a_ij x_j^2
+    seeds = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, -1.0]])
+    gx, gw, gu = cr.autograd.grad(y, [x, w, unused], seeds, retain_graph=True,
+                                  is_grads_batched=True, materialize_grads=True)
+    xv = np.array([1.0, 2.0, 3.0])
+    assert gx.shape == (3, 3) and gw.shape == (3,) and gu.shape == (3, 1)
+    np.testing.assert_allclose(gx.numpy(), seeds @ (a * 2 * xv * 2.0))  # rows of J^T v
+    np.testing.assert_allclose(gw.numpy(), seeds @ (a @ xv ** 2))
+    assert not gu.numpy().any()
+    for row, seed in enumerate(seeds):  # the same as one call per entry
+        (g,) = cr.autograd.grad(y, x, seed, retain_graph=True)
+        np.testing.assert_array_equal(gx.numpy()[row], g.numpy())
+    (gx2,) = cr.autograd.grad(y, x, cr.from_numpy(seeds), is_grads_batched=True,
+                              create_graph=True)
+    (hx,) = cr.autograd.grad(gx2.sum(), x)  # the batched result is differentiable
+    np.testing.assert_allclose(hx.numpy(), (seeds.sum(0) @ a) * 2 * 2.0)
+    with pytest.raises(ValueError, match="needs grad_outputs"):
+        cr.autograd.grad(y, x, is_grads_batched=True)
+
+
+def test_batched_grad_outputs_must_share_their_batch_axis():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y, z = x * 2, x * 3
+    with pytest.raises(ValueError, match="same leading batch axis"):
+        cr.autograd.grad([y, z], x, [np.ones((3, 2)), np.ones((2, 2))], is_grads_batched=True)
+
+
 def test_backward_inputs_restricts_accumulation():
     x = cr.tensor(1.0, requires_grad=True)
     w = cr.tensor(2.0, requires_grad=True)

@@ -201,17 +201,20 @@ def _reaches_other_leaves(outputs: list, watched: list) -> bool:
 
 
 def _pullback(outputs: list, cotangents: list, watched: list, retain: bool,
-              record: bool) -> Tuple[list, bool]:
+              record: bool, batched: bool = False) -> Tuple[list, bool]:
     """Gradients of ``outputs`` (weighted by ``cotangents``) for the watched inputs, and
-    whether they were recorded (so that they keep their graph)."""
+    whether they were recorded (so that they keep their graph). ``batched``: the
+    cotangents have a leading batch axis, and so have the gradients."""
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
     if not pairs:
-        return [_zeros_for(w) for w in watched], record
+        lead = (len(cotangents[0]),) if batched else ()
+        return [make_tensor(np.zeros(lead + w._data.shape, w._data.dtype))
+                for w in watched], record
     record = record or _records() or _reaches_other_leaves([o for o, _ in pairs], watched)
     grads = engine.grad([o for o, _ in pairs], watched, [c for _, c in pairs],
                         retain_graph=retain or record, create_graph=record,
-                        allow_unused=True)
-    return [g if g is not None else _zeros_for(w) for g, w in zip(grads, watched)], record
+                        is_grads_batched=batched, materialize_grads=True)
+    return list(grads), record
 
 
 def _watched_from_outside(*args) -> bool:
@@ -368,19 +371,13 @@ def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
         with _Transform(), enable_grad():
             out, aux, watched, originals, specs = _run_watched("jacrev", f, args, kwargs, nums,
                                                                has_aux)
-            rows = [[] for _ in watched]
             n = out.numel()
-            for r in range(n):
-                seed = np.zeros(out.shape, out.dtype)
-                seed.reshape(-1)[r] = 1
-                grads, keep = _pullback([out], [seed], watched, retain=r < n - 1, record=keep)
-                for acc, g in zip(rows, grads):
-                    acc.append(g)
-            jacs = []
-            for acc, w in zip(rows, watched):
-                stacked = _shape.stack(acc) if acc else make_tensor(
-                    np.zeros((0,) + w.shape, w.dtype))
-                jacs.append(_shape.reshape(stacked, tuple(out.shape) + tuple(w.shape)))
+            # One pullback per output element, as a batch: the graph is analysed once.
+            seeds = np.eye(n, dtype=out.dtype).reshape((n,) + tuple(out.shape))
+            grads, keep = _pullback([out], [seeds], watched, retain=False, record=keep,
+                                    batched=True)
+            jacs = [_shape.reshape(g, tuple(out.shape) + tuple(w.shape))
+                    for g, w in zip(grads, watched)]
         jacs = [_export(j, x) for j, x in zip(_detached(jacs, keep), originals)]
         result = _regroup(jacs, specs, single)
         return (result, aux) if has_aux else result

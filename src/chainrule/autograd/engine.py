@@ -230,7 +230,7 @@ def _prepare_root(tensor: Tensor, gradient, create_graph: bool, index: int):
 
 
 def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
-                 targets: Optional[dict] = None, capture: bool = False):
+                 targets: Optional[dict] = None, capture: bool = False, needed=None):
     """Propagate from ``roots`` to the leaves.
 
     Nodes run in decreasing creation order (a node is always created after the nodes of its
@@ -240,6 +240,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     ``targets`` maps a key (a leaf tensor, or the Node that made a non-leaf tensor) to the
     tensor that receives its gradient; None means every leaf that requires grad. With
     ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
+    ``needed``: ``_leads_to(targets, ...)``, when the caller has it already.
     """
     buffers = {}  # node or leaf -> the gradient summed so far (but the pending node's)
     # Keys whose buffer nobody else holds, so it may be added to in place: a leaf's fresh
@@ -264,10 +265,11 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     create_graph = (create_graph or forward_state.depth > 0 or
                     _tangents_recorded and _carries_tangents([k for _, k in heap]))
     xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
-    needed = _leads_to(targets, [k for _, k in heap]) if targets is not None else None
+    if targets is not None and needed is None:
+        needed = _leads_to(targets, [k for _, k in heap])
     captured = {} if capture else None
-    # Without targets, recording or anomaly checks, a node's rules are called right here.
-    plain = targets is None and not create_graph and not anomaly_state.enabled
+    # Without recording or anomaly checks, a node's rules are called right here.
+    direct = not create_graph and not anomaly_state.enabled
     # A node whose gradient arrives while no other node waits runs next, with its gradient
     # in pending_g, and touches neither the heap nor the buffers (in a chain, every node).
     pending = pending_g = None
@@ -283,7 +285,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
         edges = node.edges
         if edges is None:
             raise RuntimeError(_FREED.format(name=node.name))
-        if not plain or node.hooks or node.retained is not None:
+        if targets is not None or node.hooks or node.retained is not None:
             g = _visit(node, g, create_graph, targets, captured, needed)
             if g is None:  # no target lies behind this node
                 if not retain_graph:
@@ -296,7 +298,7 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                 if box[0] != version:
                     raise _version_error(node, box, version)
         inputs, ans, params = node.inputs, node.ans, node.params
-        if plain and prim.vjps is not None and (not prim.holomorphic or
+        if direct and prim.vjps is not None and (not prim.holomorphic or
                                                 node.dtype not in COMPLEX_DTYPES):
             grads = None  # each rule is called as its edge is reached
             rules = prim.vjps
@@ -526,35 +528,65 @@ def backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None,
          create_graph: bool = False, allow_unused: bool = False,
-         materialize_grads: bool = False) -> tuple:
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than
-    accumulated (PyTorch's ``torch.autograd.grad``).
+    accumulated (PyTorch's ``torch.autograd.grad``). With ``is_grads_batched``, the first
+    axis of every gradient in ``grad_outputs`` is a batch: one vector-Jacobian product per
+    entry, stacked along a first axis of the results (the graph is walked once, then
+    pulled back through per entry).
 
     >>> x = Tensor(3.0, requires_grad=True)
     >>> grad(x ** 3, x, create_graph=True)
     (tensor(27., grad_fn=<MulBackward>),)
     """
-    outputs, root_grads = _roots("grad", outputs, grad_outputs, create_graph)
+    outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     targets = _targets_from(inputs)
-    captured = run_backward(outputs, root_grads,
-                            create_graph if retain_graph is None else retain_graph,
-                            create_graph, targets, capture=True)
+    retain = create_graph if retain_graph is None else retain_graph
+    batches = _batches(grad_outputs, len(outputs)) if is_grads_batched else [grad_outputs]
+    captured, needed = [], None
+    for b, grad_outputs in enumerate(batches):
+        roots, root_grads = _roots("grad", outputs, grad_outputs, create_graph)
+        if needed is None:
+            needed = _leads_to(targets, [r.grad_fn for r in roots if r.grad_fn is not None])
+        captured.append(run_backward(roots, root_grads, retain or b < len(batches) - 1,
+                                     create_graph, targets, capture=True, needed=needed))
     result = []
     for i, t in enumerate(inputs):
         key = t.grad_fn if t.grad_fn is not None else t
-        g = captured.get(key)
-        if g is None:
-            if materialize_grads:
-                result.append(make_tensor(np.zeros_like(t._data)))
+        gs = [c.get(key) for c in captured]
+        if not gs or gs[0] is None:
+            if materialize_grads or not gs:
+                lead = (len(batches),) if is_grads_batched else ()
+                result.append(make_tensor(np.zeros(lead + t._data.shape, t._data.dtype)))
                 continue
             if not allow_unused:
                 raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; "
                                    f"pass allow_unused=True if this is expected")
             result.append(None)
+        elif is_grads_batched:
+            recorded = any(isinstance(g, Tensor) for g in gs)
+            result.append(_graph_ns.stack(gs) if recorded else make_tensor(np.stack(gs)))
         else:
+            g = gs[0]
             result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
     return tuple(result)
+
+
+def _batches(grad_outputs, n_outputs: int) -> list:
+    """Per batch entry, the gradients for the outputs: ``grad_outputs`` split along their
+    first axis."""
+    if grad_outputs is None:
+        raise ValueError("grad: is_grads_batched=True needs grad_outputs, each with a leading "
+                         "batch axis")
+    grads = [g if isinstance(g, Tensor) else as_array(g) for g in _as_tuple(grad_outputs)]
+    if len(grads) != n_outputs:
+        raise RuntimeError(f"grad: got {len(grads)} gradients for {n_outputs} outputs")
+    sizes = {g.shape[0] if g.ndim else None for g in grads}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(f"grad: with is_grads_batched=True every gradient needs the same "
+                         f"leading batch axis; got shapes {[tuple(g.shape) for g in grads]}")
+    return [tuple(g[b] for g in grads) for b in range(sizes.pop())]
 
 
 def release_graph(node) -> None:
