@@ -129,6 +129,22 @@ def test_grad_with_batched_grad_outputs_is_one_vjp_per_entry():
         cr.autograd.grad(y, x, is_grads_batched=True)
 
 
+def test_grad_calls_no_rule_off_the_way_to_its_inputs():
+    from chainrule.autograd import Primitive, defvjp
+
+    def unexpected(xp, g, ans, x):
+        raise AssertionError("a rule off the way to the inputs was called")
+    off_path = defvjp(Primitive("off_path", lambda x: x * 1.0, saves=()), unexpected)
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    z = cr.tensor([3.0, 4.0], requires_grad=True)
+    h = x * 3.0
+    y = (off_path(z * 2.0) * h + h).sum()
+    (gh,) = cr.autograd.grad(y, h, retain_graph=True)  # h is a target with more behind it
+    assert gh.numpy().tolist() == [7.0, 9.0]
+    (gx,) = cr.autograd.grad(y, x)
+    assert gx.numpy().tolist() == [21.0, 27.0]
+
+
 def test_batched_grad_outputs_must_share_their_batch_axis():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y, z = x * 2, x * 3

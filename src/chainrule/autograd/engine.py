@@ -285,7 +285,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
         edges = node.edges
         if edges is None:
             raise RuntimeError(_FREED.format(name=node.name))
-        if targets is not None or node.hooks or node.retained is not None:
+        # With targets, a node reached is either a target or on the way to one.
+        if node.hooks or node.retained is not None or targets is not None and node in targets:
             g = _visit(node, g, create_graph, targets, captured, needed)
             if g is None:  # no target lies behind this node
                 if not retain_graph:
