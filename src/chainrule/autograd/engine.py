@@ -546,8 +546,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     retain = create_graph if retain_graph is None else retain_graph
     batches = _batches(grad_outputs, len(outputs)) if is_grads_batched else [grad_outputs]
     captured, needed = [], None
-    for b, grad_outputs in enumerate(batches):
-        roots, root_grads = _roots("grad", outputs, grad_outputs, create_graph)
+    for b, cotangents in enumerate(batches):
+        roots, root_grads = _roots("grad", outputs, cotangents, create_graph)
         if needed is None:
             needed = _leads_to(targets, [r.grad_fn for r in roots if r.grad_fn is not None])
         captured.append(run_backward(roots, root_grads, retain or b < len(batches) - 1,
