@@ -129,7 +129,8 @@ def chain_overheads(results: dict, libs: list) -> list:
              "| library | µs per op | overhead | chainrule's overhead / this one's |",
              "|---|---|---|---|"]
     for lib, t in per_op.items():
-        lines.append(f"| {lib} | {t:.2f} | {t - floor:.2f} | {ours / (t - floor):.2f}x |")
+        ratio = f"{ours / (t - floor):.2f}x" if t > floor else "—"  # none above the floor
+        lines.append(f"| {lib} | {t:.2f} | {t - floor:.2f} | {ratio} |")
     return lines
 
 

@@ -40,6 +40,9 @@ def test_runner_reports_the_chain_overhead_above_the_floor():
     assert lines[-2] == "| chainrule | 2.00 | 1.00 | 1.00x |"
     assert lines[-1] == "| autograd | 11.00 | 10.00 | 0.10x |"
     assert chain_overheads({("chain", "chainrule"): per_op(2.0)}, ["chainrule"]) == []
+    results[("chain", "torch")] = per_op(0.5)  # faster than the floor: no ratio
+    assert chain_overheads(results, ["numpy", "chainrule", "torch"])[-1] == \
+        "| torch | 0.50 | -0.50 | — |"
 
 
 def test_engine_floor_computes_the_chain_gradient():
