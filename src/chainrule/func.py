@@ -122,8 +122,9 @@ def _export(value, like):
     return arr
 
 
-def _zeros_for(t: Tensor) -> Tensor:
-    return make_tensor(np.zeros_like(t._data))
+def _zeros_for(t: Tensor, lead: tuple = ()) -> Tensor:
+    """Zeros shaped like ``t``, after ``lead`` (a batch axis, say)."""
+    return make_tensor(np.zeros(lead + t._data.shape, t._data.dtype))
 
 
 def _records() -> bool:
@@ -208,8 +209,7 @@ def _pullback(outputs: list, cotangents: list, watched: list, retain: bool,
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
     if not pairs:
         lead = (len(cotangents[0]),) if batched else ()
-        return [make_tensor(np.zeros(lead + w._data.shape, w._data.dtype))
-                for w in watched], record
+        return [_zeros_for(w, lead) for w in watched], record
     record = record or _records() or _reaches_other_leaves([o for o, _ in pairs], watched)
     grads = engine.grad([o for o, _ in pairs], watched, [c for _, c in pairs],
                         retain_graph=retain or record, create_graph=record,

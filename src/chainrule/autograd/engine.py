@@ -556,21 +556,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     for i, t in enumerate(inputs):
         key = t.grad_fn if t.grad_fn is not None else t
         gs = [c.get(key) for c in captured]
-        if not gs or gs[0] is None:
-            if materialize_grads or not gs:
-                lead = (len(batches),) if is_grads_batched else ()
-                result.append(make_tensor(np.zeros(lead + t._data.shape, t._data.dtype)))
-                continue
-            if not allow_unused:
-                raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; "
-                                   f"pass allow_unused=True if this is expected")
+        if gs and gs[0] is not None:
+            if not is_grads_batched:
+                g = gs[0]
+                result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
+            elif any(isinstance(g, Tensor) for g in gs):  # recorded
+                result.append(_graph_ns.stack(gs))
+            else:
+                result.append(make_tensor(np.stack(gs)))
+        elif materialize_grads or not gs:  # unused, or an empty batch
+            lead = (len(batches),) if is_grads_batched else ()
+            result.append(make_tensor(np.zeros(lead + t._data.shape, t._data.dtype)))
+        elif allow_unused:
             result.append(None)
-        elif is_grads_batched:
-            recorded = any(isinstance(g, Tensor) for g in gs)
-            result.append(_graph_ns.stack(gs) if recorded else make_tensor(np.stack(gs)))
         else:
-            g = gs[0]
-            result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
+            raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; "
+                               f"pass allow_unused=True if this is expected")
     return tuple(result)
 
 

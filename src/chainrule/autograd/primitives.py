@@ -276,6 +276,14 @@ def recorded(prim: Primitive, ans, dtype, inputs, edges, saved: tuple, saves_ans
     return out
 
 
+def _not_recorded(prim: Primitive, ans, args: tuple) -> Tensor:
+    """An operator's result that gradients cannot flow through: integer and bool results
+    leave the graph; complex ones without complex rules get ``apply``'s error."""
+    if ans.dtype not in DIFFERENTIABLE_DTYPES:
+        return make_tensor(ans)
+    return apply(prim, args)  # raises the complex error
+
+
 def unary_operator(prim: Primitive):
     """The method behind ``x.sin()`` and friends: ``apply(prim, (x,))``, unrolled, with the
     primitive's fields read once, here, instead of on every call."""
@@ -297,11 +305,8 @@ def unary_operator(prim: Primitive):
         if not x._requires_grad or not _grad_state.enabled:
             return make_tensor(ans)
         dtype = ans.dtype
-        if dtype not in FLOAT_DTYPES:
-            if dtype not in DIFFERENTIABLE_DTYPES:
-                return make_tensor(ans)
-            if not complex_ok:
-                return apply(prim, (x,))  # raises the complex error
+        if dtype not in FLOAT_DTYPES and not (complex_ok and dtype in COMPLEX_DTYPES):
+            return _not_recorded(prim, ans, (x,))
         if keeps_x:
             box = x._version
             return recorded(prim, ans, dtype, (xd,), (x.grad_fn or x,), ((box, box[0]),),
@@ -362,11 +367,8 @@ def binary_operator(prim: Primitive, reflected: bool = False):
         if xe is None and ye is None or not _grad_state.enabled:
             return make_tensor(ans)
         dtype = ans.dtype
-        if dtype not in FLOAT_DTYPES:
-            if dtype not in DIFFERENTIABLE_DTYPES:
-                return make_tensor(ans)
-            if not complex_ok:
-                return apply(prim, (x, y))  # raises the complex error
+        if dtype not in FLOAT_DTYPES and not (complex_ok and dtype in COMPLEX_DTYPES):
+            return _not_recorded(prim, ans, (x, y))
         keep_x, keep_y = keeps[(xe is not None) + 2 * (ye is not None)]
         saved = ()
         if not keep_x:
