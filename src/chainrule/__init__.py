@@ -14,12 +14,12 @@ from . import autograd
 from ._backend import (bool_, double, float16, float32, float64, get_default_dtype, half,
                        int8, int16, int32, int64, long, manual_seed, set_default_dtype, uint8)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .autograd.primitives import OpError
+from .errors import IndexOutOfRangeError, OpError, OpTypeError
 from .autograd.tensor import Tensor
 from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from . import data, func, nn, optim, scipy, utils
+from . import data, errors, func, nn, optim, scipy, utils
 from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
@@ -36,5 +36,5 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "numpy", "func", "utils", "nn", "optim", "data",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
-           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError", "draw_graph", "save", "load",
+           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
            *_functional_all]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import OpError  # noqa: F401 (re-exported: ops raise it from here)
 from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES, FLOAT_DTYPES
 from . import grad_mode
 from .anomaly import forward_trace
@@ -114,10 +115,6 @@ def defjvp(prim: Primitive, rule) -> Primitive:
     ``tangents[i]`` None where argument i carries no tangent."""
     prim.jvp = rule
     return prim
-
-
-class OpError(ValueError):
-    """An operation got operands it cannot combine; the message names op, shapes, dtypes."""
 
 
 def describe(args) -> str:
