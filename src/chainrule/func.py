@@ -17,8 +17,9 @@ import numpy as np
 
 from .autograd import engine
 from .autograd.forward_ad import dual_level, make_dual, unpack_dual
-from .autograd.grad_mode import enable_grad, forward_state
-from .autograd.primitives import alias
+from .autograd.grad_mode import enable_grad
+from .autograd.grad_mode import modes as _modes
+from .autograd.primitives import alias, alias_p, recorded
 from .autograd.tensor import Tensor, make_tensor
 from .numpy import ArrayBox
 from .ops import shape as _shape
@@ -72,26 +73,34 @@ def tree_map(fn: Callable, tree) -> Any:
 
 
 # ----- moving values in and out of a transform -------------------------------------------
-_depth = [0]
-
-
 class _Transform:
-    """Counts nested transforms: an inner one must record its backward pass so that the
-    outer one can differentiate it."""
+    """Counts the transforms running in this thread, nested: an inner one must record its
+    backward pass so that the outer one can differentiate it."""
 
     def __enter__(self):
-        _depth[0] += 1
+        _modes.transforms += 1
         return self
 
     def __exit__(self, *exc):
-        _depth[0] -= 1
+        _modes.transforms -= 1
         return False
 
 
 def _watch(leaf) -> Tensor:
-    """A tensor standing for ``leaf`` inside a transform: on the same data and at the same
-    place in any enclosing graph, requiring grad."""
+    """A tensor standing for ``leaf`` inside a transform, requiring grad: on the same data,
+    and a node of its own whose one edge leads to ``leaf``'s place in any enclosing graph.
+    Its own node is what keeps nested transforms apart: the inner transform's gradient
+    flows to its variable only through the variable's uses, not through the enclosing
+    variable it was made from (no perturbation confusion), while an enclosing transform
+    still differentiates through it."""
     if isinstance(leaf, Tensor):
+        if leaf._requires_grad:
+            t = recorded(alias_p, leaf._data, leaf._data.dtype, (None,),
+                         (leaf.grad_fn or leaf,), (), False)
+            t._version, t._fw = leaf._version, leaf._fw
+            if leaf._propagates:
+                t.__class__ = leaf.__class__
+            return t
         t = alias(leaf, leaf._fw)
         if not t._requires_grad:
             if t._data.dtype.kind != "f":
@@ -113,8 +122,15 @@ def _box(leaf):
 
 def _export(value, like):
     """Give a result the kind of the input it relates to: tensors stay tensors, NumPy
-    inputs get NumPy arrays, Python numbers get Python floats."""
+    inputs get NumPy arrays, Python numbers get Python floats. A result that an enclosing
+    transform or dual level still differentiates stays traced, as an ArrayBox for NumPy
+    and number inputs: turning it into an array would cut it from the enclosing graph."""
     if isinstance(like, Tensor) or not isinstance(value, Tensor):
+        return value
+    if value._requires_grad or value._fw:
+        if value.__class__ is Tensor:
+            value = alias(value, value._fw)
+            value.__class__ = ArrayBox
         return value
     arr = value._data
     if isinstance(like, (int, float)) and arr.ndim == 0:
@@ -128,7 +144,7 @@ def _zeros_for(t: Tensor, lead: tuple = ()) -> Tensor:
 
 
 def _records() -> bool:
-    return _depth[0] > 1 or forward_state.depth > 0
+    return _modes.transforms > 1 or _modes.depth > 0
 
 
 def _argnums_tuple(argnums) -> Tuple[Tuple[int, ...], bool]:
@@ -221,15 +237,27 @@ def _watched_from_outside(*args) -> bool:
     """Whether something outside will differentiate our results, so they keep their graph:
     an enclosing transform or dual level (checked before a transform opens its own), or
     an argument that already requires grad (ordinary autograd around the transform)."""
-    if _depth[0] > 0 or forward_state.depth > 0:
+    if _modes.transforms > 0 or _modes.depth > 0:
         return True
     return any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(args)[0])
 
 
-def _detached(tree, keep_graph: bool):
-    if keep_graph:
-        return tree
-    return tree_map(lambda t: t.detach() if isinstance(t, Tensor) else t, tree)
+def _leave(value, keep: bool, like):
+    """A value leaving a transform: cut from the transform's graph unless something
+    outside differentiates it (``keep``), without tangents of dual levels now closed, and
+    of the kind of ``like`` (see :func:`_export`)."""
+    if not isinstance(value, Tensor):
+        return value
+    if not keep:
+        value = value.detach()
+    elif value._fw and any(k not in _modes.levels for k in value._fw):
+        value = alias(value, {k: v for k, v in value._fw.items() if k in _modes.levels} or None)
+    return _export(value, like)
+
+
+def _leave_tree(tree, keep: bool, like):
+    """:func:`_leave` for every leaf of a pytree (an ``aux`` output, say)."""
+    return tree_map(lambda v: _leave(v, keep, like), tree)
 
 
 # ----- reverse mode --------------------------------------------------------------------
@@ -256,12 +284,12 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
                 for c, o in zip(cot_leaves, out_leaves)]
         with _Transform(), enable_grad():
             grads, recorded = _pullback(out_leaves, cots, watched, retain=True, record=keep)
-        grads = [_export(g, x) for g, x in zip(_detached(grads, recorded), originals)]
+        grads = [_leave(g, recorded, x) for g, x in zip(grads, originals)]
         return _regroup(grads, specs, False)
 
-    result = tree_unflatten(out_spec, [_export(o, originals[0] if originals else o)
-                                       for o in _detached(out_leaves, keep)])
-    return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
+    like = originals[0] if originals else None
+    result = tree_unflatten(out_spec, [_leave(o, keep, like) for o in out_leaves])
+    return (result, vjp_fn, _leave_tree(aux, keep, like)) if has_aux else (result, vjp_fn)
 
 
 def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
@@ -279,10 +307,11 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
                                    f"{out.shape}; use jacrev or vjp for vector outputs")
             grads, keep = _pullback([out], [np.ones(out.shape, out.dtype)], watched,
                                     retain=False, record=keep)
-        grads = [_export(g, x) for g, x in zip(_detached(grads, keep), originals)]
-        value = _export(_detached(out, keep), originals[0] if originals else out)
+        like = originals[0] if originals else None
+        grads = [_leave(g, keep, x) for g, x in zip(grads, originals)]
+        value = _leave(out, keep, like)
         g = _regroup(grads, specs, single)
-        return ((value, aux), g) if has_aux else (value, g)
+        return ((value, _leave_tree(aux, keep, like)), g) if has_aux else (value, g)
     return wrapper
 
 
@@ -334,10 +363,10 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
             tangent_out.append(t if t is not None else _zeros_for(o))
     like = tree_flatten(primals)[0]
     like = like[0] if like else None
-    primal_out = [_export(p, like) for p in _detached(primal_out, keep)]
-    tangent_out = [_export(t, like) for t in _detached(tangent_out, keep)]
+    primal_out = [_leave(p, keep, like) for p in primal_out]
+    tangent_out = [_leave(t, keep, like) for t in tangent_out]
     result = (tree_unflatten(spec, primal_out), tree_unflatten(spec, tangent_out))
-    return result + (aux,) if has_aux else result
+    return result + (_leave_tree(aux, keep, like),) if has_aux else result
 
 
 def _float_array(x) -> np.ndarray:
@@ -378,9 +407,10 @@ def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
                                     batched=True)
             jacs = [_shape.reshape(g, tuple(out.shape) + tuple(w.shape))
                     for g, w in zip(grads, watched)]
-        jacs = [_export(j, x) for j, x in zip(_detached(jacs, keep), originals)]
+        jacs = [_leave(j, keep, x) for j, x in zip(jacs, originals)]
         result = _regroup(jacs, specs, single)
-        return (result, aux) if has_aux else result
+        like = originals[0] if originals else None
+        return (result, _leave_tree(aux, keep, like)) if has_aux else result
     return wrapper
 
 
@@ -417,9 +447,10 @@ def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
                 stacked = _shape.stack(cols, axis=-1) if cols else None
                 out_shape = tuple(cols[0].shape) if cols else ()
                 jac = _shape.reshape(stacked, out_shape + tuple(base.shape))
-                jacs.append(_export(_detached(jac, keep), leaf))
+                jacs.append(_leave(jac, keep, leaf))
         result = _regroup(jacs, specs, single)
-        return (result, aux) if has_aux else result
+        like = originals[0] if originals else None
+        return (result, _leave_tree(aux, keep, like)) if has_aux else result
     return wrapper
 
 

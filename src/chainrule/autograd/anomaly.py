@@ -7,7 +7,7 @@ import traceback
 
 import numpy as np
 
-from .grad_mode import ModeFlag, anomaly_state
+from .grad_mode import ModeFlag, anomaly_state, change_modes
 
 
 class detect_anomaly(ModeFlag):
@@ -24,14 +24,23 @@ class detect_anomaly(ModeFlag):
     SqrtBackward produced nan in the gradient of its input 0 (shape (), float32)
     """
 
-    target = anomaly_state
-
     def __init__(self, check_nan: bool = True):
         super().__init__(check_nan)
 
+    @staticmethod
+    def _get() -> bool:
+        return anomaly_state.enabled
+
+    @staticmethod
+    def _set(mode: bool) -> None:
+        set_detect_anomaly(mode)
+
 
 def set_detect_anomaly(mode: bool) -> None:
-    anomaly_state.enabled = bool(mode)
+    """Turn anomaly detection on or off for the whole process (as PyTorch's)."""
+    def change():
+        anomaly_state.enabled = bool(mode)
+    change_modes(change)
 
 
 def is_anomaly_enabled() -> bool:

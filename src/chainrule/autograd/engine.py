@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _backend
 from .._backend import COMPLEX_DTYPES
+from ..errors import OpError, OpTypeError
 from .anomaly import check_gradients
 from .grad_mode import anomaly_state, forward_state
 from .tensor import Tensor, as_array, make_tensor
@@ -181,8 +182,24 @@ def _run_hooks(hooks, g):
     for hook in hooks:
         out = hook(_as_hook_value(g))
         if out is not None:
+            _check_hook_result(hook, out, g)
             g = out if isinstance(g, Tensor) else as_array(out)
     return g
+
+
+def _check_hook_result(hook, out, g) -> None:
+    """A hook may replace a gradient, but not change its shape or dtype (as in PyTorch)."""
+    name = getattr(hook, "__qualname__", None) or type(hook).__name__
+    shape, dtype = getattr(out, "shape", None), getattr(out, "dtype", None)
+    if shape is None or dtype is None:
+        raise OpTypeError(f"hook {name!r} returned {type(out).__name__}; a hook returns a "
+                          f"Tensor of the gradient's shape and dtype, or None")
+    if tuple(shape) != tuple(g.shape):
+        raise OpError(f"hook {name!r} changed the shape of the gradient from "
+                      f"{tuple(g.shape)} to {tuple(shape)}; return a gradient of the same shape")
+    if dtype != g.dtype:
+        raise OpTypeError(f"hook {name!r} changed the dtype of the gradient from {g.dtype} to "
+                          f"{dtype}; cast it back with .to({g.dtype})")
 
 
 def _accumulate_into(tensor: Tensor, g, owned: bool, create_graph: bool) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Optional
 
-from .grad_mode import forward_state
+from .grad_mode import close_level, forward_state, open_level
 from .primitives import alias
 from .tensor import Tensor, as_array, make_tensor
 
@@ -24,18 +24,15 @@ UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
 
 class dual_level:
-    """Open a dual level for the duration of a ``with`` block; returns its id."""
+    """Open a dual level (in this thread) for the duration of a ``with`` block; returns
+    its id."""
 
     def __enter__(self) -> int:
-        forward_state.counter += 1
-        self.level = forward_state.counter
-        forward_state.levels.append(self.level)
-        forward_state.depth = len(forward_state.levels)
+        self.level = open_level()
         return self.level
 
     def __exit__(self, *exc):
-        forward_state.levels.remove(self.level)
-        forward_state.depth = len(forward_state.levels)
+        close_level(self.level)
         return False
 
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from numpy import broadcast_shapes
+
+from ..errors import OpError, OpTypeError
 from . import grad_mode
 from .engine import graph_namespace
 from .primitives import Primitive, apply, defjvp, defvjp_all
@@ -54,6 +57,31 @@ def _unwrap(x, graph: bool):
     if x is None or graph or not isinstance(x, Tensor):
         return x
     return x._data
+
+
+def _checked_gradient(fn_name: str, i: int, grad, inp):
+    """``backward``'s gradient ``i`` checked against its input, as PyTorch checks it: a
+    tensor (or array) of a shape that the input broadcasts to (the engine sums the extra
+    axes), real for a real input; floating dtypes are cast to the input's."""
+    if grad is None:
+        return None
+    if not (isinstance(grad, Tensor) or hasattr(grad, "shape") and hasattr(grad, "dtype")):
+        raise OpTypeError(f"{fn_name}.backward returned {type(grad).__name__} as the gradient "
+                          f"of input {i}; return a Tensor (or None)")
+    shape, in_shape = tuple(grad.shape), tuple(getattr(inp, "shape", ()))
+    try:
+        compatible = broadcast_shapes(in_shape, shape) == shape
+    except ValueError:
+        compatible = False
+    if not compatible:
+        raise OpError(f"{fn_name}.backward returned an invalid gradient for input {i}: shape "
+                      f"{shape}, but the input has shape {in_shape}; return a gradient of the "
+                      f"input's shape")
+    in_dtype = getattr(inp, "dtype", None)
+    if grad.dtype.kind == "c" and in_dtype is not None and in_dtype.kind != "c":
+        raise OpTypeError(f"{fn_name}.backward returned a complex gradient ({grad.dtype}) for "
+                          f"input {i}, which is real ({in_dtype}); return its real part")
+    return grad
 
 
 class Function:
@@ -110,7 +138,8 @@ class Function:
                 raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} gradients "
                                    f"for {len(needs)} inputs; return None for inputs that "
                                    f"need none")
-            return [_unwrap(gr, graph) if need else None for gr, need in zip(grads, needs)]
+            return [_unwrap(_checked_gradient(cls.__name__, i, gr, inp), graph) if need else None
+                    for i, (gr, need, inp) in enumerate(zip(grads, needs, ctx._inputs))]
 
         prim = Primitive(cls.__name__.lower(), forward)
         prim.node_name = f"{cls.__name__}Backward"
