@@ -2,6 +2,11 @@
 side by side, and write a Markdown table to bench/RESULTS.md.
 
 Usage: python bench/run.py [--threads N] [--only WORKLOAD,...] [--libs LIB,...] [--rounds N]
+                           [--baseline REV]
+
+``--baseline REV`` adds chainrule as committed at REV (a git revision) as one more library,
+``chainrule@REV``, run from an exported copy of that revision's sources in the same rounds:
+before and after a change, side by side in one run.
 """
 import argparse
 import json
@@ -9,6 +14,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -40,8 +46,27 @@ def layout_pad(round_: int) -> int:
     return (round_ * 1499) % 4096
 
 
+BASELINE_SOURCES = {}  # "chainrule@REV" -> the folder holding that revision's src/
+
+
+def export_revision(rev: str) -> str:
+    """The sources of chainrule at git revision ``rev``, exported to a temporary folder
+    (``git archive``: the working tree is not touched); returns the folder's src/."""
+    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=HERE, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    folder = tempfile.mkdtemp(prefix="chainrule-baseline-")
+    archive = subprocess.run(["git", "archive", rev, "src"], cwd=root, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    return os.path.join(folder, "src")
+
+
 def run_cell(lib, workload, threads, timeout=900, pad=0):
     env = dict(os.environ)
+    if lib in BASELINE_SOURCES:  # the same worker, importing the baseline's chainrule
+        env["PYTHONPATH"] = os.pathsep.join([BASELINE_SOURCES[lib]] +
+                                            ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        lib = "chainrule"
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env.update(MALLOC_ENV)
@@ -134,6 +159,21 @@ def chain_overheads(results: dict, libs: list) -> list:
     return lines
 
 
+def baseline_lines(results: dict, workloads: list) -> list:
+    """For ``--baseline``: the working tree's time over the baseline's, per workload."""
+    lines = []
+    for name in BASELINE_SOURCES:
+        lines += ["", f"chainrule (working tree) against {name}, same rounds:", "",
+                  f"| workload | chainrule | {name} | ratio |", "|---|---|---|---|"]
+        for workload in workloads:
+            new, old = results.get((workload, "chainrule"), {}), results.get((workload, name), {})
+            if "median_s" in new and "median_s" in old:
+                lines.append(f"| {workload} | {fmt_time(workload, new)} | "
+                             f"{fmt_time(workload, old)} | "
+                             f"{new['median_s'] / old['median_s']:.3f}x |")
+    return lines
+
+
 def agrees(a, b):
     if not a or not b or "loss" not in a or "loss" not in b:
         return None
@@ -148,9 +188,15 @@ def main():
     parser.add_argument("--libs", default=",".join(LIBRARIES))
     parser.add_argument("--rounds", type=int, default=5,
                         help="runs of every cell, interleaved across libraries")
+    parser.add_argument("--baseline", default=None,
+                        help="a git revision of chainrule to run beside the working tree's")
     args = parser.parse_args()
     workloads = args.only.split(",")
     libs = [lib for lib in args.libs.split(",") if lib in LIBRARIES]
+    if args.baseline:
+        name = f"chainrule@{args.baseline}"
+        BASELINE_SOURCES[name] = export_revision(args.baseline)
+        libs.insert(libs.index("chainrule") + 1 if "chainrule" in libs else len(libs), name)
     runs = {}
     # Round after round, every library runs once per workload, so that a slow spell of a
     # shared machine falls on all of them alike, and each round with another memory
@@ -160,7 +206,8 @@ def main():
             if workload == "chain1m" and round_:
                 continue  # one run is long enough to be steady
             for lib in libs:
-                if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy"):
+                if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy",
+                                                     *BASELINE_SOURCES):
                     runs[workload, lib] = [{"skipped": True}]
                     continue
                 result = run_cell(lib, workload, args.threads, pad=layout_pad(round_))
@@ -197,6 +244,7 @@ def main():
         lines.append(f"| {LABELS.get(workload, workload)} | " + " | ".join(cells) +
                      f" | {ratio(cr_r, floor)} | {ratio(cr_r, torch_r)} |")
     lines += chain_overheads(results, libs)
+    lines += baseline_lines(results, workloads)
     lines += ["", "Peak memory during the timed steps (MB above the level before them):", "",
               "| workload | " + " | ".join(libs) + " |", "|---" * (len(libs) + 1) + "|"]
     for workload in workloads:

@@ -144,6 +144,8 @@ def test_triples_against_torch_func(names, same_point):
     x = cr.tensor(POINT, dtype=cr.float64)
     np.testing.assert_allclose(float(nested(cr.func, names, CR, same_point)(x)), expected,
                                rtol=1e-9)
+    np.testing.assert_allclose(float(nested(cr.func, names, NP, same_point)(POINT.copy())),
+                               expected, rtol=1e-9)
 
 
 DIRECTIONAL = [n for n in PAIRS + TRIPLES if n[0] in ("grad", "jacrev", "jacfwd")]
