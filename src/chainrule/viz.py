@@ -10,14 +10,33 @@ from .autograd.engine import Node
 from .autograd.tensor import Tensor
 
 
+# Control characters other than tab and newline have no meaning in a label and may upset
+# Graphviz's parser; they are shown as spaces.
+_CONTROLS = {c: " " for c in range(32) if chr(c) not in "\t\n"}
+
+
+def _quote(text) -> str:
+    """``text`` as a DOT quoted string that shows exactly ``text``: a backslash or a double
+    quote in a tensor's name must not end the string (and so start a statement of its
+    own) nor act as a Graphviz escape such as ``\\N``; a newline becomes a line break.
+
+    >>> print(_quote('x"]; evil [label="'))
+    "x\\"]; evil [label=\\""
+    """
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
 def _tensor_label(t: Tensor) -> str:
-    name = f"{t.name}\\n" if t.name else ""
-    return f"{name}{tuple(t.shape)} {t.dtype}"
+    name = f"{t.name}\n" if t.name else ""
+    return _quote(f"{name}{tuple(t.shape)} {t.dtype}")
 
 
 def graph_to_dot(root: Tensor) -> str:
     """The graph behind ``root`` as DOT text: ops as boxes (with output shape and dtype),
     leaves as ellipses (filled when they require grad), edges in the forward direction.
+    Every id and label is a quoted, escaped DOT string, so names cannot inject statements.
 
     >>> import chainrule as cr
     >>> x = cr.tensor([1., 2.], requires_grad=True, name="x")
@@ -29,11 +48,11 @@ def graph_to_dot(root: Tensor) -> str:
 
     def ident(obj) -> str:
         if id(obj) not in ids:
-            ids[id(obj)] = f"n{len(ids)}"
+            ids[id(obj)] = _quote(f"n{len(ids)}")
         return ids[id(obj)]
 
     out = ident(root)
-    lines.append(f'  {out} [label="{_tensor_label(root)}", shape=ellipse, style=bold];')
+    lines.append(f"  {out} [label={_tensor_label(root)}, shape=ellipse, style=bold];")
     start = root.grad_fn
     if start is None:
         lines.append("}")
@@ -42,8 +61,8 @@ def graph_to_dot(root: Tensor) -> str:
     seen, stack = {id(start)}, [start]
     while stack:
         node = stack.pop()
-        label = f"{node.name}\\n{tuple(node.shape)} {node.dtype}"
-        lines.append(f'  {ident(node)} [label="{label}", shape=box];')
+        label = _quote(f"{node.name}\n{tuple(node.shape)} {node.dtype}")
+        lines.append(f"  {ident(node)} [label={label}, shape=box];")
         for edge in node.edges or ():
             if edge is None:
                 continue
@@ -56,7 +75,7 @@ def graph_to_dot(root: Tensor) -> str:
                 leaf = ident(edge)
                 if id(edge) not in seen:
                     seen.add(id(edge))
-                    lines.append(f'  {leaf} [label="{_tensor_label(edge)}", shape=ellipse, '
+                    lines.append(f"  {leaf} [label={_tensor_label(edge)}, shape=ellipse, "
                                  f'style=filled, fillcolor="lightblue"];')
                 lines.append(f"  {leaf} -> {ident(node)};")
     lines.append("}")
@@ -71,7 +90,7 @@ def draw_graph(root: Tensor, path: Union[str, os.PathLike]) -> str:
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     if ext in (".dot", ".gv"):
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:  # Graphviz's default charset
             f.write(dot)
         return dot
     if ext not in (".svg", ".png", ".pdf"):

@@ -1,12 +1,51 @@
-"""Learning-rate schedules (PyTorch's closed forms)."""
+"""Learning-rate schedules (PyTorch's closed forms).
+
+Arguments are checked at construction, with PyTorch's error types: ``TypeError`` for an
+optimizer that is not an :class:`~chainrule.optim.Optimizer`, ``ValueError`` for a value out
+of range. Where PyTorch does not check a value that would only fail (or train with a
+negative learning rate) later, a step size or a gamma, it is checked here too.
+"""
 from __future__ import annotations
 
 import math
+import numbers
 from bisect import bisect_right
+
+from .optimizer import Optimizer, require_real
+
+
+def _check_optimizer(optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
+
+def _check_positive_int(value, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"Expected positive integer {name}, but got {value}")
+
+
+def _check_nonnegative(value, name: str) -> None:
+    require_real(value, name)
+    if not value >= 0:  # NaN fails too
+        raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _per_group(value, name: str, optimizer) -> list:
+    """``value`` for each parameter group: a list or tuple gives one per group."""
+    n = len(optimizer.param_groups)
+    if not isinstance(value, (list, tuple)):
+        return [value] * n
+    if len(value) != n:
+        raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                         f"{name} has {len(value)} values, param_groups has {n}.")
+    return list(value)
 
 
 class LRScheduler:
+    """Base class: sets each group's ``lr`` to ``get_lr()`` at every ``step()``."""
+
     def __init__(self, optimizer, last_epoch: int = -1):
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -34,10 +73,14 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
+    """``lr = base_lr * lr_lambda(epoch)``, one function for all groups or one per group."""
+
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
-        n = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
-            [lr_lambda] * n
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _per_group(lr_lambda, "lr_lambda", optimizer)
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"lr_lambda must be callable, but got {type(f).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -45,7 +88,11 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs."""
+
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+        _check_positive_int(step_size, "step_size")
+        _check_nonnegative(gamma, "gamma")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -55,7 +102,14 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` at each of the ``milestones`` epochs."""
+
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
+        milestones = list(milestones)
+        for m in milestones:
+            if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+                raise TypeError(f"milestones must be integers, but got {type(m).__name__}")
+        _check_nonnegative(gamma, "gamma")
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -65,7 +119,10 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every epoch."""
+
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
+        _check_nonnegative(gamma, "gamma")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -74,7 +131,14 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
+    """Anneal from the base learning rate to ``eta_min`` along a half cosine of ``T_max``
+    epochs."""
+
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
+        require_real(T_max, "T_max")
+        if not T_max > 0:  # the closed form divides by it
+            raise ValueError(f"Expected positive T_max, but got {T_max}")
+        _check_nonnegative(eta_min, "eta_min")
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -92,13 +156,30 @@ class OneCycleLR(LRScheduler):
                  pct_start: float = 0.3, anneal_strategy: str = "cos",
                  div_factor: float = 25.0, final_div_factor: float = 1e4,
                  three_phase: bool = False, last_epoch: int = -1):
-        if total_steps is None:
-            if epochs is None or steps_per_epoch is None:
-                raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
+        _check_optimizer(optimizer)
+        if total_steps is not None:
+            _check_positive_int(total_steps, "total_steps")
+        elif epochs is not None and steps_per_epoch is not None:
+            _check_positive_int(epochs, "epochs")
+            _check_positive_int(steps_per_epoch, "steps_per_epoch")
             total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND "
+                             "steps_per_epoch)")
+        require_real(pct_start, "pct_start")
+        if not 0.0 <= pct_start <= 1.0:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        for value, name in ((div_factor, "div_factor"), (final_div_factor, "final_div_factor")):
+            require_real(value, name)
+            if not value > 0:  # both divide the learning rate
+                raise ValueError(f"Expected positive {name}, but got {value}")
+        max_lrs = _per_group(max_lr, "max_lr", optimizer)
+        for m in max_lrs:
+            _check_nonnegative(m, "max_lr")
         self.total_steps = total_steps
-        n = len(optimizer.param_groups)
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * n
         for group, m in zip(optimizer.param_groups, max_lrs):
             group["initial_lr"] = m / div_factor
             group["max_lr"] = m
@@ -145,13 +226,22 @@ class ReduceLROnPlateau:
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr=0.0, eps: float = 1e-8):
+        require_real(factor, "factor")
         if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau: factor must be < 1")
+            raise ValueError("Factor should be < 1.0.")
+        _check_nonnegative(factor, "factor")
+        _check_optimizer(optimizer)
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode} is unknown!")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+        for value, name in ((patience, "patience"), (cooldown, "cooldown"),
+                            (threshold, "threshold"), (eps, "eps")):
+            _check_nonnegative(value, name)
         self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, factor, patience
         self.threshold, self.threshold_mode, self.cooldown, self.eps = (threshold, threshold_mode,
                                                                         cooldown, eps)
-        n = len(optimizer.param_groups)
-        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
+        self.min_lrs = _per_group(min_lr, "min_lr", optimizer)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -3,36 +3,161 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
+import warnings
+from collections.abc import Iterable
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
 
+# What PyTorch's messages call each hyper-parameter that must be >= 0 ("Invalid learning
+# rate: -0.1"). An optimizer's defaults say which of them it has, so this one table serves
+# every optimizer; a new optimizer with a new bounded hyper-parameter adds a row.
+_NONNEGATIVE = {
+    "lr": "learning rate",
+    "momentum": "momentum value",
+    "weight_decay": "weight_decay value",
+    "eps": "epsilon value",
+    "alpha": "alpha value",
+    "lr_decay": "lr_decay value",
+    "initial_accumulator_value": "initial_accumulator_value value",
+}
+
+# A set's order changes between runs, and so would the meaning of a saved state_dict.
+_SET_MESSAGE = ("optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list "
+                "instead.")
+
+
+def _typename(obj) -> str:
+    """The qualified class name, as ``torch.typename`` gives it in PyTorch's messages."""
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else \
+        f"{cls.__module__}.{cls.__qualname__}"
+
+
+def require_real(value, name: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is a real number (a tensor or a string is not:
+    it would only fail later, inside ``step()``)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, but got {_typename(value)}")
+
+
+def check_hyperparameters(values: dict) -> None:
+    """Check the hyper-parameters in ``values`` (an optimizer's defaults, or one parameter
+    group) as PyTorch's optimizers do, raising ``ValueError`` with PyTorch's wording.
+
+    Called once per group at construction (and by ``add_param_group``), never by ``step()``.
+
+    >>> check_hyperparameters({"lr": -0.1})
+    Traceback (most recent call last):
+        ...
+    ValueError: Invalid learning rate: -0.1
+    """
+    for key, what in _NONNEGATIVE.items():
+        if key in values:
+            value = values[key]
+            require_real(value, key)
+            if not value >= 0.0:  # written this way so that NaN fails too
+                raise ValueError(f"Invalid {what}: {value}")
+    if "betas" in values:
+        betas = values["betas"]
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"betas must be a pair of floats, but got {_typename(betas)}")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair of floats, but got {len(betas)} values")
+        for i, beta in enumerate(betas):
+            require_real(beta, f"betas[{i}]")
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if values.get("nesterov") and (values.get("momentum", 0) <= 0
+                                   or values.get("dampening", 0) != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+
+def _collect_params(params) -> tuple[list, list]:
+    """A group's ``params`` as a list of tensors, plus their names when it was given
+    ``(name, tensor)`` pairs (``model.named_parameters()``), checked as PyTorch does."""
+    if isinstance(params, Tensor):
+        return [params], []
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(_SET_MESSAGE)
+    if not isinstance(params, Iterable):
+        raise TypeError(f"a parameter group's params should be an iterable of Tensors, but "
+                        f"got {_typename(params)}")
+    tensors, names = [], []
+    for item in params:
+        if isinstance(item, tuple) and len(item) == 2:
+            name, item = item
+            names.append(name)
+        if not isinstance(item, Tensor):
+            raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                            f"{_typename(item)}")
+        # The update writes into the tensor's own array: for a non-leaf that array belongs
+        # to the graph, so only leaves (or tensors kept with retain_grad) qualify.
+        if not (item.is_leaf or item.retains_grad):
+            raise ValueError("can't optimize a non-leaf Tensor")
+        tensors.append(item)
+    if names and len(names) != len(tensors):
+        raise ValueError("all optimizer params should be with/without names. Some param "
+                         "names are missing")
+    return tensors, names
+
 
 class Optimizer:
-    """Base class: parameter groups, per-parameter state, zero_grad, state_dict."""
+    """Base class: parameter groups, per-parameter state, zero_grad, state_dict.
+
+    Arguments are checked here, once, as PyTorch checks them; ``step()`` trusts them.
+    """
 
     def __init__(self, params, defaults: dict):
+        check_hyperparameters(defaults)
+        # A tensor is iterable (over its rows), so without this check it would be taken
+        # for a list of parameters and nothing would train.
+        if isinstance(params, Tensor) or not isinstance(params, Iterable):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)  # stricter than PyTorch, for the same reason
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+            raise ValueError("optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group: dict) -> None:
-        group = dict(group)
-        params = group["params"]
-        group["params"] = [params] if isinstance(params, Tensor) else list(params)
-        for p in group["params"]:
-            if not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: can only optimize tensors that "
-                                 f"require grad")
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters, with options of its own, to be optimized (e.g. layers
+        unfrozen while fine-tuning). Missing options take the optimizer's defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        if "params" not in param_group:
+            raise KeyError("param_group has no 'params' entry")
+        group = dict(param_group)
+        group["params"], names = _collect_params(group["params"])
+        if names:
+            group["param_names"] = names
         for key, value in self.defaults.items():
             group.setdefault(key, value)
+        check_hyperparameters(group)
+        ids = [id(p) for p in group["params"]]
+        if len(set(ids)) != len(ids):
+            # PyTorch warns (and updates the parameter twice) rather than refusing
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        for other in self.param_groups:
+            if ("param_names" in other) != ("param_names" in group):
+                which = "with names" if "param_names" in group else "without names"
+                raise ValueError(f"all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+            if not {id(p) for p in other["params"]}.isdisjoint(ids):
+                raise ValueError("some parameters appear in more than one parameter group")
         group.setdefault("initial_lr", group.get("lr"))
         self.param_groups.append(group)
 
@@ -114,8 +239,6 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
@@ -142,7 +265,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
