@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -28,6 +29,15 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+
+
+def _empty_no_op(tensor) -> bool:
+    """PyTorch skips (with a warning) initializing a tensor with no elements, whose fans
+    may be 0 (a Linear(0, n) weight): True when there is nothing to do."""
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
 
 
 def _fans(tensor: Tensor):
@@ -70,12 +80,16 @@ def xavier_normal_(tensor, gain: float = 1.0):
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+    if _empty_no_op(tensor):
+        return tensor
     fan = _fans(tensor)[0 if mode == "fan_in" else 1]
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+    if _empty_no_op(tensor):
+        return tensor
     fan = _fans(tensor)[0 if mode == "fan_in" else 1]
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
 
@@ -92,6 +106,8 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
 
 
 def orthogonal_(tensor, gain: float = 1.0):
+    if 0 in tuple(tensor.shape):  # nothing to fill (PyTorch returns it as it is)
+        return tensor
     rows = tensor.shape[0]
     cols = int(np.prod(tensor.shape[1:]))
     flat = _backend.generator().normal(0.0, 1.0, (rows, cols))

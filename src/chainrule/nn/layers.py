@@ -8,15 +8,20 @@ import numpy as np
 
 from .. import _backend
 from ..autograd.tensor import Tensor, make_tensor
+from ..errors import OpError
 from ..ops import shape as sh
-from ..ops.nn import as_tuple
+from ..ops.nn import as_tuple, check_steps, string_padding
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 
-def _empty(shape, dtype):
+def _empty(shape, dtype, owner: str = "layer"):
+    """An uninitialized Parameter of ``shape``; sizes come from the user, so a negative one
+    is reported with the layer's name."""
+    if min(shape, default=0) < 0:
+        raise OpError(f"{owner}: sizes must be non-negative, got a parameter of shape {shape}")
     return Parameter(np.empty(shape, dtype=np.dtype(dtype) if dtype is not None
                               else _backend.get_default_dtype()))
 
@@ -34,8 +39,8 @@ class Linear(Module):
         super().__init__()
         _backend.normalize_device(device)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _empty((out_features, in_features), dtype)
-        self.bias = _empty((out_features,), dtype) if bias else None
+        self.weight = _empty((out_features, in_features), dtype, "Linear")
+        self.bias = _empty((out_features,), dtype, "Linear") if bias else None
         if not bias:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -62,71 +67,117 @@ class Dense(Linear):
         return self.weight
 
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
-    def __init__(self, nd, in_channels, out_channels, kernel_size, stride=1, padding=0,
+    """Shared by Conv1d/2d/3d: the arguments are checked here, as PyTorch's constructor
+    does (ValueError), so a bad layer fails where it is built."""
+
+    nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
                  dtype=None):
         super().__init__()
         _backend.normalize_device(device)
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode {padding_mode!r} is not supported yet")
+        nd, name = self.nd, type(self).__name__
+        if type(groups) is not int or groups <= 0:
+            raise OpError(f"{name}: groups must be a positive integer, got {groups!r}")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels {in_channels} and out_channels {out_channels} must "
-                             f"be divisible by groups {groups}")
+            raise OpError(f"{name}: in_channels ({in_channels}) and out_channels "
+                          f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise OpError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
+                          f"{padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = as_tuple(kernel_size, nd, "kernel_size")
-        self.stride = as_tuple(stride, nd, "stride")
-        self.padding = padding if isinstance(padding, str) else as_tuple(padding, nd, "padding")
-        self.dilation, self.groups = as_tuple(dilation, nd, "dilation"), groups
-        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
-        self.bias = _empty((out_channels,), dtype) if bias else None
+        self.kernel_size = as_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = as_tuple(stride, nd, "stride", name)
+        self.dilation, self.groups = as_tuple(dilation, nd, "dilation", name), groups
+        if isinstance(padding, str):
+            both, extra = string_padding(name, padding, self.kernel_size, self.stride,
+                                         self.dilation)
+            self.padding = padding
+        else:
+            self.padding = both = as_tuple(padding, nd, "padding", name)
+            extra = (0,) * nd
+        check_steps(name, self.kernel_size, self.stride, both, self.dilation)
+        self.padding_mode = padding_mode
+        # F.pad's flat (left, right) pairs, last dim first, for the non-zero modes.
+        self._mode_padding = tuple(v for p, e in zip(both[::-1], extra[::-1]) for v in (p, p + e))
+        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype,
+                             name)
+        self.bias = _empty((out_channels,), dtype, name) if bias else None
         if not bias:
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = (in_channels // groups) * int(np.prod(self.kernel_size))
-            bound = 1 / math.sqrt(fan_in)
+            fan_in = (self.in_channels // self.groups) * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in else 0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        conv = _CONV[self.nd]
+        if self.padding_mode != "zeros":  # pad by the mode first, then convolve unpadded
+            x = F.pad(x, self._mode_padding, mode=self.padding_mode)
+            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}")
+        return text if self.padding_mode == "zeros" else \
+            f"{text}, padding_mode={self.padding_mode!r}"
+
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
 class Conv1d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(1, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
+    """1-D convolution layer over (N, C, L) or (C, L)."""
+
+    nd = 1
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution layer (stride, padding, dilation, groups)."""
+    """2-D convolution layer (stride, padding, dilation, groups, padding_mode) over
+    (N, C, H, W) or (C, H, W)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(2, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
+    nd = 2
 
 
-class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
+class Conv3d(_ConvNd):
+    """3-D convolution layer over (N, C, D, H, W) or (C, D, H, W)."""
+
+    nd = 3
+
+
+class _MaxPoolNd(Module):
+    nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride = kernel_size, stride
         self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return _MAX_POOL[self.nd](x, self.kernel_size, self.stride, self.padding, self.dilation,
+                                  self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
+                f"padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class AvgPool2d(Module):
+class _AvgPoolNd(Module):
+    nd = 2
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
         super().__init__()
@@ -135,17 +186,60 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                self.count_include_pad)
+        if self.nd == 1:  # PyTorch's avg_pool1d has no divisor_override
+            return F.avg_pool1d(*args)
+        return _AVG_POOL[self.nd](*args, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
+                f"padding={self.padding}")
 
 
-class AdaptiveAvgPool2d(Module):
-    def __init__(self, output_size):
+class _AdaptivePoolNd(Module):
+    nd, kind = 2, "avg"
+
+    def __init__(self, output_size, return_indices=False):
         super().__init__()
         self.output_size = output_size
+        self.return_indices = return_indices
 
     def forward(self, x):
-        return F.adaptive_avg_pool2d(x, self.output_size)
+        if self.kind == "avg":
+            return _ADAPTIVE["avg", self.nd](x, self.output_size)
+        return _ADAPTIVE["max", self.nd](x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+_MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+_ADAPTIVE = {("avg", 1): F.adaptive_avg_pool1d, ("avg", 2): F.adaptive_avg_pool2d,
+             ("avg", 3): F.adaptive_avg_pool3d, ("max", 1): F.adaptive_max_pool1d,
+             ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d}
+
+
+def _pool_module(base, name: str, nd: int, doc: str, **attrs):
+    return type(name, (base,), {"nd": nd, "__doc__": doc, **attrs})
+
+
+MaxPool1d = _pool_module(_MaxPoolNd, "MaxPool1d", 1, "Max pooling over (N, C, L) or (C, L).")
+MaxPool2d = _pool_module(_MaxPoolNd, "MaxPool2d", 2, "Max pooling over (N, C, H, W) or (C, H, W).")
+MaxPool3d = _pool_module(_MaxPoolNd, "MaxPool3d", 3, "Max pooling over 3 spatial dims.")
+AvgPool1d = _pool_module(_AvgPoolNd, "AvgPool1d", 1, "Average pooling over (N, C, L) or (C, L).")
+AvgPool2d = _pool_module(_AvgPoolNd, "AvgPool2d", 2, "Average pooling over 2 spatial dims.")
+AvgPool3d = _pool_module(_AvgPoolNd, "AvgPool3d", 3, "Average pooling over 3 spatial dims.")
+AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = (
+    _pool_module(_AdaptivePoolNd, f"AdaptiveAvgPool{nd}d", nd,
+                 f"Adaptive average pooling to ``output_size`` over {nd} spatial dim(s).")
+    for nd in (1, 2, 3))
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = (
+    _pool_module(_AdaptivePoolNd, f"AdaptiveMaxPool{nd}d", nd,
+                 f"Adaptive max pooling to ``output_size`` over {nd} spatial dim(s).",
+                 kind="max")
+    for nd in (1, 2, 3))
 
 
 class Flatten(Module):
@@ -158,9 +252,9 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        self.p = p
+        self.p = F.check_dropout_p("Dropout", p)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
@@ -174,11 +268,12 @@ class Embedding(Module):
                  dtype=None):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.padding_idx = padding_idx
-        self.weight = _empty((num_embeddings, embedding_dim), dtype)
+        self.weight = _empty((num_embeddings, embedding_dim), dtype, "Embedding")
+        # A negative padding_idx counts from the end, and is kept as the row it names.
+        self.padding_idx = F.padding_index("Embedding", padding_idx, num_embeddings)
         init.normal_(self.weight)
-        if padding_idx is not None:
-            self.weight._data[padding_idx] = 0
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, index):
         return F.embedding(index, self.weight, self.padding_idx)
@@ -208,9 +303,9 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None):
         super().__init__()
-        if num_channels % num_groups:
-            raise ValueError(f"GroupNorm: {num_channels} channels do not split into "
-                             f"{num_groups} groups")
+        if type(num_groups) is not int or num_groups <= 0 or num_channels % num_groups:
+            raise OpError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                          f"num_groups ({num_groups}), a positive integer")
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         if affine:
             self.weight = init.ones_(_empty((num_channels,), dtype))
@@ -223,15 +318,18 @@ class GroupNorm(Module):
 
 
 class _BatchNorm(Module):
+    dims = (2, 3)  # the input ranks the layer takes
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None):
         super().__init__()
+        name = type(self).__name__
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = init.ones_(_empty((num_features,), dtype))
-            self.bias = init.zeros_(_empty((num_features,), dtype))
+            self.weight = init.ones_(_empty((num_features,), dtype, name))
+            self.bias = init.zeros_(_empty((num_features,), dtype, name))
         else:
             self.weight = self.bias = None
         float_dtype = np.dtype(dtype) if dtype is not None else _backend.get_default_dtype()
@@ -242,21 +340,49 @@ class _BatchNorm(Module):
         else:
             self.running_mean = self.running_var = None
 
+    def _check_input(self, x) -> None:
+        shape = tuple(x.shape)
+        if len(shape) not in self.dims:
+            ranks = " or ".join(f"{d}-D" for d in self.dims)
+            raise OpError(f"{type(self).__name__}: expected a {ranks} input, got shape {shape}")
+        if shape[1] != self.num_features:
+            raise OpError(f"{type(self).__name__}: expected {self.num_features} channels "
+                          f"(dim 1), got an input of shape {shape}")
+
     def forward(self, x):
+        self._check_input(x)
         use_batch = self.training or not self.track_running_stats
-        if self.training and self.track_running_stats:
+        tracking = self.training and self.track_running_stats
+        momentum = self.momentum
+        if tracking and momentum is None:  # a cumulative average over the batches seen
+            momentum = 1.0 / (int(self.num_batches_tracked._data) + 1)
+        out = F.batch_norm(x, self.running_mean if self.track_running_stats else None,
+                           self.running_var if self.track_running_stats else None,
+                           self.weight, self.bias, use_batch, momentum or 0.0, self.eps)
+        if tracking:  # after the checks in batch_norm: a refused batch changes nothing
             self.num_batches_tracked._data += 1
-        return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
-                            self.running_var if self.track_running_stats else None,
-                            self.weight, self.bias, use_batch, self.momentum, self.eps)
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
 class BatchNorm1d(_BatchNorm):
-    pass
+    """Batch normalization of (N, C) or (N, C, L)."""
+
+    dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    pass
+    """Batch normalization of (N, C, H, W)."""
+
+    dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W)."""
+
+    dims = (5,)
 
 
 def _activation(name, fn, **defaults):

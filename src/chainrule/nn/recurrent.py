@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import OpError
 from ..ops import shape as sh
 from . import functional as F
 from . import init
@@ -20,6 +21,13 @@ class _RNNBase(Module):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, device=None, dtype=None):
         super().__init__()
+        name = type(self).__name__
+        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                           ("num_layers", num_layers)):
+            if type(value) is not int or value <= 0:
+                raise OpError(f"{name}: {arg} must be a positive integer, got {value!r}")
+        if not 0.0 <= dropout <= 1.0:
+            raise OpError(f"{name}: dropout must be a probability in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.bidirectional = bidirectional
@@ -40,9 +48,16 @@ class _RNNBase(Module):
                     setattr(self, name + suffix, p)
 
     def forward(self, x, hx=None):
-        if self.batch_first:
-            x = sh.swapaxes(x, 0, 1)
+        name = type(self).__name__
+        if x.ndim not in (2, 3):
+            raise OpError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
+                          f"{tuple(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            raise OpError(f"{name}: the input's last dim must be input_size = "
+                          f"{self.input_size}, got an input of shape {tuple(x.shape)}")
         unbatched = x.ndim == 2
+        if self.batch_first and not unbatched:
+            x = sh.swapaxes(x, 0, 1)
         if unbatched:
             x = sh.unsqueeze(x, 1)
         seq_len, batch = x.shape[:2]
@@ -80,7 +95,7 @@ class _RNNBase(Module):
         if unbatched:
             out, h_n = sh.squeeze(out, 1), sh.squeeze(h_n, 1)
             c_n = sh.squeeze(c_n, 1) if c_n is not None else None
-        if self.batch_first:
+        elif self.batch_first:
             out = sh.swapaxes(out, 0, 1)
         return out, (h_n if c_n is None else (h_n, c_n))
 
@@ -92,7 +107,13 @@ class _RNNBase(Module):
             return zeros(*shape, dtype=dtype), None
         if unbatched:
             hx = sh.unsqueeze(hx, 1)
-        return hx, None
+        return self._check_state("hx", hx, shape), None
+
+    def _check_state(self, name, h, shape):
+        if tuple(h.shape) != shape:
+            raise OpError(f"{type(self).__name__}: expected {name} of shape {shape} "
+                          f"(num_layers * directions, batch, hidden_size), got {tuple(h.shape)}")
+        return h
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
@@ -104,7 +125,7 @@ class RNN(_RNNBase):
     def __init__(self, *args, nonlinearity: str = "tanh", **kwargs):
         super().__init__(*args, **kwargs)
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            raise OpError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
 
     def _step(self, x_proj, h, c, w_hh, b_hh):
@@ -127,7 +148,7 @@ class LSTM(_RNNBase):
         h0, c0 = hx
         if unbatched:
             h0, c0 = sh.unsqueeze(h0, 1), sh.unsqueeze(c0, 1)
-        return h0, c0
+        return self._check_state("h_0", h0, shape), self._check_state("c_0", c0, shape)
 
     def _step(self, x_proj, h, c, w_hh, b_hh):
         gates = x_proj + F.linear(h, w_hh, b_hh)
@@ -159,9 +180,12 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  batch_first: bool = False, device=None, dtype=None):
         super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise OpError(f"MultiheadAttention: embed_dim and num_heads must be positive, got "
+                          f"embed_dim={embed_dim} and num_heads={num_heads}")
         if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim {embed_dim} is not divisible by "
-                             f"num_heads {num_heads}")
+            raise OpError(f"MultiheadAttention: embed_dim {embed_dim} is not divisible by "
+                          f"num_heads {num_heads}")
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
         self.in_proj_weight = init.xavier_uniform_(_empty((3 * embed_dim, embed_dim), dtype))

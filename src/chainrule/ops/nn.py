@@ -7,10 +7,15 @@ from the same three kernels. At stride 1 (groups 1) they run on the flat-spatial
 ``_flatconv``; other strides copy one block per kernel offset (im2col) for one batched BLAS
 call, and groups contract strided windows with einsum. Max pooling and cross-entropy keep
 what their VJPs need from the forward (argmax, softmax) as residuals.
+
+The front-ends (``conv``, ``max_pool``, ``avg_pool``) check their arguments with PyTorch's
+rules through one validator (``check_window``), take unbatched inputs, and name the op as
+the user called it (conv2d, max_pool3d...) in every error.
 """
 from __future__ import annotations
 
 import itertools
+import operator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -18,6 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import _fastnp as fnp
 from . import _flatconv
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
+from ..errors import OpError, OpTypeError
+from . import shape as sh
 from ._util import shape_of
 
 
@@ -72,9 +79,22 @@ def _unit(stride) -> bool:
     return all(s == 1 for s in stride)
 
 
+def _empty_conv(x, w, bias, stride, padding, dilation):
+    """The output of a convolution with no terms to sum (an empty batch or no input
+    channels): zeros, plus the bias. The kernels cannot reshape a size-0 axis by -1."""
+    padded = tuple(s + 2 * p for s, p in zip(x.shape[2:], padding))
+    out = np.zeros((x.shape[0], w.shape[0]) + _out_shape(padded, w.shape[2:], stride, dilation),
+                   dtype=np.result_type(x, w) if bias is None else np.result_type(x, w, bias))
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * (w.ndim - 2))
+    return out
+
+
 def _conv(x, w, bias=None, *, stride, padding, dilation, groups):
     """Convolution of x with w, plus ``bias`` (O,) when given: the stride-1 kernel adds it
     as it copies its output out, the others after."""
+    if not (x.size and w.size):
+        return _empty_conv(x, w, bias, stride, padding, dilation)
     if groups == 1 and _unit(stride):
         return _flatconv.conv(_padded(x, padding), w, dilation, bias)
     out = _conv_unbiased(x, w, stride, padding, dilation, groups)
@@ -134,6 +154,8 @@ def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
     n, c = in_shape[:2]
     o = w.shape[0]
     kernel = w.shape[2:]
+    if not (g.size and w.size):  # nothing flows back (an empty batch or no channels)
+        return np.zeros(in_shape, dtype=np.result_type(g, w))
     if groups == 1 and _unit(stride):
         return _flat_backward(g, w.shape, padding, dilation, in_shape, w=w)[0]
     if groups == 1:
@@ -151,6 +173,8 @@ def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
 def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
     n, o = g.shape[:2]
+    if not (x.size and g.size):  # an empty batch or no channels: no terms to sum
+        return np.zeros(w_shape, dtype=np.result_type(x, g))
     if groups == 1 and _unit(stride):
         return _flat_backward(g, w_shape, padding, dilation, x.shape, x=x)[1]
     if groups == 1:
@@ -179,7 +203,7 @@ def _geometry(p):
 
 def _bias_grad(xp, g):
     """The sum of g over every axis but the channels (1)."""
-    if isinstance(g, np.ndarray) and g.ndim > 2 and g.dtype.kind == "f":
+    if isinstance(g, np.ndarray) and g.ndim > 2 and g.dtype.kind == "f" and g.size:
         # As a matrix-vector product per sample (BLAS): a third of a strided sum's time.
         n, o = g.shape[:2]
         rows = g.reshape(n, o, -1)
@@ -194,7 +218,7 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
     geo = _geometry(p)
     grads = [None] * len(inputs)
     if needs[0] and needs[1] and isinstance(g, np.ndarray) and p["groups"] == 1 and \
-            _unit(p["stride"]):
+            _unit(p["stride"]) and g.size and x.size and w.size:
         grads[0], grads[1] = _flat_backward(g, w.shape, p["padding"], p["dilation"], x.shape,
                                             w=w, x=x)
     else:
@@ -237,44 +261,153 @@ for _p in (conv_p, conv_input_grad_p, conv_weight_grad_p):
     defjvp(_p, _bilinear_jvp(_p))
 
 
-def as_tuple(v, nd: int, name: str) -> tuple:
-    """An int or a sequence of ``nd`` ints, as a tuple of ``nd`` ints."""
-    if isinstance(v, int):
+# ----- argument checks shared by convolution and pooling -------------------------------------
+# Each is a few comparisons of small tuples: a valid call pays next to nothing for them.
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def as_tuple(v, nd: int, name: str, op: str = None) -> tuple:
+    """An int, or a sequence of 1 or ``nd`` ints (PyTorch repeats a single one), as a tuple
+    of ``nd`` ints."""
+    if type(v) is int:
         return (v,) * nd
-    v = tuple(v)
+    where = f"{op}: " if op else ""
+    try:
+        v = tuple(operator.index(i) for i in v) if isinstance(v, (tuple, list)) else \
+            (operator.index(v),)
+    except TypeError:
+        raise OpTypeError(f"{where}{name} must be an int or a tuple of {nd} ints, got "
+                          f"{v!r}") from None
+    if len(v) == 1:
+        return v * nd
     if len(v) != nd:
-        raise ValueError(f"{name} must be an int or a tuple of {nd} ints, got {v}")
+        raise OpError(f"{where}{name} must be an int or a tuple of {nd} ints, got {v}")
     return v
 
 
-def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """N-d convolution (cross-correlation, as PyTorch's conv1d/conv2d/conv3d)."""
+def check_steps(op: str, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                pool: bool = False) -> None:
+    """PyTorch's rules for a sliding window (convolution, or pooling when ``pool``) that
+    need no input: positive kernel, stride and dilation, non-negative padding, and (when
+    pooling) padding at most half the kernel."""
+    if min(kernel) > 0 and min(stride) > 0 and min(dilation) > 0 and min(padding) >= 0 and \
+            not (pool and max([2 * p - k for p, k in zip(padding, kernel)]) > 0):
+        return  # the common case, in a few comparisons; the messages below name the fault
+    for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(values) <= 0:
+            raise OpError(f"{op}: {name} must be positive, got {name}={values}")
+    if min(padding) < 0:
+        raise OpError(f"{op}: padding must be non-negative, got padding={padding}")
+    raise OpError(f"{op}: padding {padding} must be at most half the kernel size {kernel}: "
+                  f"use padding <= {tuple(k // 2 for k in kernel)}")
+
+
+def check_window(op: str, in_sp: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                 dilation: tuple, pool: bool = False, ceil_mode: bool = False) -> tuple:
+    """Check a sliding window's geometry over the spatial sizes ``in_sp`` (``check_steps``,
+    and a window that fits in the padded input at least once) and return the output's
+    spatial shape, by PyTorch's formula (``ceil_mode`` rounds up, as pooling may)."""
+    check_steps(op, kernel, stride, padding, dilation, pool)
+    if ceil_mode:
+        out = []
+        for n, k, s, p, d in zip(in_sp, kernel, stride, padding, dilation):
+            m = (n + 2 * p - d * (k - 1) - 1 + s - 1) // s + 1
+            out.append(m - 1 if (m - 1) * s >= n + p else m)  # no window starts in padding
+        out = tuple(out)
+    else:
+        out = tuple([(n + 2 * p - d * (k - 1) - 1) // s + 1
+                     for n, k, s, p, d in zip(in_sp, kernel, stride, padding, dilation)])
+    if min(out) < 1:  # in floor mode, exactly when the window is larger than the input
+        raise OpError(f"{op}: the window (kernel_size={kernel}, dilation={dilation}) is larger "
+                      f"than the input's spatial size {tuple(in_sp)} with padding={padding}; "
+                      f"use a smaller kernel or dilation, or more padding")
+    return out
+
+
+def with_batch_axis(op: str, x, nd: int):
+    """``(x, unbatched)``: x as (N, C, *spatial), given that or one sample (C, *spatial)
+    (which PyTorch takes too, and answers without the batch axis)."""
+    shape = shape_of(x)
+    if len(shape) == nd + 2:
+        return x, False
+    if len(shape) == nd + 1:
+        return sh.unsqueeze(x, 0), True
+    dims = _SPATIAL.get(nd, "...")
+    raise OpError(f"{op}: expected a {nd + 1}-D (unbatched: C, {dims}) or {nd + 2}-D (batched: "
+                  f"N, C, {dims}) input, got shape {tuple(shape)}")
+
+
+def _positive_int(op: str, name: str, v) -> int:
+    try:
+        v = operator.index(v)
+    except TypeError:
+        raise OpTypeError(f"{op}: {name} must be an int, got {v!r}") from None
+    if v <= 0:
+        raise OpError(f"{op}: {name} must be a positive integer, got {name}={v}")
+    return v
+
+
+def string_padding(op: str, mode: str, kernel: tuple, stride: tuple, dilation: tuple):
+    """``padding='valid'`` (none) or ``'same'`` (the output as large as the input; stride 1
+    only) as ``(both_sides, extra_right)``: an even span needs one more on the right/bottom
+    than on the left/top, as in PyTorch."""
+    nd = len(kernel)
+    if mode == "valid":
+        return (0,) * nd, (0,) * nd
+    if mode != "same":
+        raise OpError(f"{op}: padding must be an int, a tuple of ints, 'same' or 'valid', got "
+                      f"{mode!r}")
+    if not _unit(stride):
+        raise OpError(f"{op}: padding='same' is not supported for strided convolutions "
+                      f"(stride={stride}); use stride=1 or give the padding as numbers")
+    total = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
+
+
+def _pad_right(x, extra: tuple, value: float = 0.0):
+    """x padded by ``extra`` (one per spatial dim) at the end of each spatial axis."""
+    if not any(extra):
+        return x
+    return sh.pad(x, ((0, 0), (0, 0)) + tuple((0, e) for e in extra), value=value)
+
+
+def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, nd: int = None):
+    """N-d convolution (cross-correlation), as PyTorch's conv1d/conv2d/conv3d: ``nd`` is
+    the number of spatial dims the caller means (by default the weight's), and names the
+    op in errors. Takes (N, C, *spatial) or one sample (C, *spatial); ``padding`` may be
+    numbers, 'valid' or 'same'."""
     ws = shape_of(weight)
-    xs = shape_of(x)
-    nd = len(ws) - 2
-    name = f"conv{nd}d"
-    if len(xs) != nd + 2:
-        raise ValueError(f"{name}: expected input of shape (N, C, {'spatial, ' * nd}) with "
-                         f"{nd + 2} dims, got {xs}")
-    if xs[1] != ws[1] * groups:
-        raise ValueError(f"{name}: input has {xs[1]} channels but the weight {ws} with "
-                         f"groups={groups} expects {ws[1] * groups}")
-    if ws[0] % groups:
-        raise ValueError(f"{name}: out_channels {ws[0]} is not divisible by groups={groups}")
-    stride, dilation = as_tuple(stride, nd, "stride"), as_tuple(dilation, nd, "dilation")
-    if padding == "same":
-        padding = tuple(d * (k - 1) // 2 for k, d in zip(ws[2:], dilation))
-    elif padding == "valid":
-        padding = (0,) * nd
-    padding = as_tuple(padding, nd, "padding")
-    for size, k, d, p in zip(xs[2:], ws[2:], dilation, padding):
-        if size + 2 * p < d * (k - 1) + 1:
-            raise ValueError(f"{name}: the kernel {ws[2:]} (dilation {dilation}) is larger "
-                             f"than the padded input {xs[2:]} (padding {padding})")
+    nd = len(ws) - 2 if nd is None else nd
+    op = f"conv{nd}d"
+    if len(ws) != nd + 2:
+        raise OpError(f"{op}: weight must be {nd + 2}-D (out_channels, in_channels/groups, "
+                      f"{_SPATIAL.get(nd, '...')} of the kernel), got shape {tuple(ws)}")
+    given = shape_of(x)
+    x, unbatched = with_batch_axis(op, x, nd)
+    groups = groups if type(groups) is int and groups > 0 else \
+        _positive_int(op, "groups", groups)
+    if ws[0] == 0 or ws[0] % groups:
+        raise OpError(f"{op}: out_channels (weight.shape[0] = {ws[0]}) must be a positive "
+                      f"multiple of groups={groups}")
+    channels = shape_of(x)[1]
+    if channels != ws[1] * groups:
+        raise OpError(f"{op}: the weight of shape {tuple(ws)} with groups={groups} expects "
+                      f"{ws[1] * groups} input channels, but the input of shape "
+                      f"{tuple(given)} has {channels}")
+    stride = as_tuple(stride, nd, "stride", op)
+    dilation = as_tuple(dilation, nd, "dilation", op)
+    if isinstance(padding, str):
+        padding, extra = string_padding(op, padding, ws[2:], stride, dilation)
+        x = _pad_right(x, extra)
+    else:
+        padding = as_tuple(padding, nd, "padding", op)
+    check_window(op, shape_of(x)[2:], ws[2:], stride, padding, dilation)
     if bias is not None and shape_of(bias) != (ws[0],):
-        raise ValueError(f"{name}: bias must have shape ({ws[0]},), got {shape_of(bias)}")
-    return apply(conv_p, (x, weight) if bias is None else (x, weight, bias),
-                 {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
+        raise OpError(f"{op}: bias must have shape ({ws[0]},) (one per output channel), got "
+                      f"{tuple(shape_of(bias))}")
+    out = apply(conv_p, (x, weight) if bias is None else (x, weight, bias),
+                {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
+    return sh.squeeze(out, 0) if unbatched else out
 
 
 # ----- pooling ------------------------------------------------------------------------------
@@ -381,13 +514,22 @@ defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: None if ts[0] is None e
        call(xp, max_pool_gather_p, ts[0], x, **p))
 
 
-def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, in_shape):
+def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, in_shape,
+                 extra):
+    """What each window's sum is divided by, as PyTorch: the window's size, or (without
+    ``count_include_pad``) how many input elements it covers; the positions that
+    ceil_mode adds past the padding (``extra``) never count."""
     if divisor_override:
         return float(divisor_override)
-    if count_include_pad or not any(padding):
+    if not any(extra) and (count_include_pad or not any(padding)):
         return float(np.prod(kernel))
-    ones = np.ones((1, 1) + tuple(in_shape[2:]))
-    cols = _windows(ones, kernel, stride, padding, (1,) * len(kernel))
+    if count_include_pad:  # the padding counts: ones over the padded input
+        counted = np.ones((1, 1) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)))
+        padding = (0,) * len(kernel)
+    else:
+        counted = np.ones((1, 1) + tuple(in_shape[2:]))
+    counted = np.pad(counted, [(0, 0), (0, 0)] + [(0, e) for e in extra])
+    cols = _windows(counted, kernel, stride, padding, (1,) * len(kernel))
     return fnp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim)))
 
 
@@ -413,33 +555,72 @@ defjvp(avg_pool_p, lambda xp, ts, ans, x, **p: call(xp, avg_pool_p, ts[0], **p))
 defjvp(avg_pool_scatter_p, lambda xp, ts, ans, g, **p: call(xp, avg_pool_scatter_p, ts[0], **p))
 
 
-def _pool_args(name, x, kernel_size, stride, padding, dilation=1):
-    nd = len(shape_of(x)) - 2
-    if nd < 1:
-        raise ValueError(f"{name}: expected an input of shape (N, C, ...), got {shape_of(x)}")
-    kernel = as_tuple(kernel_size, nd, "kernel_size")
-    stride = kernel if stride is None or stride == () else as_tuple(stride, nd, "stride")
-    padding = as_tuple(padding, nd, "padding")
-    dilation = as_tuple(dilation, nd, "dilation")
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{name}: padding {padding} must be at most half the kernel {kernel}")
-    return kernel, stride, padding, dilation
+def _pool_args(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """The checked geometry of a pooling call, and x with a batch axis."""
+    given = shape_of(x)
+    x, unbatched = with_batch_axis(op, x, nd)
+    if 0 in given[-nd - 1:]:
+        raise OpError(f"{op}: the channel and spatial sizes must be non-zero (only the batch "
+                      f"may be empty), got an input of shape {tuple(given)}")
+    kernel = as_tuple(kernel_size, nd, "kernel_size", op)
+    if stride is None or (isinstance(stride, (tuple, list)) and not stride):
+        stride = kernel  # PyTorch's default: windows side by side
+    else:
+        stride = as_tuple(stride, nd, "stride", op)
+    padding = as_tuple(padding, nd, "padding", op)
+    dilation = as_tuple(dilation, nd, "dilation", op)
+    out_sp = check_window(op, shape_of(x)[2:], kernel, stride, padding, dilation, pool=True,
+                          ceil_mode=ceil_mode)
+    # ceil_mode's last windows may run past the padded input: pad that much more on the
+    # right, so the kernels see only whole windows.
+    extra = tuple(max(0, (m - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for m, s, d, k, n, p in
+                  zip(out_sp, stride, dilation, kernel, shape_of(x)[2:], padding))
+    return x, unbatched, kernel, stride, padding, dilation, extra
 
 
-def max_pool(x, kernel_size, stride=None, padding=0, dilation=1):
-    kernel, stride, padding, dilation = _pool_args("max_pool", x, kernel_size, stride,
-                                                   padding, dilation)
-    return apply(max_pool_p, (x,), _pool_geometry(shape_of(x), kernel, stride, padding,
-                                                   dilation))
+def _pool_rank(x, nd):
+    """The spatial rank a pooling call means: given, or every dim past (N, C)."""
+    if nd is None:
+        nd = len(shape_of(x)) - 2
+        if nd < 1:
+            raise OpError(f"pooling: expected an input of shape (N, C, *spatial), got "
+                          f"{tuple(shape_of(x))}")
+    return nd
+
+
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False,
+             nd: int = None):
+    """Max pooling over the last ``nd`` dims of (N, C, *spatial) or (C, *spatial), as
+    PyTorch's max_pool1d/2d/3d (``nd`` names the op; by default all dims past (N, C))."""
+    nd = _pool_rank(x, nd)
+    x, unbatched, kernel, stride, padding, dilation, extra = _pool_args(
+        f"max_pool{nd}d", nd, x, kernel_size, stride, padding, dilation, ceil_mode)
+    x = _pad_right(x, extra, -np.inf)
+    out = apply(max_pool_p, (x,), _pool_geometry(shape_of(x), kernel, stride, padding,
+                                                  dilation))
+    return sh.squeeze(out, 0) if unbatched else out
 
 
 def avg_pool(x, kernel_size, stride=None, padding=0, count_include_pad=True,
-             divisor_override=None):
-    kernel, stride, padding, _ = _pool_args("avg_pool", x, kernel_size, stride, padding)
+             divisor_override=None, *, ceil_mode=False, nd: int = None):
+    """Average pooling, as PyTorch's avg_pool1d/2d/3d (see ``max_pool``)."""
+    nd = _pool_rank(x, nd)
+    op = f"avg_pool{nd}d"
+    x, unbatched, kernel, stride, padding, _, extra = _pool_args(
+        op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
+    if nd == 3 and any(n < k for n, k in zip(shape_of(x)[2:], kernel)):
+        # avg_pool3d's own rule in PyTorch: the unpadded input holds the kernel
+        raise OpError(f"{op}: the input's spatial size {tuple(shape_of(x)[2:])} is smaller than "
+                      f"the kernel size {kernel}")
+    if divisor_override is not None and divisor_override == 0:
+        raise OpError(f"{op}: divisor_override must be non-zero (None divides by the window "
+                      f"size)")
     div = _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override,
-                       shape_of(x))
-    return apply(avg_pool_p, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
-                                    "div": div, "in_shape": shape_of(x)})
+                       shape_of(x), extra)
+    x = _pad_right(x, extra)
+    out = apply(avg_pool_p, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
+                                   "div": div, "in_shape": shape_of(x)})
+    return sh.squeeze(out, 0) if unbatched else out
 
 
 # ----- softmax and cross-entropy ---------------------------------------------------------------
