@@ -1,13 +1,17 @@
-"""Tensor constructors, with PyTorch's names and defaults."""
+"""Tensor constructors, with PyTorch's names and defaults, and PyTorch's argument checks:
+a negative size, a zero step or an empty range raises OpError naming the function."""
 from __future__ import annotations
 
+import math
+import operator
 from typing import Any, Optional
 
 import numpy as np
 
 from . import _backend
 from .autograd.tensor import Tensor, _check_can_require_grad, make_tensor
-from .ops._util import shape_arg
+from .errors import OpError, OpTypeError
+from .ops._util import check_size, size_arg
 
 
 def _finish(data, requires_grad: bool, device, name=None, op="tensor") -> Tensor:
@@ -44,19 +48,32 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return make_tensor(array)
 
 
+def _new(op: str, make, shape: tuple, *args, **kwargs):
+    """``make(shape, *args, **kwargs)``, NumPy's constructor: it refuses a negative size
+    itself, so only its error is reworded (a valid size pays for no check)."""
+    try:
+        return make(shape, *args, **kwargs)
+    except ValueError:
+        check_size(op, shape)  # raises, naming the negative size
+        raise
+
+
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _finish(np.zeros(shape_arg("zeros", size), _float(dtype)), requires_grad, device)
+    data = _new("zeros", np.zeros, size_arg("zeros", size), _float(dtype))
+    return _finish(data, requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones."""
-    return _finish(np.ones(shape_arg("ones", size), _float(dtype)), requires_grad, device)
+    data = _new("ones", np.ones, size_arg("ones", size), _float(dtype))
+    return _finish(data, requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialized tensor."""
-    return _finish(np.empty(shape_arg("empty", size), _float(dtype)), requires_grad, device)
+    data = _new("empty", np.empty, size_arg("empty", size), _float(dtype))
+    return _finish(data, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -65,57 +82,140 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else _float(None))
-    return _finish(np.full(shape_arg("full", (size,)), fill_value, dtype), requires_grad, device)
+    data = _new("full", np.full, size_arg("full", (size,)), fill_value, dtype)
+    return _finish(data, requires_grad, device)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; ints give int64, floats the
-    default float dtype."""
+    default float dtype. ``step`` must be nonzero and point from ``start`` to ``end``. As
+    in PyTorch, an integer dtype truncates the bounds and step to ints first, and a float
+    one computes ``start + i * step`` in float64 before rounding to it."""
     if end is None:
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else _float(None)
-    return _finish(np.arange(start, end, step, dtype=dtype), requires_grad, device)
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        raise OpError("arange: dtype bool is not supported; use an integer dtype and "
+                      "compare, or cast the result")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise OpError(f"arange: unsupported range {start} -> {end} with step {step}; the "
+                      f"bounds and step must be finite")
+    # PyTorch checks the arguments as given, then truncates them for an integer dtype.
+    if step == 0:
+        raise OpError(f"arange: step must be nonzero (start={start}, end={end})")
+    if dtype.kind in "iu" and int(step) == 0:
+        raise OpError(f"arange: step {step} truncates to 0 in {dtype}; step must be nonzero "
+                      f"(use a float dtype for fractional steps)")
+    if (end - start) * step < 0:
+        raise OpError(f"arange: the range {start} -> {end} goes the other way from step "
+                      f"{step}; flip the sign of step, or swap start and end")
+    if dtype.kind in "iu":
+        start, end, step = int(start), int(end), int(step)
+        data = np.arange(start, end, step, dtype=dtype)
+    else:
+        n = math.ceil((end - start) / step)
+        data = (np.arange(n, dtype=np.float64) * step + start).astype(dtype)
+    return _finish(data, requires_grad, device)
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    return _finish(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad, device)
+    """``steps`` (>= 0) evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = _count("linspace", "steps", steps)
+    dtype = _float(dtype)
+    if dtype.kind == "b" and steps:  # (PyTorch lets an empty one through)
+        raise OpError("linspace: dtype bool is not supported; use a numeric dtype")
+    if dtype.kind in "iu":
+        data = _int_linspace(start, end, steps).astype(dtype)
+    else:
+        data = np.linspace(start, end, steps, dtype=dtype)
+    return _finish(data, requires_grad, device)
+
+
+def _int_linspace(start, end, steps: int):
+    """PyTorch's integer linspace, in float64 before truncation: the bounds are truncated
+    to ints first, and the second half counts back from ``end`` (NumPy floors instead)."""
+    start, end = int(start), int(end)
+    if steps <= 1:
+        return np.full(steps, start, dtype=np.float64)
+    i = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1)
+    return np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
+
+
+def _count(op: str, name: str, n) -> int:
+    """A non-negative int argument (a size given on its own)."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise OpTypeError(f"{op}: {name} must be an int, got {type(n).__name__}") from None
+    if n < 0:
+        raise OpError(f"{op}: {name} must be >= 0, got {n}")
+    return n
 
 
 def eye(n: int, m: Optional[int] = None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (n x m)."""
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
     return _finish(np.eye(n, m, dtype=_float(dtype)), requires_grad, device)
+
+
+def _random_float(op: str, dtype, shape: tuple, even_empty: bool):
+    """The dtype of rand/randn: floating (PyTorch has no integer uniform or normal; its
+    randn only notices when there is a sample to draw, its rand always)."""
+    dtype = _float(dtype)
+    if dtype.kind not in "fc" and (even_empty or math.prod(shape)):
+        raise OpTypeError(f"{op}: samples need a floating dtype, got {dtype}; use randint "
+                          f"for integers")
+    return dtype
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1); reproducible with ``manual_seed``."""
-    data = _backend.generator().random(shape_arg("rand", size), dtype=np.float64)
-    return _finish(data.astype(_float(dtype), copy=False), requires_grad, device)
+    shape = size_arg("rand", size)
+    dtype = _random_float("rand", dtype, shape, even_empty=True)
+    data = _new("rand", _backend.generator().random, shape, dtype=np.float64)
+    return _finish(data.astype(dtype, copy=False), requires_grad, device)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples; reproducible with ``manual_seed``."""
-    data = _backend.generator().standard_normal(shape_arg("randn", size))
-    return _finish(data.astype(_float(dtype), copy=False), requires_grad, device)
+    shape = size_arg("randn", size)
+    dtype = _random_float("randn", dtype, shape, even_empty=False)
+    data = _new("randn", _backend.generator().standard_normal, shape)
+    return _finish(data.astype(dtype, copy=False), requires_grad, device)
 
 
 def randint(low, high=None, size=(), dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Integers in [low, high) (``randint(high, size)`` also works)."""
+    """Integers in [low, high) (``randint(high, size)`` also works); low < high."""
     if high is None:
         low, high = 0, low
     elif isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
-    data = _backend.generator().integers(low, high, size=tuple(size))
+    size = size_arg("randint", (size,))
+    low, high = _count_or_int("randint", "low", low), _count_or_int("randint", "high", high)
+    if low >= high:
+        raise OpError(f"randint: low must be less than high, got low={low} >= high={high}")
+    data = _new("randint", lambda shape: _backend.generator().integers(low, high, size=shape),
+                size)
     return _finish(data.astype(dtype or np.int64), requires_grad, device)
+
+
+def _count_or_int(op: str, name: str, v) -> int:
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise OpTypeError(f"{op}: {name} must be an int, got {type(v).__name__}") from None
 
 
 def _like(fn):
     def like(x, dtype=None, device=None, requires_grad=False, **kwargs):
         shape = x.shape
         dtype = dtype if dtype is not None else x.dtype
-        data = fn(*shape, **kwargs)._data.astype(dtype, copy=False)
+        data = fn(tuple(shape), **kwargs)._data.astype(dtype, copy=False)
         return _finish(data, requires_grad, device)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"{fn.__name__} with the shape (and by default the dtype) of ``x``."

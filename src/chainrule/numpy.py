@@ -196,7 +196,8 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 
 
 def take_along_axis(arr, indices, axis):
-    return _ix.take_along_dim(arr, indices, axis)
+    """Differentiable numpy.take_along_axis (a negative index counts from the end)."""
+    return _ix.take_along_axis(arr, indices, axis)
 
 
 def asarray(a, dtype=None):

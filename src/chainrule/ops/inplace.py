@@ -12,6 +12,7 @@ from ..autograd import grad_mode
 from ..autograd.primitives import OpError, apply, describe
 from ..autograd.tensor import Tensor, make_tensor
 from . import index as ix
+from ._util import index_error
 
 
 def _records(target: Tensor, others) -> bool:
@@ -112,15 +113,21 @@ def _through_base(view: Tensor, prim, others, params, opname) -> Tensor:
 
 
 def setitem(target: Tensor, index, value, opname: str = "setitem") -> None:
-    """``target[index] = value``: writes in place; recorded when a gradient is wanted."""
+    """``target[index] = value``: writes in place; recorded when a gradient is wanted. As
+    in reading, a negative index counts from the end and one past either end raises
+    IndexOutOfRangeError."""
     raw, basic, _ = ix.normalize_index(index)
     if _records(target, (value,)):
         _check_graph_target(target, opname)
-        if target._base is not None:
-            _through_base(target, ix.setitem_p, (value,), {"index": raw, "basic": basic},
-                          opname)
-            return
-        inplace(target, ix.setitem_p, (value,), {"index": raw, "basic": basic}, opname)
+        params = {"index": raw, "basic": basic}
+        try:
+            if target._base is not None:
+                _through_base(target, ix.setitem_p, (value,), params, opname)
+            else:
+                inplace(target, ix.setitem_p, (value,), params, opname)
+        except OpError as exc:
+            if ix.empty_selection(target._data, raw) is None:  # (else nothing to write)
+                raise index_error(opname, exc, target._data.shape)
         return
     data = target._data
     if not data.flags.writeable:
@@ -128,6 +135,9 @@ def setitem(target: Tensor, index, value, opname: str = "setitem") -> None:
                       f"clone() it first")
     try:
         data[raw] = value._data if isinstance(value, Tensor) else value
+    except IndexError as exc:
+        if ix.empty_selection(data, raw) is None:  # (else nothing to write, as in PyTorch)
+            raise index_error(opname, exc, data.shape) from None
     except (ValueError, TypeError) as exc:
         raise OpError(f"{opname}: cannot assign ({describe((value,))}) into a tensor of "
                       f"shape {data.shape} ({data.dtype}) at {index!r}: {exc}") from None

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autograd.primitives import (OpError, Primitive, apply, binary_operator, call, defjvp,
                                    defvjp, defvjp_all)
+from ..autograd.tensor import Tensor
 from ._util import shape_of
 
 
@@ -50,11 +51,15 @@ _matmul = binary_operator(matmul_p)
 
 def matmul(x, y):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast.
+    Two tensors must have the same dtype, as in PyTorch (NumPy code under a transform
+    keeps NumPy's promotion).
 
     >>> from chainrule import ones
     >>> matmul(ones(2, 3), ones(3)).shape
     (2,)
     """
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x._data.dtype is not y._data.dtype:
+        _check_same_dtype("matmul", x, y)
     try:
         return _matmul(x, y)
     except OpError:
@@ -62,20 +67,75 @@ def matmul(x, y):
         raise
 
 
+def _check_same_dtype(op: str, x, y, even_empty: bool = True) -> None:
+    """Raise if two tensors (not NumPy-semantics boxes) have different dtypes: PyTorch's
+    matrix products do not promote (its bmm does not look when an operand is empty)."""
+    if x._propagates or y._propagates or not even_empty and not (x._data.size and y._data.size):
+        return
+    if x._data.dtype != y._data.dtype:
+        raise OpError(f"{op}: expected both operands to have the same dtype, got "
+                      f"{x._data.dtype} and {y._data.dtype}; convert one with .to()")
+
+
+def _check_ranks(op: str, x, y, ranks: tuple, what: str) -> None:
+    for name, v, rank in (("first", x, ranks[0]), ("second", y, ranks[1])):
+        if len(shape_of(v)) != rank:
+            raise OpError(f"{op}: the {name} operand must be {what}, got shape "
+                          f"{shape_of(v)}; use matmul for other ranks")
+
+
+def mm(x, y):
+    """PyTorch's mm: the product of two matrices (2-D only)."""
+    _check_ranks("mm", x, y, (2, 2), "a matrix (2-D)")
+    sx, sy = shape_of(x), shape_of(y)
+    if sx[1] != sy[0]:
+        raise OpError(f"mm: shapes {sx} and {sy} cannot be multiplied ({sx[1]} != {sy[0]})")
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        _check_same_dtype("mm", x, y)
+    return _matmul(x, y)
+
+
+def bmm(x, y):
+    """PyTorch's bmm: batched matrix products of (b, n, k) and (b, k, m), no broadcasting."""
+    _check_ranks("bmm", x, y, (3, 3), "a batch of matrices (3-D)")
+    sx, sy = shape_of(x), shape_of(y)
+    if sx[0] != sy[0] or sx[2] != sy[1]:
+        raise OpError(f"bmm: shapes {sx} and {sy} cannot be multiplied: expected the second "
+                      f"of shape ({sx[0]}, {sx[2]}, m)")
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        _check_same_dtype("bmm", x, y, even_empty=False)
+    return _matmul(x, y)
+
+
+def dot(x, y):
+    """PyTorch's dot: the inner product of two vectors of the same length (1-D only)."""
+    _check_ranks("dot", x, y, (1, 1), "a vector (1-D)")
+    sx, sy = shape_of(x), shape_of(y)
+    if sx != sy:
+        raise OpError(f"dot: vectors of shapes {sx} and {sy} have different lengths")
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        _check_same_dtype("dot", x, y)
+    return _matmul(x, y)
+
+
 def _check_matmul_shapes(sx: tuple, sy: tuple) -> None:
+    """Raise OpError saying why shapes ``sx`` and ``sy`` cannot be multiplied (called once
+    NumPy has refused, so a valid product pays nothing)."""
     if not sx or not sy:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {sx} "
-                         f"and {sy}; use * for scalars")
+        raise OpError(f"matmul: both operands need at least 1 dimension, got shapes {sx} "
+                      f"and {sy}; use * for scalars")
     kx = sx[-1]
     ky = sy[0] if len(sy) == 1 else sy[-2]
     if kx != ky:
-        raise ValueError(f"matmul: shapes {sx} and {sy} do not align: {kx} != {ky}")
-    if len(sx) > 2 and len(sy) > 2:
+        raise OpError(f"matmul: shapes {sx} and {sy} do not align: {kx} != {ky} (the last dim "
+                      f"of the first must equal the {'only' if len(sy) == 1 else 'second-last'} "
+                      f"dim of the second)")
+    if len(sx) > 2 or len(sy) > 2:
         try:
             np.broadcast_shapes(sx[:-2], sy[:-2])
         except ValueError:
-            raise ValueError(f"matmul: batch dims of shapes {sx} and {sy} do not "
-                             f"broadcast") from None
+            raise OpError(f"matmul: batch dims of shapes {sx} and {sy} do not "
+                          f"broadcast") from None
 
 
 # ----- einsum --------------------------------------------------------------------------
@@ -91,7 +151,7 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
         lhs, out = subscripts, None
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"einsum: {len(ins)} operands in {subscripts!r} but {len(shapes)} given")
+        raise OpError(f"einsum: {len(ins)} operands in {subscripts!r} but {len(shapes)} given")
     used = set(subscripts) - set(".,->")
     spare = [c for c in _LETTERS if c not in used]
     ell_nd = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub),
@@ -103,7 +163,7 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
             n = len(s) - (len(sub) - 3)
             sub = sub.replace("...", ell[ell_nd - n:] if n else "")
         if len(sub) != len(s):
-            raise ValueError(f"einsum: subscripts {sub!r} do not fit an operand of shape {s}")
+            raise OpError(f"einsum: subscripts {sub!r} do not fit an operand of shape {s}")
         full.append(sub)
     if out is None:
         counts = {}
