@@ -300,8 +300,8 @@ def test_python_float_operands_keep_numpy_semantics():
     # -0.0 keeps its sign (it is never served from the cache entry of 0.0)
     assert np.signbit((cr.tensor([1.0]) * 0.0 * -0.0).numpy()).all()
     assert not np.signbit((cr.tensor([1.0]) * -0.0 * -0.0).numpy()).any()
-    # an int tensor with a float promotes as in NumPy
-    assert (cr.tensor([1, 2]) * 0.5).dtype == np.float64
+    # an int tensor with a Python float gives the default dtype, as in PyTorch
+    assert (cr.tensor([1, 2]) * 0.5).dtype == cr.get_default_dtype()
 
 
 def test_scalar_operand_cache_is_bounded():

@@ -15,6 +15,8 @@ for _name in ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "tru
               "logaddexp", "hypot", "clamp", "clip", "clamp_min", "clamp_max", "round",
               "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
               "logical_not", "isnan", "isinf", "isfinite", "all", "any",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+              "bitwise_right_shift",
               "sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "argmax",
               "argmin", "logsumexp", "cumsum", "cumprod", "norm",
               "reshape", "flatten", "ravel", "squeeze", "unsqueeze", "expand_dims",

@@ -2,31 +2,178 @@
 Names and signatures follow PyTorch; NumPy spellings are accepted too."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _backend
 from . import numpy as cnp
-from .autograd.primitives import apply, binary_operator as _binary, unary_operator as _unary
+from .autograd.primitives import apply, binary_operator as _binary, describe, promote
+from .autograd.primitives import unary_operator as _unary
 from .autograd.tensor import Tensor, make_tensor
+from .errors import IndexOutOfRangeError, OpError, OpTypeError
 from .ops import elementwise as ew
 from .ops import index as ix
 from .ops import inplace as ip
 from .ops import linalg, reduce
 from .ops import shape as sh
-from .ops._util import data_of
+from .ops._util import data_of, normalize_axes, normalize_axis, pick
+
+_ndarray = np.ndarray
 
 
 def _reflected(prim):
     return _binary(prim, reflected=True)
 
 
-def _compare(ufunc):
-    # Comparisons and logic return bool tensors and never carry gradient (seed 001).
-    def op(self, other=None):
-        if other is None:
-            return make_tensor(np.asarray(ufunc(self._data)))
-        return make_tensor(np.asarray(ufunc(self._data, data_of(other))))
+# ----- comparisons, logic and bitwise ops: no gradient (seed 001) ------------------------------
+def _numpy_class(x, y=None):
+    """The class of an ArrayBox operand (plain NumPy code under a transform, which keeps
+    NumPy's semantics), else None."""
+    for v in (x, y):
+        if isinstance(v, Tensor) and v._propagates:
+            return v.__class__
+    return None
+
+
+def _bool_result(ans, cls=None) -> Tensor:
+    out = make_tensor(np.asarray(ans))
+    if cls is not None:
+        out.__class__ = cls
+    return out
+
+
+def _broadcast_error(name: str, x, y, exc) -> OpError:
+    return OpError(f"{name}: cannot compare ({describe((x, y))}): the shapes do not "
+                   f"broadcast ({exc}); make them match, e.g. with unsqueeze()")
+
+
+def _compare(ufunc, name: str):
+    """A comparison (``<``, ``eq``, ...): a bool tensor. Operands of different dtypes are
+    compared in their promoted dtype, as PyTorch compares them (an integer tensor with a
+    float in the default float dtype)."""
+    def op(self, other):
+        a, b = self._data, data_of(other)
+        cls = _numpy_class(self, other)
+        if cls is None:
+            if b.__class__ is _ndarray:
+                if a.dtype is not b.dtype:
+                    a, b = promote(name, a, b)
+            elif b.__class__ is float or b.__class__ is complex or isinstance(b, np.generic):
+                if a.dtype.kind not in "fc":
+                    a, b = promote(name, a, b)
+            elif b.__class__ is int and a.dtype.kind in "iu":
+                a, b = promote(name, a, b)  # out of the dtype's range: wrapped, as in PyTorch
+        try:
+            return _bool_result(ufunc(a, b), cls)
+        except ValueError as exc:
+            raise _broadcast_error(name, self, other, exc) from None
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}``: a bool tensor (no gradient)."
     return op
+
+
+def _logical(ufunc, name: str):
+    """logical_and/or/xor: the truth values, a bool tensor, whatever the dtypes."""
+    def op(self, other):
+        try:
+            return _bool_result(ufunc(self._data, data_of(other)), _numpy_class(self, other))
+        except ValueError as exc:
+            raise _broadcast_error(name, self, other, exc) from None
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` of the truth values: a bool tensor (no gradient)."
+    return op
+
+
+def _predicate(ufunc, name: str):
+    def op(self):
+        return _bool_result(ufunc(self._data), _numpy_class(self))
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}``: a bool tensor (no gradient)."
+    return op
+
+
+def _shift(ufunc, left: bool):
+    """A shift as PyTorch defines it for every count: shifting by a negative count or by the
+    width or more gives 0 (or -1 for a negative number shifted right); NumPy leaves those
+    to the processor."""
+    def shift(a, count):
+        out = ufunc(a, count)
+        bits = out.dtype.itemsize * 8
+        count = np.asarray(count)
+        wide = (count < 0) | (count >= bits)
+        if wide.any():
+            fill = 0 if left else np.where(np.asarray(a) < 0, -1, 0)
+            out = np.where(wide, fill, out).astype(out.dtype)
+        return out
+    return shift
+
+
+def _bitwise_compute(fn, name: str, x, y) -> Tensor:
+    """``fn`` on integer or bool operands promoted as PyTorch promotes them; bitwise on
+    integers, logical on bools."""
+    a, b = data_of(x), data_of(y)
+    cls = _numpy_class(x, y)
+    if cls is None:
+        a, b = promote(name, a, b)
+        kinds = {np.asarray(v).dtype.kind for v in (a, b)}
+        if not kinds <= set("biu"):
+            raise OpTypeError(f"{name}: only integer and bool tensors are supported, got "
+                              f"({describe((x, y))}); compare floats (x > 0) for a mask, or "
+                              f"convert with .long()")
+        if kinds == {"b"} and "shift" in name:
+            raise OpTypeError(f"{name}: not implemented for bool tensors, as in PyTorch; "
+                              f"convert with .long() first")
+    try:
+        ans = fn(a, b)
+    except ValueError as exc:
+        raise OpError(f"{name}: cannot apply to ({describe((x, y))}): the shapes do not "
+                      f"broadcast ({exc})") from None
+    out = make_tensor(np.asarray(ans))
+    if cls is not None:
+        out.__class__ = cls
+    return out
+
+
+def _bitwise(fn, name: str, reflected: bool = False):
+    def op(self, other):
+        return _bitwise_compute(fn, name, other, self) if reflected else \
+            _bitwise_compute(fn, name, self, other)
+    op.__name__ = name
+    op.__doc__ = (f"Elementwise ``{name}``: bitwise on integer tensors, logical on bool "
+                  f"tensors, in the promoted dtype; float tensors raise OpTypeError.")
+    return op
+
+
+def _bitwise_not(self):
+    """Elementwise ``~``: bitwise on integer tensors, logical on bool tensors; float tensors
+    raise OpTypeError."""
+    data = self._data
+    cls = _numpy_class(self)
+    if cls is None and data.dtype.kind not in "biu":
+        raise OpTypeError(f"bitwise_not: ~ is only implemented on integer and bool tensors, "
+                          f"got {data.dtype}; use logical_not() for the truth values")
+    return _bool_result(np.invert(data), cls)
+
+
+def _inplace_bitwise(fn, name: str):
+    def op(self, other):
+        out = fn(self, other)
+        if not np.can_cast(out.dtype, self.dtype, "same_kind"):
+            raise OpError(f"{name}: the result type {out.dtype} can't be cast to the dtype "
+                          f"{self.dtype} of the in-place target; use the out-of-place op")
+        ip.setitem(self, Ellipsis, out, name)
+        return self
+    op.__name__ = name
+    op.__doc__ = f"In-place ``{name.rstrip('_')}``; returns self."
+    return op
+
+
+_bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+_bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+_bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+_left_shift = _bitwise(_shift(np.left_shift, True), "bitwise_left_shift")
+_right_shift = _bitwise(_shift(np.right_shift, False), "bitwise_right_shift")
 
 
 def _inplace_binary(prim, ufunc, opname):
@@ -129,12 +276,186 @@ def _contiguous(self):
     return self if self._data.flags.c_contiguous else sh.clone(self)
 
 
-def _all(self, dim=None, keepdim=False):
-    return make_tensor(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
+# ----- reductions with PyTorch's dtypes ---------------------------------------------------
+# The reduction ops are shared with chainrule.numpy, which keeps NumPy's dtypes; these are
+# the Tensor methods' (and chainrule.*'s) front-ends.
+def _dtype_of(x):
+    return np.result_type(data_of(x))
 
 
-def _any(self, dim=None, keepdim=False):
-    return make_tensor(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
+def _integral(x) -> bool:
+    return _dtype_of(x).kind in "biu"
+
+
+def _require_inexact(op: str, x) -> None:
+    """PyTorch's mean, var, std and norm refuse integer and bool tensors."""
+    if _integral(x):
+        raise OpTypeError(f"{op}: expected a floating point or complex tensor, got "
+                          f"{_dtype_of(x)}; convert with .float() first (or pass dtype=)")
+
+
+def _as_accumulator(x):
+    """Integer and bool tensors sum and multiply in int64 in PyTorch (NumPy: uint64 for
+    unsigned ones)."""
+    return sh.cast(x, np.int64) if _integral(x) and _dtype_of(x) != np.int64 else x
+
+
+def _sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Sum over ``dim`` (an int, a tuple, or None for all); integer and bool tensors sum in
+    int64, as in PyTorch.
+
+    >>> from chainrule import tensor
+    >>> tensor([[1., 2.], [3., 4.]]).sum(dim=0)
+    tensor([4., 6.])
+    """
+    return reduce.sum(x if dtype is not None else _as_accumulator(x), dim, keepdim,
+                      axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Product over ``dim``; integer and bool tensors multiply in int64, as in PyTorch. The
+    gradient is exact where the input holds zeros."""
+    x = sh.cast(x, dtype) if dtype is not None else _as_accumulator(x)
+    return reduce.prod(x, dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def _mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Arithmetic mean over ``dim``; integer tensors need ``dtype=`` (as in PyTorch)."""
+    if dtype is None:
+        _require_inexact("mean", x)
+    return reduce.mean(x, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+@functools.wraps(reduce.var)
+def _var(x, *args, **kwargs):
+    _require_inexact("var", x)
+    return reduce.var(x, *args, **kwargs)
+
+
+@functools.wraps(reduce.std)
+def _std(x, *args, **kwargs):
+    _require_inexact("std", x)
+    return reduce.std(x, *args, **kwargs)
+
+
+@functools.wraps(reduce.norm)
+def _norm(x, *args, **kwargs):
+    _require_inexact("norm", x)
+    return reduce.norm(x, *args, **kwargs)
+
+
+def _logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(x))) over ``dim``, computed without overflow; integer and bool tensors
+    give the default float dtype, as in PyTorch."""
+    if _integral(x):
+        x = sh.cast(x, _backend.get_default_dtype())
+    return reduce.logsumexp(x, dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def _check_nonempty(op: str, x, dim) -> None:
+    """PyTorch's maxima, minima and their indices refuse to reduce a dim of size 0 (NumPy
+    raises ValueError, which PyTorch code would not catch)."""
+    data = data_of(x)
+    if np.size(data) or isinstance(dim, (Tensor, np.ndarray)):
+        return
+    shape = np.shape(data)
+    if dim is None:
+        raise IndexOutOfRangeError(f"{op}: expected a dim to be given for an empty tensor "
+                                   f"(shape {shape}): there is no {op} of no values")
+    for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+        d = normalize_axis(op, d, len(shape))
+        if shape[d] == 0:
+            raise IndexOutOfRangeError(f"{op}: expected reduction dim {d} to have non-zero "
+                                       f"size (shape {shape})")
+
+
+def _extreme(fn, op: str, bool_ok: bool = True):
+    @functools.wraps(fn)
+    def reduction(x, dim=None, *args, axis=None, **kwargs):
+        if not bool_ok and _dtype_of(x) == np.bool_:
+            raise OpTypeError(f"{op}: bool input is not supported, as in PyTorch; convert "
+                              f"with .long() first")
+        _check_nonempty(op, x, dim if dim is not None else axis)
+        return fn(x, dim, *args, axis=axis, **kwargs)
+    return reduction
+
+
+_amax, _amin = _extreme(reduce.amax, "amax"), _extreme(reduce.amin, "amin")
+_max, _min = _extreme(reduce.max, "max"), _extreme(reduce.min, "min")
+_argmax = _extreme(reduce.argmax, "argmax", bool_ok=False)
+_argmin = _extreme(reduce.argmin, "argmin", bool_ok=False)
+
+
+def _round(x, decimals: int = 0):
+    """Round to ``decimals`` places, halves to even; integer tensors stay as they are and
+    bool tensors raise, as in PyTorch."""
+    if _dtype_of(x) == np.bool_:
+        raise OpTypeError("round: not implemented for bool tensors, as in PyTorch; convert "
+                          "with .float() first")
+    return ew.round(x, decimals)
+
+
+def _clamp(x, min=None, max=None):
+    """Limit ``x`` to [min, max]; the bounds may be numbers or tensors (gradient flows to
+    whichever value is selected). The result has PyTorch's promoted dtype (an integer
+    tensor clamped to 0.5 is the default float dtype).
+
+    >>> from chainrule import tensor
+    >>> tensor([-2, 1, 3]).clamp(0, 1.5)
+    tensor([0.0, 1.0, 1.5])
+    """
+    if min is not None or max is not None:
+        dtype = _backend.result_type(*(data_of(v) for v in (x, min, max) if v is not None))
+        if dtype == np.bool_ and not all(isinstance(v, Tensor) for v in (min, max)
+                                         if v is not None):
+            # PyTorch clamps bool tensors by bool tensors, but has no kernel for numbers
+            raise OpTypeError("clamp: a bool tensor with number bounds is not implemented, "
+                              "as in PyTorch; convert with .long() first")
+        x, min, max = (v if not isinstance(v, Tensor) or v.dtype == dtype else
+                       sh.cast(v, dtype) for v in (x, min, max))
+        if not isinstance(x, Tensor) or x.dtype != dtype:
+            x = sh.cast(x, dtype)
+    return ew.clamp(x, min, max)
+
+
+def _scan(fn, op):
+    def scan(x, dim=None, *, axis=None, dtype=None):
+        x = sh.cast(x, dtype) if dtype is not None else _as_accumulator(x)
+        if np.ndim(data_of(x)) == 0:  # a 0-d tensor stays 0-d (NumPy would give shape (1,))
+            given = dim if dim is not None else axis
+            if given is not None:
+                normalize_axis(op, given, 0)
+            out = sh.reshape(fn(x), ())
+        else:
+            out = fn(x, dim, axis=axis)
+        # NumPy accumulates small integers in int64; an explicit dtype is the result's.
+        return out if dtype is None or out.dtype == np.dtype(dtype) else sh.cast(out, dtype)
+    scan.__name__ = op
+    scan.__doc__ = (f"Running {op[3:]} along ``dim`` (all elements, flattened, when none is "
+                    f"given); integer and bool tensors accumulate in int64 and a 0-d tensor "
+                    f"stays 0-d, as in PyTorch.")
+    return scan
+
+
+_cumsum, _cumprod = _scan(reduce.cumsum, "cumsum"), _scan(reduce.cumprod, "cumprod")
+
+
+def _truth_reduction(fn, op):
+    def reduction(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        data = data_of(self)
+        dim = pick(op, dim, axis, "axis", "dim")
+        keepdim = bool(pick(op, keepdim, keepdims, "keepdims", "keepdim"))
+        axes = normalize_axes(op, dim, np.ndim(data))
+        if axes and not np.ndim(data):
+            axes = ()  # dim 0 or -1 of a 0-d tensor: its own truth value
+        return make_tensor(np.asarray(fn(data, axis=axes, keepdims=keepdim)))
+    reduction.__name__ = op
+    reduction.__doc__ = (f"Whether {'all' if op == 'all' else 'any'} elements along ``dim`` "
+                         f"(all of them when None) are true: a bool tensor.")
+    return reduction
+
+
+_all, _any = _truth_reduction(np.all, "all"), _truth_reduction(np.any, "any")
 
 
 _METHODS = {
@@ -154,12 +475,22 @@ _METHODS = {
     "__imul__": _inplace_binary(ew.mul, np.multiply, "mul_"),
     "__itruediv__": _inplace_binary(ew.div, np.true_divide, "div_"),
     "__ipow__": _inplace_binary(ew.pow_, np.power, "pow_"),
-    "__eq__": _compare(np.equal), "__ne__": _compare(np.not_equal),
-    "__lt__": _compare(np.less), "__le__": _compare(np.less_equal),
-    "__gt__": _compare(np.greater), "__ge__": _compare(np.greater_equal),
-    "__and__": _compare(np.logical_and), "__or__": _compare(np.logical_or),
-    "__xor__": _compare(np.logical_xor), "__invert__": _compare(np.logical_not),
-    "__rand__": _compare(np.logical_and), "__ror__": _compare(np.logical_or),
+    "__eq__": _compare(np.equal, "eq"), "__ne__": _compare(np.not_equal, "ne"),
+    "__lt__": _compare(np.less, "lt"), "__le__": _compare(np.less_equal, "le"),
+    "__gt__": _compare(np.greater, "gt"), "__ge__": _compare(np.greater_equal, "ge"),
+    "__and__": _bitwise_and, "__or__": _bitwise_or, "__xor__": _bitwise_xor,
+    "__lshift__": _left_shift, "__rshift__": _right_shift, "__invert__": _bitwise_not,
+    "__rand__": _bitwise(np.bitwise_and, "bitwise_and", reflected=True),
+    "__ror__": _bitwise(np.bitwise_or, "bitwise_or", reflected=True),
+    "__rxor__": _bitwise(np.bitwise_xor, "bitwise_xor", reflected=True),
+    "__rlshift__": _bitwise(_shift(np.left_shift, True), "bitwise_left_shift", reflected=True),
+    "__rrshift__": _bitwise(_shift(np.right_shift, False), "bitwise_right_shift",
+                            reflected=True),
+    "__iand__": _inplace_bitwise(_bitwise_and, "bitwise_and_"),
+    "__ior__": _inplace_bitwise(_bitwise_or, "bitwise_or_"),
+    "__ixor__": _inplace_bitwise(_bitwise_xor, "bitwise_xor_"),
+    "__ilshift__": _inplace_bitwise(_left_shift, "bitwise_left_shift_"),
+    "__irshift__": _inplace_bitwise(_right_shift, "bitwise_right_shift_"),
     "__getitem__": ix.getitem, "__setitem__": _setitem, "__iter__": _iter,
     # arithmetic by name
     "add": _add, "sub": _sub, "subtract": _sub, "mul": _binary(ew.mul),
@@ -170,23 +501,34 @@ _METHODS = {
     "maximum": _binary(ew.maximum), "minimum": _binary(ew.minimum),
     "atan2": _binary(ew.arctan2), "arctan2": _binary(ew.arctan2),
     "logaddexp": _binary(ew.logaddexp), "hypot": _binary(ew.hypot), "where": _where,
-    "clamp": ew.clamp, "clip": ew.clamp,
-    "clamp_min": lambda self, min: ew.clamp(self, min=min),
-    "clamp_max": lambda self, max: ew.clamp(self, max=max),
-    "round": ew.round,
+    "clamp": _clamp, "clip": _clamp,
+    "clamp_min": lambda self, min: _clamp(self, min=min),
+    "clamp_max": lambda self, max: _clamp(self, max=max),
+    "round": _round,
     # comparisons by name
-    "eq": _compare(np.equal), "ne": _compare(np.not_equal), "lt": _compare(np.less),
-    "le": _compare(np.less_equal), "gt": _compare(np.greater), "ge": _compare(np.greater_equal),
-    "logical_and": _compare(np.logical_and), "logical_or": _compare(np.logical_or),
-    "logical_xor": _compare(np.logical_xor), "logical_not": _compare(np.logical_not),
-    "isnan": _compare(np.isnan), "isinf": _compare(np.isinf), "isfinite": _compare(np.isfinite),
+    "eq": _compare(np.equal, "eq"), "ne": _compare(np.not_equal, "ne"),
+    "lt": _compare(np.less, "lt"), "le": _compare(np.less_equal, "le"),
+    "gt": _compare(np.greater, "gt"), "ge": _compare(np.greater_equal, "ge"),
+    "logical_and": _logical(np.logical_and, "logical_and"),
+    "logical_or": _logical(np.logical_or, "logical_or"),
+    "logical_xor": _logical(np.logical_xor, "logical_xor"),
+    "logical_not": _predicate(np.logical_not, "logical_not"),
+    "isnan": _predicate(np.isnan, "isnan"), "isinf": _predicate(np.isinf, "isinf"),
+    "isfinite": _predicate(np.isfinite, "isfinite"),
     "all": _all, "any": _any,
+    # bitwise by name
+    "bitwise_and": _bitwise_and, "bitwise_or": _bitwise_or, "bitwise_xor": _bitwise_xor,
+    "bitwise_not": _bitwise_not, "bitwise_left_shift": _left_shift,
+    "bitwise_right_shift": _right_shift,
+    "bitwise_and_": _inplace_bitwise(_bitwise_and, "bitwise_and_"),
+    "bitwise_or_": _inplace_bitwise(_bitwise_or, "bitwise_or_"),
+    "bitwise_xor_": _inplace_bitwise(_bitwise_xor, "bitwise_xor_"),
     # reductions
-    "sum": reduce.sum, "mean": reduce.mean, "var": reduce.var, "std": reduce.std,
-    "prod": reduce.prod, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
-    "amin": reduce.amin, "argmax": reduce.argmax, "argmin": reduce.argmin,
-    "logsumexp": reduce.logsumexp, "cumsum": reduce.cumsum, "cumprod": reduce.cumprod,
-    "norm": reduce.norm,
+    "sum": _sum, "mean": _mean, "var": _var, "std": _std,
+    "prod": _prod, "max": _max, "min": _min, "amax": _amax,
+    "amin": _amin, "argmax": _argmax, "argmin": _argmin,
+    "logsumexp": _logsumexp, "cumsum": _cumsum, "cumprod": _cumprod,
+    "norm": _norm,
     # shape
     "reshape": sh.reshape, "view": sh.reshape, "flatten": sh.flatten, "ravel": sh.ravel,
     "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze, "expand_dims": sh.unsqueeze,

@@ -10,7 +10,9 @@ import math
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, pass_through
+from ..autograd.primitives import (Primitive, apply, bool_rule, call, defjvp, defvjp,
+                                   integer_rule, pass_through)
+from ..errors import OpError
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -268,6 +270,24 @@ fmod = binary("fmod", np.fmod, pass_through,
 for _p in (add, sub, mul, div):
     _p.scalar_operands = True
 
+# How the Tensor operators treat integer and bool operands, by PyTorch's kernels (NumPy code
+# keeps NumPy's results): true division and atan2 give the default float dtype; hypot and
+# logaddexp have no integer kernels; integer division by zero raises, as does an integer to a
+# negative int power; bool has no kernels for division, remainder or a tensor power, and no
+# subtraction.
+for _p, _rule in ((div, "float"), (arctan2, "float"), (hypot, "float_only"),
+                  (logaddexp, "float_only"), (floor_divide, "divide"), (remainder, "divide"),
+                  (fmod, "divide"), (pow_, "power"), (sub, "no_bool_operand")):
+    integer_rule(_p, _rule)
+
+
+# How the Tensor methods treat bool tensors where PyTorch differs from NumPy: no kernels for
+# these, sign is the identity, square is computed in int64.
+for _p in (abs_, neg, positive, floor, ceil, trunc, relu):
+    bool_rule(_p, "error")
+bool_rule(sign, "identity")
+bool_rule(square, "int64")
+
 
 # ----- three-input --------------------------------------------------------------------
 def _where(cond, x, y):
@@ -323,7 +343,7 @@ def clamp(x, min=None, max=None):
     tensor([0.0, 0.5, 1.0])
     """
     if min is None and max is None:
-        raise ValueError("clamp: give at least one of min and max")
+        raise OpError("clamp: give at least one of min and max (both are None)")
     return apply(clip, (x, min, max))
 
 

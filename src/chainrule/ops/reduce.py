@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _fastnp as fnp
 
-from ..autograd.primitives import Primitive, apply, defjvp, defvjp
+from ..autograd.primitives import OpError, Primitive, apply, defjvp, defvjp
 from ..autograd.tensor import Tensor, make_tensor
 from . import elementwise as ew
 from . import index as ix
@@ -103,6 +103,9 @@ defjvp(prod_p, lambda xp, ts, ans, x, axis, keepdims, shape:
 
 
 def _logsumexp_forward(x, axis, keepdims, shape):
+    if x.size == 0:  # log(0) = -inf, with no maximum to shift by
+        with np.errstate(divide="ignore"):
+            return np.log(fnp.sum(np.exp(x), axis=axis, keepdims=keepdims))
     m = fnp.amax(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(fnp.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
@@ -182,6 +185,8 @@ def _reduce(prim, op, x, axis, keepdims, dim, keepdim):
     keepdims = bool(pick(op, keepdims, keepdim, "keepdim", "keepdims"))
     shape = shape_of(x)
     axes = normalize_axes(op, axis, len(shape))
+    if not shape and axes:
+        axes = ()  # dim 0 or -1 of a 0-d tensor (as PyTorch allows): nothing to reduce
     return apply(prim, (x,), {"axis": axes, "keepdims": keepdims, "shape": shape})
 
 
@@ -192,18 +197,18 @@ def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     >>> sum(tensor([[1., 2.], [3., 4.]]), dim=0)
     tensor([4., 6.])
     """
-    if dtype is not None:
-        x = sh.cast(x, dtype)
-    return _reduce(sum_p, "sum", x, dim, keepdim, axis, keepdims)
+    if dtype is None:
+        return _reduce(sum_p, "sum", x, dim, keepdim, axis, keepdims)
+    out = _reduce(sum_p, "sum", sh.cast(x, dtype), dim, keepdim, axis, keepdims)
+    # NumPy sums small integers in int64; an explicit dtype is the result's (both libraries).
+    return out if out.dtype == np.dtype(dtype) else sh.cast(out, dtype)
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-    """Arithmetic mean over ``dim``."""
+    """Arithmetic mean over ``dim``. Integer input gives float64 here, as NumPy's mean
+    (``Tensor.mean`` refuses it, as PyTorch does)."""
     if dtype is not None:
         x = sh.cast(x, dtype)
-    elif not np.issubdtype(np.result_type(data_of(x)), np.inexact):
-        raise TypeError(f"mean: the input has integer dtype {np.result_type(data_of(x))}; "
-                        f"pass dtype= or convert with .float() first")
     return _reduce(mean_p, "mean", x, dim, keepdim, axis, keepdims)
 
 
@@ -244,6 +249,8 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
     keepdims = bool(pick("var", keepdim, keepdims, "keepdims", "keepdim"))
     shape = shape_of(x)
     axes = normalize_axes("var", axis, len(shape))
+    if not shape and axes:
+        axes = ()  # dim 0 or -1 of a 0-d tensor: one value
     n = _count(shape, axes)
     centered = x - mean(x, axis=axes, keepdims=True)
     return sum(centered * centered, axis=axes, keepdims=keepdims) / builtins.max(n - correction, 0)
@@ -252,6 +259,7 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
 def std(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
         ddof=None):
     """Standard deviation: the square root of :func:`var`."""
+    normalize_axes("std", pick("std", dim, axis, "axis", "dim"), ndim_of(x))  # errors name std
     return ew.sqrt(var(x, dim, correction, keepdim, axis=axis, keepdims=keepdims,
                        unbiased=unbiased, ddof=ddof))
 
@@ -267,15 +275,25 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None)
         p = ord
     if p == "fro":
         p = 2
+    normalize_axes("norm", pick("norm", dim, axis, "axis", "dim"), ndim_of(x))  # errors name norm
     if p == 2:
         return _reduce(norm2_p, "norm", x, dim, keepdim, axis, keepdims)
     magnitude = ew.abs_(x)
     if p == 1:
         return sum(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
+    if p in (math.inf, -math.inf):
+        shape = shape_of(x)
+        axes = normalize_axes("norm", pick("norm", dim, axis, "axis", "dim"), len(shape))
+        if any(shape[a] == 0 for a in (range(len(shape)) if axes is None else axes)):
+            raise OpError(f"norm: cannot compute the {p} norm of an empty tensor (shape "
+                          f"{shape}) over the dims reduced; there is no largest value")
     if p == math.inf:
         return amax(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
     if p == -math.inf:
         return amin(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
+    if p == 0:  # the number of nonzero entries: piecewise constant, so no gradient
+        return sum(sh.cast(make_tensor(np.asarray(data_of(x) != 0)), np.result_type(data_of(x))),
+                   dim, keepdim, axis=axis, keepdims=keepdims)
     if isinstance(p, (int, float)) and p > 0:
         return sum(magnitude ** p, dim, keepdim, axis=axis, keepdims=keepdims) ** (1.0 / p)
     raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, inf, -inf, 'fro' or a "
@@ -304,6 +322,9 @@ MinMax = namedtuple("MinMax", ["values", "indices"])
 
 def _arg_reduce(fn, op, x, axis, keepdims):
     data = data_of(x)
+    if axis is not None and np.ndim(data) == 0:
+        normalize_axis(op, axis, 0)  # dim 0 or -1 of a 0-d tensor: the one index, 0
+        return make_tensor(np.zeros((), np.int64))
     if axis is None:
         out = fn(data)
         if keepdims:
@@ -333,6 +354,8 @@ def _max_min(op, arg_fn, extreme, pairwise, x, dim, keepdim, axis, keepdims):
     if dim is None:
         return extreme(x)
     dim = normalize_axis(op, dim, ndim_of(x))
+    if ndim_of(x) == 0:  # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
+        return MinMax(sh.clone(x), make_tensor(np.zeros((), np.int64)))
     idx = arg_fn(x, dim, True)
     values = ix.gather(x, dim, idx)
     if not keepdim:
