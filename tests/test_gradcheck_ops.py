@@ -197,7 +197,7 @@ def test_amax_ties_share_the_gradient():
 SHAPE_OPS = [
     ("reshape", lambda x: x.reshape(4, 6), (2, 3, 4)),
     ("reshape_minus1", lambda x: x.reshape(-1, 2), (2, 3, 4)),
-    ("view", lambda x: x.view(24), (2, 3, 4)),
+    ("view", lambda x: x.contiguous().view(24), (2, 3, 4)),
     ("flatten", lambda x: x.flatten(1), (2, 3, 4)),
     ("squeeze", lambda x: x.squeeze(1), (2, 1, 4)),
     ("squeeze_all", lambda x: x.squeeze(), (2, 1, 4)),

@@ -28,7 +28,7 @@ for _name in ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "tru
 globals().update(_free)
 
 matmul = linalg.matmul
-mm = bmm = linalg.matmul
+mm, bmm, dot = linalg.mm, linalg.bmm, linalg.dot
 cat = concatenate = sh.concatenate
 stack = sh.stack
 pad = sh.pad
@@ -40,11 +40,6 @@ def where(condition, input=None, other=None):
         from .numpy import where as np_where
         return np_where(condition)
     return apply(ew.where_, (data_of(condition), input, other))
-
-
-def dot(a, b):
-    """Inner product of two 1-D tensors."""
-    return linalg.matmul(a, b)
 
 
 __all__ = sorted(list(_free) + ["matmul", "mm", "bmm", "cat", "concatenate", "stack", "pad",

@@ -497,7 +497,8 @@ _METHODS = {
     "multiply": _binary(ew.mul), "div": _binary(ew.div), "divide": _binary(ew.div),
     "true_divide": _binary(ew.div), "pow": _binary(ew.pow_),
     "floor_divide": _binary(ew.floor_divide), "remainder": _binary(ew.remainder),
-    "fmod": _binary(ew.fmod), "matmul": linalg.matmul, "mm": linalg.matmul,
+    "fmod": _binary(ew.fmod), "matmul": linalg.matmul,
+    "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "maximum": _binary(ew.maximum), "minimum": _binary(ew.minimum),
     "atan2": _binary(ew.arctan2), "arctan2": _binary(ew.arctan2),
     "logaddexp": _binary(ew.logaddexp), "hypot": _binary(ew.hypot), "where": _where,
@@ -530,19 +531,16 @@ _METHODS = {
     "logsumexp": _logsumexp, "cumsum": _cumsum, "cumprod": _cumprod,
     "norm": _norm,
     # shape
-    "reshape": sh.reshape, "view": sh.reshape, "flatten": sh.flatten, "ravel": sh.ravel,
+    "reshape": sh.reshape, "view": sh.view, "flatten": sh.flatten, "ravel": sh.ravel,
     "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze, "expand_dims": sh.unsqueeze,
     "expand": sh.expand, "expand_as": _expand_as, "broadcast_to": sh.broadcast_to,
     "view_as": lambda self, other: sh.reshape(self, other.shape),
     "reshape_as": lambda self, other: sh.reshape(self, other.shape),
     "transpose": sh.transpose, "permute": sh.permute, "swapaxes": sh.swapaxes,
     "swapdims": sh.swapaxes, "moveaxis": sh.moveaxis, "movedim": sh.moveaxis,
-    "repeat": lambda self, *reps: sh.tile(self, reps[0] if len(reps) == 1 and
-                                          not isinstance(reps[0], int) else reps),
+    "repeat": sh.repeat,
     "tile": sh.tile, "flip": sh.flip, "roll": sh.roll, "split": sh.split, "chunk": sh.chunk,
-    "unbind": lambda self, dim=0, *, axis=None: tuple(
-        sh.squeeze(p, dim if axis is None else axis)
-        for p in sh.split(self, 1, dim if axis is None else axis)),
+    "unbind": sh.unbind,
     # indexing
     "gather": ix.gather, "index_select": ix.index_select, "take_along_dim": ix.take_along_dim,
     "masked_fill": ix.masked_fill,
