@@ -1,4 +1,5 @@
 """Grad mode, dual levels and transforms are per thread, as in PyTorch."""
+import contextlib
 import sys
 import threading
 
@@ -33,26 +34,33 @@ def test_a_new_thread_starts_with_recording_on():
         assert (x * 2).requires_grad is False
 
 
-def test_another_threads_no_grad_does_not_stop_recording_here():
+@contextlib.contextmanager
+def _while_another_thread_is_inside(make_mode):
+    """Run the body while another thread sits inside ``with make_mode():``."""
     entered, done = threading.Event(), threading.Event()
 
     def other():
-        with cr.no_grad():
+        with make_mode():
             entered.set()
             done.wait(5)
     t = threading.Thread(target=other)
     t.start()
     try:
         assert entered.wait(5)
+        yield
+    finally:
+        done.set()
+        t.join()
+
+
+def test_another_threads_no_grad_does_not_stop_recording_here():
+    with _while_another_thread_is_inside(cr.no_grad):
         x = cr.ones(3, requires_grad=True)
         y = (x * x).sin().sum()  # the operator fast paths and apply() alike
         assert y.requires_grad and y.grad_fn is not None
         y.backward()
         np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(1.0), rtol=1e-6)
         assert cr.is_grad_enabled()
-    finally:
-        done.set()
-        t.join()
     assert cr.is_grad_enabled()
 
 
@@ -67,23 +75,11 @@ def test_set_grad_enabled_in_a_thread_stays_in_that_thread():
 
 
 def test_dual_levels_are_per_thread():
-    entered, done = threading.Event(), threading.Event()
-
-    def other():
-        with forward_ad.dual_level():
-            entered.set()
-            done.wait(5)
-    t = threading.Thread(target=other)
-    t.start()
-    try:
-        assert entered.wait(5)
+    with _while_another_thread_is_inside(forward_ad.dual_level):
         with pytest.raises(RuntimeError, match="no dual level"):
             forward_ad.make_dual(cr.tensor(1.0), cr.tensor(1.0))
         x = cr.tensor(2.0, requires_grad=True)
         assert (x * x)._fw is None
-    finally:
-        done.set()
-        t.join()
 
 
 def test_transforms_in_two_threads_do_not_see_each_other():
