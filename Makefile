@@ -16,6 +16,7 @@ demo: $(STAMP)
 	$(PY) examples/train_digits.py
 
 test: $(STAMP)
+	$(PY) -m ruff check src tests bench examples
 	$(PY) -m pytest -q
 
 # Benchmarks against PyTorch (CPU), HIPS autograd, MyGrad and hand-written NumPy.

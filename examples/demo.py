@@ -5,8 +5,6 @@ trained with nothing but tensors and .backward().
 """
 import time
 
-import numpy as np
-
 import chainrule as cr
 
 

@@ -85,7 +85,7 @@ def test_graph_introspection_saved_shapes():
     x = cr.tensor(np.ones((2, 3)), requires_grad=True)
     w = cr.tensor(np.ones((3, 4)), requires_grad=True)
     y = x @ w
-    assert y.grad_fn.name == "MmBackward"
+    assert y.grad_fn.name == "MatmulBackward"
     assert y.grad_fn.saved_shapes == ((2, 3), (3, 4))
     assert [fn.variable for fn, _ in y.grad_fn.next_functions] == [x, w]
     z = (x + 1).sum()

@@ -51,7 +51,8 @@ def widen(g):
 
 @pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "non-leaf"])
 @pytest.mark.parametrize("hook, error, match", [
-    (shrink, RuntimeError, r"hook 'shrink' changed the shape of the gradient from \(2,\) to \(3,\)"),
+    (shrink, RuntimeError,
+     r"hook 'shrink' changed the shape of the gradient from \(2,\) to \(3,\)"),
     (widen, TypeError, r"hook 'widen' changed the dtype of the gradient from float32 to float64"),
     (lambda g: 3, TypeError, r"hook '<lambda>' returned int"),
 ])

@@ -1,5 +1,4 @@
 """chainrule's glibc malloc settings: made at import, never over the user's own."""
-import os
 import platform
 import sys
 

@@ -119,9 +119,9 @@ def test_nn_functions_gradcheck(name, fn, shapes):
     assert gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("name", ["conv2d", "conv2d_unit_stride", "conv2d_bias", "max_pool2d", "avg_pool2d", "softmax", "layer_norm",
-                                  "group_norm", "batch_norm_train",
-                                  "log_softmax", "cross_entropy",
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_unit_stride", "conv2d_bias", "max_pool2d",
+                                  "avg_pool2d", "softmax", "layer_norm", "group_norm",
+                                  "batch_norm_train", "log_softmax", "cross_entropy",
                                   "cross_entropy_weight_ignore", "cross_entropy_none"])
 def test_nn_second_order(name):
     fn, shapes = next((f, s) for n, f, s in PRIMS if n == name)
@@ -182,7 +182,8 @@ def test_batchnorm_running_stats():
     assert bn.num_batches_tracked.item() == 1
     bn.eval()
     y = bn(x)
-    assert np.allclose(y.detach().numpy(), (x.numpy() - [1, 2]) / np.sqrt(np.array([1.5, 4.5]) + 1e-5), atol=1e-6)
+    assert np.allclose(y.detach().numpy(),
+                       (x.numpy() - [1, 2]) / np.sqrt(np.array([1.5, 4.5]) + 1e-5), atol=1e-6)
 
 
 def test_init_functions():

@@ -23,12 +23,15 @@ LAYERS = [
     ("linear", lambda: nn.Linear(5, 3), lambda: tnn.Linear(5, 3), (4, 5)),
     ("conv2d", lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1),
      lambda: tnn.Conv2d(2, 4, 3, stride=2, padding=1), (2, 2, 7, 6)),
-    ("conv2d_groups_dilation", lambda: nn.Conv2d(4, 6, (3, 2), dilation=(2, 1), groups=2, bias=False),
+    ("conv2d_groups_dilation",
+     lambda: nn.Conv2d(4, 6, (3, 2), dilation=(2, 1), groups=2, bias=False),
      lambda: tnn.Conv2d(4, 6, (3, 2), dilation=(2, 1), groups=2, bias=False), (2, 4, 8, 5)),
-    ("conv1d", lambda: nn.Conv1d(3, 2, 3, padding=1), lambda: tnn.Conv1d(3, 2, 3, padding=1), (2, 3, 6)),
+    ("conv1d", lambda: nn.Conv1d(3, 2, 3, padding=1), lambda: tnn.Conv1d(3, 2, 3, padding=1),
+     (2, 3, 6)),
     ("maxpool", lambda: nn.MaxPool2d(3, 2, 1), lambda: tnn.MaxPool2d(3, 2, 1), (2, 3, 7, 7)),
     ("avgpool", lambda: nn.AvgPool2d(2), lambda: tnn.AvgPool2d(2), (2, 3, 6, 6)),
-    ("adaptive", lambda: nn.AdaptiveAvgPool2d((3, 2)), lambda: tnn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5)),
+    ("adaptive", lambda: nn.AdaptiveAvgPool2d((3, 2)), lambda: tnn.AdaptiveAvgPool2d((3, 2)),
+     (2, 3, 7, 5)),
     ("layernorm", lambda: nn.LayerNorm(5), lambda: tnn.LayerNorm(5), (3, 4, 5)),
     ("groupnorm", lambda: nn.GroupNorm(2, 4), lambda: tnn.GroupNorm(2, 4), (3, 4, 5)),
     ("batchnorm2d", lambda: nn.BatchNorm2d(3), lambda: tnn.BatchNorm2d(3), (4, 3, 2, 2)),
@@ -70,7 +73,8 @@ LOSSES = [
     ("cross_entropy", lambda x, t: F.cross_entropy(x, t), lambda x, t: tF.cross_entropy(x, t)),
     ("cross_entropy_all", lambda x, t: F.cross_entropy(x, t, weight=cr.tensor(W), ignore_index=2,
                                                        label_smoothing=0.2),
-     lambda x, t: tF.cross_entropy(x, t, weight=torch.tensor(W), ignore_index=2, label_smoothing=0.2)),
+     lambda x, t: tF.cross_entropy(x, t, weight=torch.tensor(W), ignore_index=2,
+                                   label_smoothing=0.2)),
     ("cross_entropy_weight_ignore", lambda x, t: F.cross_entropy(x, t, weight=cr.tensor(W),
                                                                  ignore_index=2),
      lambda x, t: tF.cross_entropy(x, t, weight=torch.tensor(W), ignore_index=2)),
@@ -102,12 +106,14 @@ def test_classification_losses_match_pytorch(name, ours, theirs):
 
 REGRESSION = [
     ("mse", F.mse_loss, tF.mse_loss), ("l1", F.l1_loss, tF.l1_loss),
-    ("huber", lambda a, b: F.huber_loss(a, b, delta=0.5), lambda a, b: tF.huber_loss(a, b, delta=0.5)),
+    ("huber", lambda a, b: F.huber_loss(a, b, delta=0.5),
+     lambda a, b: tF.huber_loss(a, b, delta=0.5)),
     ("smooth_l1", lambda a, b: F.smooth_l1_loss(a, b, beta=0.3),
      lambda a, b: tF.smooth_l1_loss(a, b, beta=0.3)),
     ("bce", lambda a, b: F.binary_cross_entropy(F.sigmoid(a), F.sigmoid(b)),
      lambda a, b: tF.binary_cross_entropy(torch.sigmoid(a), torch.sigmoid(b))),
-    ("bce_logits", lambda a, b: F.binary_cross_entropy_with_logits(a, F.sigmoid(b), reduction="sum"),
+    ("bce_logits",
+     lambda a, b: F.binary_cross_entropy_with_logits(a, F.sigmoid(b), reduction="sum"),
      lambda a, b: tF.binary_cross_entropy_with_logits(a, torch.sigmoid(b), reduction="sum")),
     ("kl", lambda a, b: F.kl_div(F.log_softmax(a, 1), F.softmax(b, 1), reduction="batchmean"),
      lambda a, b: tF.kl_div(tF.log_softmax(a, 1), tF.softmax(b, 1), reduction="batchmean")),
@@ -138,7 +144,8 @@ OPTIMIZERS = [
     ("adam_amsgrad", lambda p: cr.optim.Adam(p, lr=0.05, amsgrad=True),
      lambda p: torch.optim.Adam(p, lr=0.05, amsgrad=True)),
     ("adamw", lambda p: cr.optim.AdamW(p, lr=0.05), lambda p: torch.optim.AdamW(p, lr=0.05)),
-    ("rmsprop", lambda p: cr.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+    ("rmsprop",
+     lambda p: cr.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
      lambda p: torch.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
     ("adagrad", lambda p: cr.optim.Adagrad(p, lr=0.1, lr_decay=0.01, weight_decay=0.1),
      lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01, weight_decay=0.1)),
@@ -253,7 +260,8 @@ def test_recurrent_layers_match_pytorch(name, ours_fn, theirs_fn, batch_first):
 
 def test_multihead_attention_matches_pytorch():
     torch.manual_seed(0)
-    ours, theirs = nn.MultiheadAttention(8, 2, batch_first=True), tnn.MultiheadAttention(8, 2, batch_first=True)
+    ours = nn.MultiheadAttention(8, 2, batch_first=True)
+    theirs = tnn.MultiheadAttention(8, 2, batch_first=True)
     _copy_weights(ours, theirs)
     rng = np.random.default_rng(0)
     q, k = rng.standard_normal((2, 3, 8)), rng.standard_normal((2, 4, 8))

@@ -10,7 +10,7 @@ import pytest
 import chainrule as cr
 import chainrule.numpy as cnp
 from chainrule.autograd import gradcheck
-from chainrule.autograd import primitives
+from chainrule.autograd import promotion
 from chainrule.errors import IndexOutOfRangeError, OpError, OpTypeError
 
 F16, F32, F64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -219,7 +219,7 @@ def test_float_division_by_zero_still_gives_inf():
 def test_same_dtype_float_operands_never_reach_promotion(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("promote() called on the fast path")
-    monkeypatch.setattr(primitives, "_promote", boom)
+    monkeypatch.setattr(promotion, "_promote", boom)
     for dtype in (F16, F32, F64):
         x = t([1.0, 2.0], dtype, requires_grad=True)
         y = t([3.0, 4.0], dtype)

@@ -120,7 +120,8 @@ def test_reflected_operators_with_scalars_and_numpy_arrays():
 
 
 def test_errors_name_the_op_shapes_and_dtypes():
-    with pytest.raises(ValueError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) do not align: 4 != 5"):
+    with pytest.raises(ValueError,
+                       match=r"matmul: shapes \(3, 4\) and \(5, 2\) do not align: 4 != 5"):
         cr.ones(3, 4) @ cr.ones(5, 2)
     with pytest.raises(ValueError, match=r"add: .*\(3, 4\) float32.*\(5, 2\) float32"):
         cr.ones(3, 4) + cr.ones(5, 2)

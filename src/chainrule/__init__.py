@@ -11,12 +11,14 @@ tensor([[ 4.,  4.],
 from . import methods as _methods  # noqa: F401  (gives Tensor its operators)
 from . import numpy  # noqa: F401  (registers the namespace used by recorded backward passes)
 from . import autograd
-from ._backend import (bool_, double, float16, float32, float64, get_default_dtype, half,
+from ._backend import bool_ as _bool_
+from ._backend import (double, float16, float32, float64, get_default_dtype, half,
                        int8, int16, int32, int64, long, manual_seed, set_default_dtype, uint8)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .errors import IndexOutOfRangeError, OpError, OpTypeError
 from .autograd.tensor import Tensor
-from .creation import (Variable, arange, empty, empty_like, eye, from_numpy, full, full_like,
+from ._seed_names import Variable
+from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
 from . import data, errors, func, nn, optim, scipy, utils
@@ -28,13 +30,15 @@ from . import _malloc
 
 _malloc.tune()  # keep freed array memory for reuse: see chainrule/_malloc.py
 
-bool = bool_
+bool = _bool_
 __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty", "full",
            "arange", "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
-           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "numpy", "func", "utils", "nn", "optim", "data",
+           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
-           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype", "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
+           "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
+           "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
            *_functional_all]

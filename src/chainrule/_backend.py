@@ -10,7 +10,8 @@ from . import _fastnp
 from .errors import OpTypeError
 
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-int8, int16, int32, int64 = np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64)
+int8, int16, int32, int64 = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
+                              np.dtype(np.int64))
 uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
 half, double, long = float16, float64, int64
 

@@ -12,8 +12,6 @@ and what to do.
 ...     print(exc)
 add: shapes (2,) and (3,) do not broadcast
 """
-from __future__ import annotations
-
 __all__ = ["OpError", "IndexOutOfRangeError", "OpTypeError"]
 
 

@@ -2,74 +2,38 @@
 ``value_and_grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``linearize``.
 
 Arguments and results may be tensors, NumPy arrays, Python numbers, or nested
-tuples/lists/dicts of them. Transforms compose to any depth and leave no state behind:
+tuples/lists/dicts of them (pytrees: ``chainrule.pytree``, whose functions this module
+re-exports). Transforms compose to any depth and leave no state behind:
 ``grad(f)(x)`` never touches ``x.grad``.
 
 >>> import chainrule as cr
 >>> cr.func.grad(lambda x: (x ** 3).sum())(cr.tensor([1., 2.]))
 tensor([ 3., 12.])
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from typing import Any, Callable, Sequence, Tuple, Union
+from typing import Callable as _Callable
+from typing import Sequence as _Sequence
 
-import numpy as np
+import numpy as _np
 
-from .autograd import engine
-from .autograd.forward_ad import dual_level, make_dual, unpack_dual
-from .autograd.grad_mode import enable_grad
+from .autograd import engine as _engine
+from .autograd.forward_ad import dual_level as _dual_level
+from .autograd.forward_ad import make_dual as _make_dual
+from .autograd.forward_ad import unpack_dual as _unpack_dual
+from .autograd.grad_mode import enable_grad as _enable_grad
 from .autograd.grad_mode import modes as _modes
-from .autograd.primitives import alias, alias_p, recorded
-from .autograd.tensor import Tensor, make_tensor
-from .numpy import ArrayBox
+from .autograd.primitives import alias as _alias
+from .autograd.primitives import alias_p as _alias_p
+from .autograd.primitives import recorded as _recorded
+from .autograd.tensor import Tensor as _Tensor
+from .autograd.tensor import make_tensor as _make_tensor
+from .numpy import ArrayBox as _ArrayBox
 from .ops import shape as _shape
+from .pytree import tree_flatten, tree_map, tree_unflatten
 
-# ----- pytrees --------------------------------------------------------------------------
-
-
-def tree_flatten(tree) -> Tuple[list, Any]:
-    """Leaves (left to right) and a spec to rebuild the structure from them."""
-    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
-        leaves, specs = [], []
-        for item in tree:
-            sub, spec = tree_flatten(item)
-            leaves += sub
-            specs.append((len(sub), spec))
-        return leaves, (type(tree), specs)
-    if isinstance(tree, tuple):  # namedtuple
-        leaves, spec = tree_flatten(tuple(tree))
-        return leaves, ("namedtuple", type(tree), spec)
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, spec = tree_flatten([tree[k] for k in keys])
-        return leaves, ("dict", keys, spec)
-    if tree is None:
-        return [], None
-    return [tree], "leaf"
-
-
-def tree_unflatten(spec, leaves) -> Any:
-    """Inverse of :func:`tree_flatten`."""
-    leaves = list(leaves)
-    if spec == "leaf":
-        return leaves[0]
-    if spec is None:
-        return None
-    if spec[0] == "dict":
-        return dict(zip(spec[1], tree_unflatten(spec[2], leaves)))
-    if spec[0] == "namedtuple":
-        return spec[1](*tree_unflatten(spec[2], leaves))
-    kind, specs = spec
-    out, start = [], 0
-    for n, sub in specs:
-        out.append(tree_unflatten(sub, leaves[start:start + n]))
-        start += n
-    return kind(out)
-
-
-def tree_map(fn: Callable, tree) -> Any:
-    leaves, spec = tree_flatten(tree)
-    return tree_unflatten(spec, [fn(x) for x in leaves])
+__all__ = ["vjp", "value_and_grad", "grad", "jvp", "linearize", "jacrev", "jacfwd",
+           "hessian", "tree_flatten", "tree_unflatten", "tree_map"]
 
 
 # ----- moving values in and out of a transform -------------------------------------------
@@ -86,22 +50,22 @@ class _Transform:
         return False
 
 
-def _watch(leaf) -> Tensor:
+def _watch(leaf) -> _Tensor:
     """A tensor standing for ``leaf`` inside a transform, requiring grad: on the same data,
     and a node of its own whose one edge leads to ``leaf``'s place in any enclosing graph.
     Its own node is what keeps nested transforms apart: the inner transform's gradient
     flows to its variable only through the variable's uses, not through the enclosing
     variable it was made from (no perturbation confusion), while an enclosing transform
     still differentiates through it."""
-    if isinstance(leaf, Tensor):
+    if isinstance(leaf, _Tensor):
         if leaf._requires_grad:
-            t = recorded(alias_p, leaf._data, leaf._data.dtype, (None,),
-                         (leaf.grad_fn or leaf,), (), False)
+            t = _recorded(_alias_p, leaf._data, leaf._data.dtype, (None,),
+                          (leaf.grad_fn or leaf,), (), False)
             t._version, t._fw = leaf._version, leaf._fw
             if leaf._propagates:
                 t.__class__ = leaf.__class__
             return t
-        t = alias(leaf, leaf._fw)
+        t = _alias(leaf, leaf._fw)
         if not t._requires_grad:
             if t._data.dtype.kind != "f":
                 raise TypeError(f"cannot differentiate with respect to a tensor of dtype "
@@ -115,8 +79,8 @@ def _watch(leaf) -> Tensor:
 
 def _box(leaf):
     """NumPy arrays and numbers enter as ArrayBoxes: NumPy code sees ndarray behaviour."""
-    box = make_tensor(_float_array(leaf))
-    box.__class__ = ArrayBox
+    box = _make_tensor(_float_array(leaf))
+    box.__class__ = _ArrayBox
     return box
 
 
@@ -125,12 +89,12 @@ def _export(value, like):
     inputs get NumPy arrays, Python numbers get Python floats. A result that an enclosing
     transform or dual level still differentiates stays traced, as an ArrayBox for NumPy
     and number inputs: turning it into an array would cut it from the enclosing graph."""
-    if isinstance(like, Tensor) or not isinstance(value, Tensor):
+    if isinstance(like, _Tensor) or not isinstance(value, _Tensor):
         return value
     if value._requires_grad or value._fw:
-        if value.__class__ is Tensor:
-            value = alias(value, value._fw)
-            value.__class__ = ArrayBox
+        if value.__class__ is _Tensor:
+            value = _alias(value, value._fw)
+            value.__class__ = _ArrayBox
         return value
     arr = value._data
     if isinstance(like, (int, float)) and arr.ndim == 0:
@@ -138,22 +102,22 @@ def _export(value, like):
     return arr
 
 
-def _zeros_for(t: Tensor, lead: tuple = ()) -> Tensor:
+def _zeros_for(t: _Tensor, lead: tuple = ()) -> _Tensor:
     """Zeros shaped like ``t``, after ``lead`` (a batch axis, say)."""
-    return make_tensor(np.zeros(lead + t._data.shape, t._data.dtype))
+    return _make_tensor(_np.zeros(lead + t._data.shape, t._data.dtype))
 
 
 def _records() -> bool:
     return _modes.transforms > 1 or _modes.depth > 0
 
 
-def _argnums_tuple(argnums) -> Tuple[Tuple[int, ...], bool]:
+def _argnums_tuple(argnums) -> tuple[tuple[int, ...], bool]:
     if isinstance(argnums, int):
         return (argnums,), True
     return tuple(argnums), False
 
 
-def _prepare(args: tuple, argnums: Tuple[int, ...]):
+def _prepare(args: tuple, argnums: tuple[int, ...]):
     """Replace the differentiated arguments by watched tensors; return the new args, the
     flat watched leaves, the original flat leaves, and the specs per argnum."""
     args = list(args)
@@ -170,11 +134,11 @@ def _prepare(args: tuple, argnums: Tuple[int, ...]):
     return args, watched, originals, specs
 
 
-def _run_watched(op: str, f: Callable, args: tuple, kwargs: dict, nums, has_aux: bool):
+def _run_watched(op: str, f: _Callable, args: tuple, kwargs: dict, nums, has_aux: bool):
     """Call ``f`` with the differentiated arguments watched; it must return a tensor."""
     new_args, watched, originals, specs = _prepare(args, nums)
     out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
-    if not isinstance(out, Tensor):
+    if not isinstance(out, _Tensor):
         raise TypeError(f"{op}: the function must return a tensor, got {type(out).__name__}")
     return out, aux, watched, originals, specs
 
@@ -200,25 +164,13 @@ def _reaches_other_leaves(outputs: list, watched: list) -> bool:
     (a closure over a parameter, say): then ordinary autograd must be able to see through
     our gradients, so they are recorded."""
     mine = {id(w) for w in watched} | {id(w.grad_fn) for w in watched if w.grad_fn is not None}
-    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or id(node) in mine:
-            continue
-        seen.add(id(node))
-        for e in node.edges or ():
-            if e is None or id(e) in mine:
-                continue
-            if type(e) is engine.Node:
-                stack.append(e)
-            else:
-                return True
-    return False
+    starts = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    return any(type(x) is not _engine.Node and id(x) not in mine
+               for x in _engine.walk(starts, stop=lambda node: id(node) in mine))
 
 
 def _pullback(outputs: list, cotangents: list, watched: list, retain: bool,
-              record: bool, batched: bool = False) -> Tuple[list, bool]:
+              record: bool, batched: bool = False) -> tuple[list, bool]:
     """Gradients of ``outputs`` (weighted by ``cotangents``) for the watched inputs, and
     whether they were recorded (so that they keep their graph). ``batched``: the
     cotangents have a leading batch axis, and so have the gradients."""
@@ -227,9 +179,9 @@ def _pullback(outputs: list, cotangents: list, watched: list, retain: bool,
         lead = (len(cotangents[0]),) if batched else ()
         return [_zeros_for(w, lead) for w in watched], record
     record = record or _records() or _reaches_other_leaves([o for o, _ in pairs], watched)
-    grads = engine.grad([o for o, _ in pairs], watched, [c for _, c in pairs],
-                        retain_graph=retain or record, create_graph=record,
-                        is_grads_batched=batched, materialize_grads=True)
+    grads = _engine.grad([o for o, _ in pairs], watched, [c for _, c in pairs],
+                         retain_graph=retain or record, create_graph=record,
+                         is_grads_batched=batched, materialize_grads=True)
     return list(grads), record
 
 
@@ -239,19 +191,19 @@ def _watched_from_outside(*args) -> bool:
     an argument that already requires grad (ordinary autograd around the transform)."""
     if _modes.transforms > 0 or _modes.depth > 0:
         return True
-    return any(isinstance(x, Tensor) and x.requires_grad for x in tree_flatten(args)[0])
+    return any(isinstance(x, _Tensor) and x.requires_grad for x in tree_flatten(args)[0])
 
 
 def _leave(value, keep: bool, like):
     """A value leaving a transform: cut from the transform's graph unless something
     outside differentiates it (``keep``), without tangents of dual levels now closed, and
     of the kind of ``like`` (see :func:`_export`)."""
-    if not isinstance(value, Tensor):
+    if not isinstance(value, _Tensor):
         return value
     if not keep:
         value = value.detach()
     elif value._fw and any(k not in _modes.levels for k in value._fw):
-        value = alias(value, {k: v for k, v in value._fw.items() if k in _modes.levels} or None)
+        value = _alias(value, {k: v for k, v in value._fw.items() if k in _modes.levels} or None)
     return _export(value, like)
 
 
@@ -261,7 +213,7 @@ def _leave_tree(tree, keep: bool, like):
 
 
 # ----- reverse mode --------------------------------------------------------------------
-def vjp(f: Callable, *primals, has_aux: bool = False):
+def vjp(f: _Callable, *primals, has_aux: bool = False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal.
 
     >>> import chainrule as cr
@@ -270,7 +222,7 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     (tensor([2., 4.]),)
     """
     keep = _watched_from_outside(primals)
-    with _Transform(), enable_grad():
+    with _Transform(), _enable_grad():
         args, watched, originals, specs = _prepare(primals, tuple(range(len(primals))))
         out, aux = _split_aux(f(*args), has_aux)
     out_leaves, out_spec = tree_flatten(out)
@@ -280,9 +232,9 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
         if len(cot_leaves) != len(out_leaves):
             raise ValueError(f"vjp_fn: got {len(cot_leaves)} cotangents for "
                              f"{len(out_leaves)} outputs")
-        cots = [c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype)
+        cots = [c if isinstance(c, _Tensor) else _np.asarray(c, dtype=o.dtype)
                 for c, o in zip(cot_leaves, out_leaves)]
-        with _Transform(), enable_grad():
+        with _Transform(), _enable_grad():
             grads, recorded = _pullback(out_leaves, cots, watched, retain=True, record=keep)
         grads = [_leave(g, recorded, x) for g, x in zip(grads, originals)]
         return _regroup(grads, specs, False)
@@ -292,20 +244,20 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     return (result, vjp_fn, _leave_tree(aux, keep, like)) if has_aux else (result, vjp_fn)
 
 
-def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
-                   has_aux: bool = False) -> Callable:
+def value_and_grad(f: _Callable, argnums: int | _Sequence[int] = 0,
+                   has_aux: bool = False) -> _Callable:
     """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``."""
     nums, single = _argnums_tuple(argnums)
 
     def wrapper(*args, **kwargs):
         keep = _watched_from_outside(args, kwargs)
-        with _Transform(), enable_grad():
+        with _Transform(), _enable_grad():
             out, aux, watched, originals, specs = _run_watched("grad", f, args, kwargs, nums,
                                                                has_aux)
             if out.numel() != 1:
                 raise RuntimeError(f"grad: the function must return a scalar, got shape "
                                    f"{out.shape}; use jacrev or vjp for vector outputs")
-            grads, keep = _pullback([out], [np.ones(out.shape, out.dtype)], watched,
+            grads, keep = _pullback([out], [_np.ones(out.shape, out.dtype)], watched,
                                     retain=False, record=keep)
         like = originals[0] if originals else None
         grads = [_leave(g, keep, x) for g, x in zip(grads, originals)]
@@ -315,7 +267,7 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0,
     return wrapper
 
 
-def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+def grad(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
     """The gradient of a scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     >>> import chainrule as cr
@@ -331,7 +283,7 @@ def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = Fa
 
 
 # ----- forward mode --------------------------------------------------------------------
-def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+def jvp(f: _Callable, primals: _Sequence, tangents: _Sequence, has_aux: bool = False):
     """``(f(*primals), J(primals) @ tangents)`` in one forward pass (true forward mode).
 
     >>> import chainrule as cr
@@ -342,7 +294,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     keep = _watched_from_outside(primals, tangents)
-    with _Transform(), dual_level():
+    with _Transform(), _dual_level():
         args = []
         for p, t in zip(primals, tangents):
             p_leaves, p_spec = tree_flatten(p)
@@ -351,14 +303,14 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
                 raise ValueError("jvp: each tangent must have the structure of its primal")
             duals = []
             for pl, tl in zip(p_leaves, t_leaves):
-                base = pl if isinstance(pl, Tensor) else _box(pl)
-                duals.append(make_dual(base, tl))
+                base = pl if isinstance(pl, _Tensor) else _box(pl)
+                duals.append(_make_dual(base, tl))
             args.append(tree_unflatten(p_spec, duals))
         out, aux = _split_aux(f(*args), has_aux)
         leaves, spec = tree_flatten(out)
         primal_out, tangent_out = [], []
         for o in leaves:
-            p, t = unpack_dual(o)
+            p, t = _unpack_dual(o)
             primal_out.append(p)
             tangent_out.append(t if t is not None else _zeros_for(o))
     like = tree_flatten(primals)[0]
@@ -369,12 +321,12 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     return result + (_leave_tree(aux, keep, like),) if has_aux else result
 
 
-def _float_array(x) -> np.ndarray:
-    arr = np.asarray(x)
-    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+def _float_array(x) -> _np.ndarray:
+    arr = _np.asarray(x)
+    return arr if arr.dtype.kind == "f" else arr.astype(_np.float64)
 
 
-def linearize(f: Callable, *primals):
+def linearize(f: _Callable, *primals):
     """``(f(*primals), jvp_fn)`` where ``jvp_fn(*tangents)`` gives J @ tangents."""
     out = f(*primals)
 
@@ -384,7 +336,7 @@ def linearize(f: Callable, *primals):
 
 
 # ----- Jacobians -------------------------------------------------------------------------
-def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+def jacrev(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
     """The Jacobian by reverse mode: one VJP per output element. Its shape is
     ``output.shape + input.shape``.
 
@@ -397,12 +349,12 @@ def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
 
     def wrapper(*args, **kwargs):
         keep = _watched_from_outside(args, kwargs)
-        with _Transform(), enable_grad():
+        with _Transform(), _enable_grad():
             out, aux, watched, originals, specs = _run_watched("jacrev", f, args, kwargs, nums,
                                                                has_aux)
             n = out.numel()
             # One pullback per output element, as a batch: the graph is analysed once.
-            seeds = np.eye(n, dtype=out.dtype).reshape((n,) + tuple(out.shape))
+            seeds = _np.eye(n, dtype=out.dtype).reshape((n,) + tuple(out.shape))
             grads, keep = _pullback([out], [seeds], watched, retain=False, record=keep,
                                     batched=True)
             jacs = [_shape.reshape(g, tuple(out.shape) + tuple(w.shape))
@@ -414,7 +366,7 @@ def jacrev(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
     return wrapper
 
 
-def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = False) -> Callable:
+def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
     """The Jacobian by forward mode: one JVP per input element. Its shape is
     ``output.shape + input.shape``."""
     nums, single = _argnums_tuple(argnums)
@@ -428,21 +380,21 @@ def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
             specs.append((len(leaves), spec))
             for k, leaf in enumerate(leaves):
                 originals.append(leaf)
-                base = leaf if isinstance(leaf, Tensor) else _box(leaf)
+                base = leaf if isinstance(leaf, _Tensor) else _box(leaf)
                 cols = []
                 for j in range(base.numel()):
-                    basis = np.zeros(base.shape, base.dtype)
+                    basis = _np.zeros(base.shape, base.dtype)
                     basis.reshape(-1)[j] = 1
-                    with _Transform(), dual_level():
+                    with _Transform(), _dual_level():
                         new_leaves = list(leaves)
-                        new_leaves[k] = make_dual(base, basis)
+                        new_leaves[k] = _make_dual(base, basis)
                         call_args = list(args)
                         call_args[i] = tree_unflatten(spec, new_leaves)
                         out, aux = _split_aux(f(*call_args, **kwargs), has_aux)
-                        if not isinstance(out, Tensor):
+                        if not isinstance(out, _Tensor):
                             raise TypeError(f"jacfwd: the function must return a tensor, got "
                                             f"{type(out).__name__}")
-                        t = unpack_dual(out).tangent
+                        t = _unpack_dual(out).tangent
                         cols.append(t if t is not None else _zeros_for(out))
                 stacked = _shape.stack(cols, axis=-1) if cols else None
                 out_shape = tuple(cols[0].shape) if cols else ()
@@ -454,7 +406,7 @@ def jacfwd(f: Callable, argnums: Union[int, Sequence[int]] = 0, has_aux: bool = 
     return wrapper
 
 
-def hessian(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
+def hessian(f: _Callable, argnums: int | _Sequence[int] = 0) -> _Callable:
     """The Hessian, as ``jacrev(jacrev(f))``: the gradient is recorded once, then pulled
     back once per input element through that recorded graph. (Forward-over-reverse, which
     PyTorch and JAX use with vmap, would run ``f`` and its backward pass again for every

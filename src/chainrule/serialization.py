@@ -6,18 +6,22 @@ Everything that could not come back as it went in is refused by ``save``, before
 is touched; ``save`` replaces the file atomically, so a crash or an error leaves the old one
 whole; and ``load`` explains a damaged file rather than failing somewhere inside it.
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import json
-import os
-import stat
-import sys
-import uuid
+import json as _json
+import os as _os
+import stat as _stat
+import sys as _sys
+import uuid as _uuid
 
-import numpy as np
+import numpy as _np
 
-from .autograd.tensor import Tensor, make_tensor
-from .errors import OpError, OpTypeError
+from .autograd.tensor import Tensor as _Tensor
+from .autograd.tensor import make_tensor as _make_tensor
+from .errors import OpError as _OpError
+from .errors import OpTypeError as _OpTypeError
+
+__all__ = ["save", "load"]
 
 _META_KEY = "chainrule"
 # The safetensors header keeps its metadata under this name: a tensor so named makes a file
@@ -53,40 +57,40 @@ class _Flattener:
         self.active = set()  # ids of the containers being flattened, to catch cycles
 
     def array(self, obj, name: str, path: tuple) -> dict:
-        data = obj._data if isinstance(obj, Tensor) else obj
-        if not isinstance(data, np.ndarray):
+        data = obj._data if isinstance(obj, _Tensor) else obj
+        if not isinstance(data, _np.ndarray):
             data = data.get()  # a CuPy array: the file holds host memory
         if data.dtype.kind not in _ARRAY_KINDS:
-            raise OpTypeError(f"save: {_where(path)} is an array of dtype {data.dtype}, which "
-                              f"safetensors cannot store")
+            raise _OpTypeError(f"save: {_where(path)} is an array of dtype {data.dtype}, which "
+                               f"safetensors cannot store")
         if name == _RESERVED_NAME:
-            raise OpError(f"save: {_where(path)} would be stored under the name {name!r}, "
-                          f"which safetensors reserves for its header; rename the key")
+            raise _OpError(f"save: {_where(path)} would be stored under the name {name!r}, "
+                           f"which safetensors reserves for its header; rename the key")
         if name in self.arrays:
-            raise OpError(f"save: {_where(path)} and {_where(self.owners[name])} would both be "
-                          f"stored as the tensor {name!r}; rename one of the keys")
+            raise _OpError(f"save: {_where(path)} and {_where(self.owners[name])} would both be "
+                           f"stored as the tensor {name!r}; rename one of the keys")
         # Old safetensors refuse big-endian arrays; (np.ascontiguousarray would turn a 0-d
         # array into 1-d, hence copy())
         if data.dtype.byteorder == ">":
             data = data.astype(data.dtype.newbyteorder("<"))
         self.arrays[name] = data if data.flags.c_contiguous else data.copy()
         self.owners[name] = path
-        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": name,
+        return {"__tensor__" if isinstance(obj, _Tensor) else "__array__": name,
                 "shape": list(data.shape)}
 
     def __call__(self, obj, name: str, path: tuple = ()):
-        if isinstance(obj, (Tensor, np.ndarray)):
+        if isinstance(obj, (_Tensor, _np.ndarray)):
             return self.array(obj, name, path)
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return obj
-        if isinstance(obj, (np.bool_, np.integer, np.floating)):
+        if isinstance(obj, (_np.bool_, _np.integer, _np.floating)):
             return obj.item()
         if not isinstance(obj, (dict, list, tuple)):
-            raise OpTypeError(f"save: cannot store {_where(path)}, of type "
-                              f"{type(obj).__name__}; tensors, arrays, dicts, lists, tuples, "
-                              f"str, int, float, bool and None can be stored")
+            raise _OpTypeError(f"save: cannot store {_where(path)}, of type "
+                               f"{type(obj).__name__}; tensors, arrays, dicts, lists, tuples, "
+                               f"str, int, float, bool and None can be stored")
         if id(obj) in self.active:
-            raise OpError(f"save: {_where(path)} contains itself")
+            raise _OpError(f"save: {_where(path)} contains itself")
         self.active.add(id(obj))
         child = lambda k: f"{name}.{k}" if name else str(k)  # noqa: E731
         if isinstance(obj, dict):
@@ -104,10 +108,10 @@ class _Flattener:
         # (a float, a tuple, None) would come back as something else, or not at all.
         if isinstance(k, str):
             return k
-        if isinstance(k, (int, np.integer)):
+        if isinstance(k, (int, _np.integer)):
             return {"__int__": k if isinstance(k, int) else int(k)}  # (bool stays bool)
-        raise OpTypeError(f"save: the key {k!r} of {_where(path)} is a {type(k).__name__}; only "
-                          f"str and int keys can be stored")
+        raise _OpTypeError(f"save: the key {k!r} of {_where(path)} is a {type(k).__name__}; only "
+                           f"str and int keys can be stored")
 
 
 class _Corrupt(Exception):
@@ -136,11 +140,11 @@ def _rebuild(tree, arrays, where: str = "obj"):
                 raise _Corrupt(f"{where} refers to the tensor {name!r}, which is not in the "
                                f"file")
             shape, data = _shape(tree["shape"], where), arrays[name]
-            if int(np.prod(shape)) != data.size:
+            if int(_np.prod(shape)) != data.size:
                 raise _Corrupt(f"{where} says shape {tuple(shape)}, but the tensor {name!r} "
                                f"has {data.size} elements")
             data = data.reshape(shape)
-            return make_tensor(data) if tag == "__tensor__" else data
+            return _make_tensor(data) if tag == "__tensor__" else data
     if len(tree) != 1:
         raise _Corrupt(f"{where} is an entry of unknown kind {sorted(tree)!r}")
     (tag, items), = tree.items()
@@ -169,45 +173,45 @@ def _rebuild(tree, arrays, where: str = "obj"):
 def _fsync_directory(folder: str) -> None:
     """Make a rename in ``folder`` durable. Windows cannot open a directory, and some file
     systems refuse to sync one: the file is in place either way, so this is best effort."""
-    if os.name == "nt":
+    if _os.name == "nt":
         return
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = _os.open(folder, _os.O_RDONLY)
     except OSError:
         return
     try:
-        os.fsync(fd)
+        _os.fsync(fd)
     except OSError:
         pass
     finally:
-        os.close(fd)
+        _os.close(fd)
 
 
 def _write_atomic(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` holds either its old contents or all of
     ``data``, never a part: write a temporary file beside it, sync it, rename it over."""
-    path = os.path.realpath(path)  # through a symlink: replace the file, keep the link
-    folder, base = os.path.split(path)
+    path = _os.path.realpath(path)  # through a symlink: replace the file, keep the link
+    folder, base = _os.path.split(path)
     try:
-        info = os.stat(path)
+        info = _os.stat(path)
     except FileNotFoundError:
         info = None
     # An overwritten file keeps its mode; a new one gets the usual 0o666 less the umask.
-    mode = stat.S_IMODE(info.st_mode) if info and stat.S_ISREG(info.st_mode) else None
-    tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o666)
+    mode = _stat.S_IMODE(info.st_mode) if info and _stat.S_ISREG(info.st_mode) else None
+    tmp = _os.path.join(folder, f".{base}.{_uuid.uuid4().hex[:12]}.tmp")
+    fd = _os.open(tmp, _os.O_WRONLY | _os.O_CREAT | _os.O_EXCL | getattr(_os, "O_BINARY", 0),
+                  0o666)
     try:
         with open(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            _os.fsync(f.fileno())
         if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
+            _os.chmod(tmp, mode)
+        _os.replace(tmp, path)
     except BaseException:
         try:
-            os.unlink(tmp)
+            _os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
@@ -226,18 +230,18 @@ def save(obj, path) -> None:
     """
     st = _safetensors()
     flat = _Flattener()
-    if isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, Tensor)
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, _Tensor)
                                              for k, v in obj.items()):
         tree = {"__dict__": [[k, flat(v, k, (k,))] for k, v in obj.items()]}
     else:
-        tree = flat(obj, "tensor" if isinstance(obj, Tensor) else "")
+        tree = flat(obj, "tensor" if isinstance(obj, _Tensor) else "")
     try:
-        data = st.save(flat.arrays, metadata={_META_KEY: json.dumps(tree)})
+        data = st.save(flat.arrays, metadata={_META_KEY: _json.dumps(tree)})
     except Exception as exc:  # SafetensorError, whose module differs between versions
-        version = getattr(sys.modules.get("safetensors"), "__version__", "?")
-        raise OpError(f"save: safetensors {version} could not store the object: {exc}") \
+        version = getattr(_sys.modules.get("safetensors"), "__version__", "?")
+        raise _OpError(f"save: safetensors {version} could not store the object: {exc}") \
             from exc
-    _write_atomic(os.fspath(path), data)
+    _write_atomic(_os.fspath(path), data)
 
 
 def load(path):
@@ -246,7 +250,7 @@ def load(path):
     naming it and what is wrong."""
     _safetensors()
     from safetensors import safe_open
-    path = os.fspath(path)
+    path = _os.fspath(path)
     try:
         with safe_open(path, framework="numpy") as f:
             metadata = f.metadata() or {}
@@ -254,18 +258,18 @@ def load(path):
     except OSError:
         raise  # a missing or unreadable file is the usual FileNotFoundError, PermissionError
     except Exception as exc:  # SafetensorError (see save)
-        raise OpError(f"load: {path} is not a readable safetensors file: {exc}") from exc
+        raise _OpError(f"load: {path} is not a readable safetensors file: {exc}") from exc
     if _META_KEY not in metadata:
-        return {k: make_tensor(v) for k, v in arrays.items()}
+        return {k: _make_tensor(v) for k, v in arrays.items()}
     try:
-        tree = json.loads(metadata[_META_KEY])
+        tree = _json.loads(metadata[_META_KEY])
     except (ValueError, RecursionError) as exc:
-        raise OpError(f"load: {path} has corrupt chainrule metadata: it is not valid JSON "
-                      f"({exc})") from None
+        raise _OpError(f"load: {path} has corrupt chainrule metadata: it is not valid JSON "
+                       f"({exc})") from None
     try:
         return _rebuild(tree, arrays)
     except _Corrupt as exc:
-        raise OpError(f"load: {path} has corrupt chainrule metadata: {exc}") from None
+        raise _OpError(f"load: {path} has corrupt chainrule metadata: {exc}") from None
     except RecursionError:
-        raise OpError(f"load: {path} has corrupt chainrule metadata: it is nested too "
-                      f"deeply") from None
+        raise _OpError(f"load: {path} has corrupt chainrule metadata: it is nested too "
+                       f"deeply") from None

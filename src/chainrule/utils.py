@@ -1,17 +1,19 @@
 """Utilities: activation checkpointing."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import warnings
-from typing import Callable
+import warnings as _warnings
+from typing import Callable as _Callable
 
-from .autograd import engine
-from .autograd.function import Function
-from .autograd import grad_mode
-from .autograd.grad_mode import enable_grad
-from .autograd.tensor import Tensor
+from .autograd import engine as _engine
+from .autograd.function import Function as _Function
+from .autograd import grad_mode as _grad_mode
+from .autograd.grad_mode import enable_grad as _enable_grad
+from .autograd.tensor import Tensor as _Tensor
+
+__all__ = ["checkpoint"]
 
 
-class _Checkpoint(Function):
+class _Checkpoint(_Function):
     @staticmethod
     def forward(ctx, fn, *args):
         ctx.fn = fn
@@ -20,20 +22,20 @@ class _Checkpoint(Function):
 
     @staticmethod
     def backward(ctx, g):
-        args = [a.detach().requires_grad_() if isinstance(a, Tensor) and a.dtype.kind == "f"
+        args = [a.detach().requires_grad_() if isinstance(a, _Tensor) and a.dtype.kind == "f"
                 else a for a in ctx.saved_tensors]
-        with enable_grad():
+        with _enable_grad():
             out = ctx.fn(*args)
         watched = [a for a, need in zip(args, ctx.needs_input_grad[1:])
-                   if isinstance(a, Tensor) and need]
+                   if isinstance(a, _Tensor) and need]
         # Parameters the function closes over get their .grad here, as in PyTorch.
-        engine.backward([out], [g])
+        _engine.backward([out], [g])
         grads = iter([a.grad for a in watched])
-        return (None,) + tuple(next(grads) if isinstance(a, Tensor) and need else None
+        return (None,) + tuple(next(grads) if isinstance(a, _Tensor) and need else None
                                for a, need in zip(args, ctx.needs_input_grad[1:]))
 
 
-def checkpoint(fn: Callable, *args):
+def checkpoint(fn: _Callable, *args):
     """Run ``fn(*args)`` without keeping its intermediate values; backward recomputes them.
     Trades compute for memory on deep networks. Parameters that ``fn`` closes over get
     their gradients during that recomputation. When no tensor argument requires grad the
@@ -46,9 +48,9 @@ def checkpoint(fn: Callable, *args):
     >>> x.grad.shape
     (2,)
     """
-    if grad_mode.is_grad_enabled() and not any(isinstance(a, Tensor) and a.requires_grad
+    if _grad_mode.is_grad_enabled() and not any(isinstance(a, _Tensor) and a.requires_grad
                                                 for a in args):
-        warnings.warn("checkpoint: no input requires grad, so nothing is checkpointed; pass "
-                      "at least one input that requires grad", stacklevel=2)
+        _warnings.warn("checkpoint: no input requires grad, so nothing is checkpointed; pass "
+                       "at least one input that requires grad", stacklevel=2)
         return fn(*args)
     return _Checkpoint.apply(fn, *args)

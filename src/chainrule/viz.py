@@ -6,8 +6,10 @@ import shutil
 import subprocess
 from typing import Union
 
-from .autograd.engine import Node
+from .autograd.engine import Node, walk
 from .autograd.tensor import Tensor
+
+__all__ = ["graph_to_dot", "draw_graph"]
 
 
 # Control characters other than tab and newline have no meaning in a label and may upset
@@ -58,26 +60,16 @@ def graph_to_dot(root: Tensor) -> str:
         lines.append("}")
         return "\n".join(lines) + "\n"
     lines.append(f"  {ident(start)} -> {out};")
-    seen, stack = {id(start)}, [start]
-    while stack:
-        node = stack.pop()
-        label = _quote(f"{node.name}\n{tuple(node.shape)} {node.dtype}")
-        lines.append(f"  {ident(node)} [label={label}, shape=box];")
-        for edge in node.edges or ():
-            if edge is None:
-                continue
-            if type(edge) is Node:
-                lines.append(f"  {ident(edge)} -> {ident(node)};")
-                if id(edge) not in seen:
-                    seen.add(id(edge))
-                    stack.append(edge)
-            else:
-                leaf = ident(edge)
-                if id(edge) not in seen:
-                    seen.add(id(edge))
-                    lines.append(f"  {leaf} [label={_tensor_label(edge)}, shape=ellipse, "
-                                 f'style=filled, fillcolor="lightblue"];')
-                lines.append(f"  {leaf} -> {ident(node)};")
+    for obj in walk([start]):  # every node and leaf once
+        if type(obj) is not Node:
+            lines.append(f"  {ident(obj)} [label={_tensor_label(obj)}, shape=ellipse, "
+                         f'style=filled, fillcolor="lightblue"];')
+            continue
+        label = _quote(f"{obj.name}\n{tuple(obj.shape)} {obj.dtype}")
+        lines.append(f"  {ident(obj)} [label={label}, shape=box];")
+        for edge in obj.edges or ():
+            if edge is not None:
+                lines.append(f"  {ident(edge)} -> {ident(obj)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -102,3 +94,7 @@ def draw_graph(root: Tensor, path: Union[str, os.PathLike]) -> str:
                            f"write a .dot file instead")
     subprocess.run([program, f"-T{ext[1:]}", "-o", path], input=dot.encode(), check=True)
     return dot
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

@@ -56,6 +56,6 @@ def test_draw_graph(tmp_path):
     dot = cr.draw_graph(loss, str(path))
     text = path.read_text()
     assert text == dot and text.startswith("digraph")
-    for label in ("SumBackward", "ReluBackward", "MmBackward", "x\\n(1, 2) float32",
+    for label in ("SumBackward", "ReluBackward", "MatmulBackward", "x\\n(1, 2) float32",
                   "w\\n(2, 1) float32", "lightblue"):
         assert label in text

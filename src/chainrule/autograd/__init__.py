@@ -8,6 +8,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .primitives import Primitive, defjvp, defvjp, defvjp_all
 from .tensor import Tensor
 
-__all__ = ["forward_ad", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly", "Function", "FunctionCtx", "primitive", "backward", "grad", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-           "GradcheckError", "gradcheck", "gradgradcheck", "Primitive", "defjvp", "defvjp",
-           "defvjp_all", "Tensor"]
+__all__ = ["forward_ad", "detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly",
+           "Function", "FunctionCtx", "primitive", "backward", "grad", "enable_grad",
+           "is_grad_enabled", "no_grad", "set_grad_enabled", "GradcheckError", "gradcheck",
+           "gradgradcheck", "Primitive", "defjvp", "defvjp", "defvjp_all", "Tensor"]

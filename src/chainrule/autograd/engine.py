@@ -1,21 +1,25 @@
-"""The backward engine: the recorded Nodes run in reverse creation order (iterative, so a chain of
-a million ops needs no recursion), gradients summed where paths meet, saved values freed
-as soon as each node has run.
-"""
+"""The backward engine: recorded Nodes run in reverse creation order, iteratively, gradients
+summed where paths meet, saved values freed as each node runs. Its pieces: ``walk``, the one
+graph walk; ``Gradients``, a pass's sums; ``run_backward``, the loop; ``run_nodes``, rules."""
 from __future__ import annotations
 
 from heapq import heappop, heappush
 from itertools import count
+from operator import attrgetter
 from typing import Optional, Sequence
 
 import numpy as np
 
 from .. import _backend
 from .._backend import COMPLEX_DTYPES
-from ..errors import OpError, OpTypeError
 from .anomaly import check_gradients
+from .engine_errors import check_hook_result, freed_error, no_rule_error, version_error
 from .grad_mode import anomaly_state, forward_state
 from .tensor import Tensor, as_array, make_tensor
+
+__all__ = ["set_graph_namespace", "graph_namespace", "next_seq", "Node", "pass_through",
+           "AccumulateGrad", "unbroadcast", "walk", "Gradients", "run_backward", "run_nodes",
+           "set_tangents", "backward", "grad", "release_graph"]
 
 _graph_ns = None
 
@@ -31,7 +35,6 @@ def graph_namespace():
 
 
 next_seq = count().__next__  # creation order: a topological order of the graph
-_ndarray = np.ndarray
 
 
 class Node:
@@ -82,9 +85,7 @@ class AccumulateGrad:
     def __init__(self, variable):
         self.variable = variable
 
-    @property
-    def next_functions(self) -> tuple:
-        return ()
+    next_functions = ()  # a leaf: nothing behind it
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
@@ -103,20 +104,6 @@ def unbroadcast(xp, g, shape: tuple):
     return g if tuple(g.shape) == shape else xp.reshape(g, shape)
 
 
-_FREED = ("{name}: trying to backward through the graph a second time (or after its saved "
-          "values were freed). Pass retain_graph=True to the first backward() if you need to "
-          "backward through the graph again.")
-
-
-def _version_error(node: Node, box, version) -> RuntimeError:
-    op = f"; the last in-place op on it was {box[1]}" if box[1] else ""
-    return RuntimeError(
-        f"{node.name}: one of the tensors needed for gradient computation has been "
-        f"modified by an in-place operation: it was saved at version {version} and is "
-        f"now at version {box[0]}{op}. Use out-of-place ops, or .clone() the tensor "
-        f"before modifying it.")
-
-
 def _graph_value(data, edge):
     """Rebuild a saved input as a tensor on the graph, for a recorded backward pass."""
     if isinstance(data, Tensor):  # a dual input, kept whole
@@ -128,299 +115,221 @@ def _graph_value(data, edge):
     return data  # a constant (or not kept): it stays raw, so Python scalars stay weakly typed
 
 
-def _node_grads(node: Node, g, xp, create_graph: bool) -> list:
-    """Every input's gradient from the node's rules, through the general route: recorded
-    (create_graph), complex-conjugated around an analytic rule, or from a ``vjp_all``."""
+def walk(roots, stop=None):
+    """Every node and leaf reachable from ``roots`` through ``edges``, once each, depth first
+    and iterative: the one graph walk (engine, func, viz). A node where ``stop(node)`` is true
+    is yielded, not walked past; its edges are read before it is yielded (it may be freed)."""
+    stack = [root for root in dict.fromkeys(roots) if root is not None]
+    seen = set(stack)
+    while stack:
+        x = stack.pop()
+        if type(x) is Node and (stop is None or not stop(x)):
+            for e in x.edges or ():
+                if e is not None and e not in seen:
+                    seen.add(e)
+                    stack.append(e)
+        yield x
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else make_tensor(g)
+
+
+def _summed(prev, g, writable: bool, record: bool):
+    """``prev + g``, the one gradient sum: in place into a ``writable`` prev, or on the graph."""
+    if record:
+        return _as_tensor(prev) + _as_tensor(g)
+    if writable:
+        prev += g
+        return prev  # a NumPy scalar (from 0-d arithmetic) is added out of place all the same
+    return prev + g
+
+
+class Gradients:
+    """A pass's gradients, per node or leaf, and the nodes waiting (``heap``: the newest pops
+    first). ``owned``: keys whose sum nobody else holds, so it may be added to in place (a
+    root's ``ones``, a rule's new array for a leaf, a sum made here; not a node's first)."""
+
+    __slots__ = ("sums", "owned", "heap", "record")
+
+    def __init__(self, record: bool):
+        self.sums, self.owned, self.heap, self.record = {}, set(), [], record
+
+    def add(self, key, g) -> None:
+        """Add ``g`` into ``key``'s sum (a first one is kept as it is; a node's waits)."""
+        sums = self.sums
+        prev = sums.get(key)
+        if prev is None:
+            sums[key] = g
+            if type(key) is Node:
+                heappush(self.heap, (-key.seq, key))
+        else:
+            sums[key] = _summed(prev, g, key in self.owned, self.record)
+            self.owned.add(key)
+
+    def pop(self):  # the waiting node created last and its gradient, or (None, None)
+        if not self.heap:
+            return None, None
+        node = heappop(self.heap)[1]
+        return node, self.sums.pop(node)
+
+
+def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
+                 targets: Optional[dict] = None, capture: bool = False, needed=None):
+    """Propagate from ``roots`` to the leaves. Nodes run in decreasing creation order (a
+    node is created after its inputs' nodes), so when one runs, every gradient that will
+    reach it has arrived: no pass counts dependencies. Leaves are finished last.
+    ``targets`` maps a key (a leaf, or the Node that made a non-leaf tensor) to the tensor
+    that receives its gradient; None: every leaf that requires grad. ``capture``: return
+    ``{key: grad}`` instead. ``needed``: ``_leads_to(targets, ...)``, if the caller has it.
+    Rules run on tensors (``record``) when the pass is recorded, in a dual level, and from
+    the first node reached with tangents (``node.fw``, as in ``grad`` of ``jvp``)."""
+    record = create_graph or forward_state.depth > 0
+    sums = Gradients(record)
+    for root, (g, owned) in zip(roots, root_grads):
+        key = root.grad_fn if root.grad_fn is not None else root
+        if owned and key not in sums.sums:
+            sums.owned.add(key)
+        sums.add(key, g)
+    if targets is not None and needed is None:
+        needed = _leads_to(targets, [node for _, node in sums.heap])
+    xp = _graph_ns if record else _backend.rule_namespace(roots[0]._data)
+    captured = {} if capture else None
+    node, g = sums.pop()
+    while node is not None:
+        if node.fw is not None and not record:  # tangents flow from here on
+            record = sums.record = True
+            xp = _graph_ns
+        # With targets, a node reached is either a target or on the way to one.
+        if node.hooks or node.retained is not None or targets is not None and node in targets:
+            g = _visit(node, g, record, targets, captured, needed)
+            if g is None:  # no target lies behind this node
+                if not retain_graph:
+                    _free(node)
+                node, g = sums.pop()
+                continue
+        node, g = run_nodes(node, g, xp, record, needed, targets, sums, retain_graph)
+    for leaf, g in sums.sums.items():  # only leaves are left
+        _finish_leaf(leaf, g, leaf in sums.owned, record, targets, captured)
+    return captured
+
+
+def run_nodes(node: Node, g, xp, record: bool, needed, targets, sums: Gradients,
+              retain: bool):
+    """Run ``node`` on its output's gradient ``g``, then the next nodes in decreasing creation
+    order, until one needs ``run_backward``'s loop: return it and its gradient, or (None,
+    None) when none waits. The one place rules are called (through ``_adapted`` when not
+    plain), for wanted inputs only, after the saved values' versions are checked."""
+    heap, waiting, owned = sums.heap, sums.sums, sums.owned
+    adapt = record or anomaly_state.enabled
+    while True:
+        prim = node.prim
+        edges = node.edges
+        if edges is None:
+            raise freed_error(node)
+        saved = node.saved
+        if saved:
+            for box, version in saved:
+                if box[0] != version:
+                    raise version_error(node, box, version)
+        if adapt or prim.vjp_all is not None or prim.holomorphic and \
+                node.dtype in COMPLEX_DTYPES:
+            inputs, ans, g, rules = _adapted(node, g, xp, record, needed)
+        else:
+            inputs, ans, rules = node.inputs, node.ans, prim.vjps
+        params = node.params
+        if not retain:  # _free(node), inline
+            node.inputs = node.ans = node.edges = None
+            node.saved = ()
+        nxt = next_g = None
+        i = -1
+        for e in edges:
+            i += 1
+            if e is None or needed is not None and e not in needed:
+                continue
+            try:
+                rule = rules[i]
+            except (IndexError, TypeError):  # past the rules, or none (vjps is None)
+                rule = None
+            if rule is pass_through:  # no call: the gradient is handed on
+                r = g
+            elif rule is None:
+                raise no_rule_error(prim, i)
+            else:
+                r = rule(xp, g, ans, *inputs, **params) if params else rule(xp, g, ans, *inputs)
+            is_node = type(e) is Node
+            like = e if is_node else e._data  # a Node has its output's shape and dtype
+            shape, dtype = like.shape, like.dtype
+            if r is None:
+                r = xp.zeros(shape, dtype)
+            elif r.shape != shape or (r.dtype is not dtype and r.dtype != dtype):
+                r = _conform(xp, r, shape, dtype)
+            # The fast path: a node newer than every node waiting has all its gradients
+            # (they come from newer nodes), so it runs next (nxt) without the heap and the
+            # sums: in a chain, every node. The node it displaces (or any older one) waits.
+            # A first gradient is put in place here, as sums.add would (it sums the rest).
+            if not is_node:
+                if e in waiting:
+                    sums.add(e, r)
+                else:  # owned when the rule made it: not the g passed in, nor a view
+                    waiting[e] = r
+                    if r is not g and not record and r.base is None:
+                        owned.add(e)
+            elif nxt is None and (not heap or e.seq > -heap[0][0]):
+                nxt, next_g = e, r
+            elif nxt is not None and e.seq > nxt.seq:  # newer than the one to run next
+                waiting[nxt] = next_g
+                heappush(heap, (-nxt.seq, nxt))
+                nxt, next_g = e, r
+            elif e is nxt:  # a second gradient for it (x * x)
+                next_g = _summed(next_g, r, False, record)
+            else:
+                sums.add(e, r)
+        if nxt is None:  # the newest node waiting, as sums.pop()
+            if not heap:
+                return None, None
+            nxt = heappop(heap)[1]
+            next_g = waiting.pop(nxt)
+        node, g = nxt, next_g  # next, unless run_backward's loop has work on it:
+        if node.hooks or node.retained is not None or node.fw is not None and not record \
+                or targets is not None and node in targets:
+            return node, g
+
+
+def _adapted(node: Node, g, xp, record: bool, needed):
+    """A node's saved values, ``g`` and rules: on the graph when the pass records; a
+    ``vjp_all``'s results as rules; an analytic function's rules conjugated around on
+    complex values (they are written as for reals: vjp = conj(rule(conj(g))), as PyTorch)."""
     prim = node.prim
-    edges = node.edges
-    inputs, ans = node.inputs, node.ans
-    if create_graph:
-        inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, edges)])
+    inputs, ans, rules = node.inputs, node.ans, prim.vjps
+    if record:
+        inputs = tuple([_graph_value(d, e) for d, e in zip(inputs, node.edges)])
         if prim.residual:
             ans = None  # raw values off the graph: the rule recomputes them on tensors
         elif ans is not None:
             ans = make_tensor(ans, node, True)
             ans._fw = node.fw
-        if not isinstance(g, Tensor):
-            g = make_tensor(g)
-    params = node.params
-    # An analytic function's rules are written as for reals; on complex values the
-    # cotangent goes through the conjugate derivative (PyTorch's convention):
-    # vjp(g) = conj(rule(conj(g))).
-    if prim.holomorphic and node.dtype in COMPLEX_DTYPES:
-        grads = _rule_grads(prim, edges, xp.conj(g), ans, inputs, params, xp)
-        return [None if r is None else xp.conj(r) for r in grads]
-    return _rule_grads(prim, edges, g, ans, inputs, params, xp)
-
-
-def _rule_grads(prim, edges, g, ans, inputs, params, xp) -> list:
+        g = _as_tensor(g)
+    conj = prim.holomorphic and node.dtype in COMPLEX_DTYPES
     if prim.vjp_all is not None:
-        needs = tuple([e is not None for e in edges])
-        return list(prim.vjp_all(xp, g, ans, inputs, needs, **params))
-    return [None if e is None else _rule(prim, i)(xp, g, ans, *inputs, **params)
-            for i, e in enumerate(edges)]
+        wants = tuple([e is not None and (needed is None or e in needed) for e in node.edges])
+        done = prim.vjp_all(xp, xp.conj(g) if conj else g, ans, inputs, wants, **node.params)
+        rules = [(lambda r: lambda *_, **__: r)(r) for r in done]  # each gives its result
+    if rules is not None and (conj or anomaly_state.enabled):
+        rules = [rule and _wrapped(rule, conj, node, i) for i, rule in enumerate(rules)]
+    return inputs, ans, g, rules
 
 
-def _rule(prim, i: int):
-    """The VJP rule for argument ``i`` of ``prim``, or a clear error where there is none."""
-    rules = prim.vjps
-    if rules is None:
-        raise NotImplementedError(f"{prim.name}: no VJP rule is defined, so it cannot be "
-                                  f"differentiated in reverse mode")
-    rule = rules[i] if i < len(rules) else None
-    if rule is None:
-        raise RuntimeError(f"{prim.name}: argument {i} is not differentiable, but it "
-                           f"requires grad; detach() it first")
-    return rule
-
-
-def _as_hook_value(g):
-    return g if isinstance(g, Tensor) else make_tensor(g)
-
-
-def _run_hooks(hooks, g):
-    for hook in hooks:
-        out = hook(_as_hook_value(g))
-        if out is not None:
-            _check_hook_result(hook, out, g)
-            g = out if isinstance(g, Tensor) else as_array(out)
-    return g
-
-
-def _check_hook_result(hook, out, g) -> None:
-    """A hook may replace a gradient, but not change its shape or dtype (as in PyTorch)."""
-    name = getattr(hook, "__qualname__", None) or type(hook).__name__
-    shape, dtype = getattr(out, "shape", None), getattr(out, "dtype", None)
-    if shape is None or dtype is None:
-        raise OpTypeError(f"hook {name!r} returned {type(out).__name__}; a hook returns a "
-                          f"Tensor of the gradient's shape and dtype, or None")
-    if tuple(shape) != tuple(g.shape):
-        raise OpError(f"hook {name!r} changed the shape of the gradient from "
-                      f"{tuple(g.shape)} to {tuple(shape)}; return a gradient of the same shape")
-    if dtype != g.dtype:
-        raise OpTypeError(f"hook {name!r} changed the dtype of the gradient from {g.dtype} to "
-                          f"{dtype}; cast it back with .to({g.dtype})")
-
-
-def _accumulate_into(tensor: Tensor, g, owned: bool, create_graph: bool) -> None:
-    """``tensor.grad += g``, in place when nothing records it."""
-    if create_graph:
-        gt = _as_hook_value(g)
-        tensor.grad = gt if tensor.grad is None else tensor.grad + gt
-        return
-    if g.__class__ is not _ndarray:
-        if isinstance(g, Tensor):
-            g = g._data
-        if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
-            g, owned = np.array(g), True
-    grad = tensor.grad
-    if grad is None:
-        tensor.grad = make_tensor(g if owned else g.copy())
-    elif grad.grad_fn is not None or not grad._data.flags.writeable:
-        tensor.grad = make_tensor(grad._data + g)
-    else:
-        grad._data += g
-
-
-def _prepare_root(tensor: Tensor, gradient, create_graph: bool, index: int):
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"backward: expected a Tensor, got {type(tensor).__name__}")
-    if not tensor._requires_grad:
-        raise RuntimeError(f"backward: element {index} of the outputs does not require grad "
-                           f"and has no grad_fn; nothing to differentiate")
-    data = tensor._data
-    if gradient is None:
-        if data.size != 1:
-            raise RuntimeError(f"backward: grad can be implicitly created only for outputs with "
-                               f"one element, got shape {data.shape}; pass gradient= of that shape")
-        return _backend.array_module(data).ones(data.shape, data.dtype), True
-    if isinstance(gradient, Tensor) and create_graph:
-        g = gradient
-    else:
-        g = as_array(gradient)
-        if g.dtype != data.dtype:
-            g = g.astype(data.dtype)
-    if g.shape != data.shape:
-        raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has "
-                           f"shape {data.shape}")
-    return g, False
-
-
-def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
-                 targets: Optional[dict] = None, capture: bool = False, needed=None):
-    """Propagate from ``roots`` to the leaves.
-
-    Nodes run in decreasing creation order (a node is always created after the nodes of its
-    inputs), so when a node runs, every gradient that will reach it has arrived: no pass to
-    count dependencies is needed. Leaves are finished last.
-
-    ``targets`` maps a key (a leaf tensor, or the Node that made a non-leaf tensor) to the
-    tensor that receives its gradient; None means every leaf that requires grad. With
-    ``capture`` the gradients are returned as ``{key: grad}`` instead of accumulated.
-    ``needed``: ``_leads_to(targets, ...)``, when the caller has it already.
-    """
-    buffers = {}  # node or leaf -> the gradient summed so far (but the pending node's)
-    # Keys whose buffer nobody else holds, so it may be added to in place: a leaf's fresh
-    # first gradient, and any sum made here.
-    owned = set()
-    heap = []  # (-seq, node) for every node in buffers
-    for root, (g, is_owned) in zip(roots, root_grads):
-        key = root.grad_fn if root.grad_fn is not None else root
-        prev = buffers.get(key)
-        if prev is None:
-            buffers[key] = g
-            if is_owned:
-                owned.add(key)
-            if type(key) is Node:
-                heappush(heap, (-key.seq, key))
-        else:
-            buffers[key] = prev + g
-            owned.add(key)
-
-    # Rules run on tensors when the backward pass is recorded, or when tangents must flow
-    # through it (forward-over-reverse).
-    create_graph = (create_graph or forward_state.depth > 0 or
-                    _tangents_recorded and _carries_tangents([k for _, k in heap]))
-    xp = _graph_ns if create_graph else _backend.rule_namespace(roots[0]._data)
-    if targets is not None and needed is None:
-        needed = _leads_to(targets, [k for _, k in heap])
-    captured = {} if capture else None
-    # Without recording or anomaly checks, a node's rules are called right here.
-    direct = not create_graph and not anomaly_state.enabled
-    # A node whose gradient arrives while no other node waits runs next, with its gradient
-    # in pending_g, and touches neither the heap nor the buffers (in a chain, every node).
-    pending = pending_g = None
-    if len(heap) == 1:
-        pending = heappop(heap)[1]
-        pending_g = buffers.pop(pending)
-    while pending is not None or heap:
-        if pending is not None:
-            node, g, pending = pending, pending_g, None
-        else:
-            node = heappop(heap)[1]
-            g = buffers.pop(node)
-        edges = node.edges
-        if edges is None:
-            raise RuntimeError(_FREED.format(name=node.name))
-        # With targets, a node reached is either a target or on the way to one.
-        if node.hooks or node.retained is not None or targets is not None and node in targets:
-            g = _visit(node, g, create_graph, targets, captured, needed)
-            if g is None:  # no target lies behind this node
-                if not retain_graph:
-                    _free(node)
-                continue
-        prim = node.prim
-        saved = node.saved
-        if saved:
-            for box, version in saved:
-                if box[0] != version:
-                    raise _version_error(node, box, version)
-        inputs, ans, params = node.inputs, node.ans, node.params
-        if direct and prim.vjps is not None and (not prim.holomorphic or
-                                                node.dtype not in COMPLEX_DTYPES):
-            grads = None  # each rule is called as its edge is reached
-            rules = prim.vjps
-        else:
-            grads = _node_grads(node, g, xp, create_graph)
-            if anomaly_state.enabled:
-                check_gradients(node, grads)
-        if not retain_graph:  # _free(node), without the call
-            node.inputs = node.ans = node.edges = None
-            node.saved = ()
-        i = -1
-        for e in edges:
-            i += 1
-            if e is None or (needed is not None and e not in needed):
-                continue
-            if grads is not None:
-                r = grads[i]
-            else:
-                try:
-                    rule = rules[i]
-                except IndexError:
-                    rule = None
-                if rule is None:
-                    rule = _rule(prim, i)  # raises
-                if rule is pass_through:
-                    r = g
-                else:
-                    r = rule(xp, g, ans, *inputs, **params) if params else \
-                        rule(xp, g, ans, *inputs)
-            is_node = type(e) is Node
-            if is_node:
-                shape, dtype = e.shape, e.dtype
-            else:
-                shape, dtype = e._data.shape, e._data.dtype
-            if r is None:
-                r = xp.zeros(shape, dtype)
-            elif r.shape != shape or (r.dtype is not dtype and r.dtype != dtype):
-                r = _conform(xp, r, shape, dtype)
-            if is_node:
-                if pending is None and not heap:  # nothing else waits (buffers holds no node)
-                    pending, pending_g = e, r
-                    continue
-                if e is pending:  # a second gradient for the waiting node: it joins the rest
-                    buffers[e] = pending_g
-                    heappush(heap, (-e.seq, e))
-                    pending = None
-                prev = buffers.get(e)
-                if prev is None:
-                    if pending is not None:
-                        buffers[pending] = pending_g
-                        heappush(heap, (-pending.seq, pending))
-                        pending = None
-                    buffers[e] = r
-                    heappush(heap, (-e.seq, e))
-                    continue
-            else:
-                prev = buffers.get(e)
-                if prev is None:
-                    buffers[e] = r
-                    # A fresh array nobody else holds may later be added to in place.
-                    if not create_graph and r is not g and r.base is None:
-                        owned.add(e)
-                    continue
-            if create_graph or e not in owned:
-                buffers[e] = prev + r
-                if not create_graph:
-                    owned.add(e)
-            else:
-                prev += r
-                buffers[e] = prev  # NumPy scalars (from 0-d arithmetic) add out of place
-    for leaf, g in buffers.items():  # only leaves are left
-        _finish_leaf(leaf, g, leaf in owned, create_graph, targets, captured)
-    return captured
-
-
-_tangents_recorded = False
-
-
-def set_tangents(node: Node, fw: dict) -> None:
-    """Attach the tangents of a node's output (forward-over-reverse); from then on,
-    backward passes look for them."""
-    global _tangents_recorded
-    node.fw = fw
-    _tangents_recorded = True
-
-
-def _carries_tangents(starts: list) -> bool:
-    """Whether a node behind ``starts`` has tangents attached."""
-    seen = set(starts)
-    stack = list(starts)
-    while stack:
-        node = stack.pop()
-        if node.fw is not None:
-            return True
-        for e in node.edges or ():
-            if type(e) is Node and e not in seen:
-                seen.add(e)
-                stack.append(e)
-    return False
-
-
-def _free(node: Node) -> None:
-    node.inputs = node.ans = node.edges = None
-    node.saved = ()
+def _wrapped(rule, conj: bool, node: Node, i: int):
+    """``rule`` conjugated around (``conj``), its result checked in anomaly mode."""
+    def wrapped(xp, g, ans, *inputs, **params):
+        r = rule(xp, xp.conj(g) if conj else g, ans, *inputs, **params)
+        if conj and r is not None:
+            r = xp.conj(r)
+        if anomaly_state.enabled:
+            check_gradients(node, (None,) * i + (r,))  # it names the input by its position
+        return r
+    return wrapped
 
 
 def _conform(xp, r, shape: tuple, dtype):
@@ -434,68 +343,113 @@ def _conform(xp, r, shape: tuple, dtype):
     return r
 
 
-def _visit(node: Node, g, create_graph: bool, targets, captured, needed):
+def _run_hooks(hooks, g):
+    for hook in hooks:
+        out = hook(_as_tensor(g))
+        if out is not None:
+            check_hook_result(hook, out, g)
+            g = out if isinstance(g, Tensor) else as_array(out)
+    return g
+
+
+def _visit(node: Node, g, record: bool, targets, captured, needed):
     """The work on a node beyond its rules: hooks, retained and target gradients. Returns
     the gradient to propagate, or None when nothing wanted lies behind the node."""
+    if node.edges is None:
+        raise freed_error(node)
     if node.hooks:
         g = _run_hooks(node.hooks, g)
     if node.retained is not None:
         kept = node.retained()
         if kept is not None and (targets is None or node not in targets):
-            _accumulate_into(kept, g, False, create_graph)
+            _accumulate_into(kept, g, False, record)
     if targets is not None and node in targets:
         if captured is not None:
-            captured[node] = _as_hook_value(g) if create_graph else g
+            captured[node] = _as_tensor(g) if record else g
         else:
-            _accumulate_into(targets[node], g, False, create_graph)
+            _accumulate_into(targets[node], g, False, record)
     if needed is not None and not any(e in needed for e in node.edges if e is not None):
         return None
     return g
 
 
-def _leads_to(targets: dict, starts: list) -> set:
-    """The nodes and leaves of the graph behind ``starts`` from which some target can be
-    reached: only they need to run when gradients are wanted for ``targets`` alone."""
-    needed = set()
-    done = set()
-    for start in starts:
-        if start in done:
-            continue
-        # Iterative post-order walk: a node is needed if it is a target or an edge is.
-        stack = [(start, iter(start.edges or ()))]
-        done.add(start)
-        while stack:
-            node, it = stack[-1]
-            advanced = False
-            for e in it:
-                if type(e) is Node and e not in done:
-                    done.add(e)
-                    stack.append((e, iter(e.edges or ())))
-                    advanced = True
-                    break
-            if advanced:
-                continue
-            stack.pop()
-            if node in targets or any(e in needed or (e is not None and type(e) is not Node
-                                                      and e in targets)
-                                      for e in (node.edges or ())):
-                needed.add(node)
-    needed.update(k for k in targets if type(k) is not Node)
-    return needed
-
-
-def _finish_leaf(leaf: Tensor, g, owned: bool, create_graph: bool, targets, captured) -> None:
+def _finish_leaf(leaf: Tensor, g, owned: bool, record: bool, targets, captured) -> None:
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g)
         owned = False
-    if targets is None:
-        if leaf._requires_grad:
-            _accumulate_into(leaf, g, owned, create_graph)
-    elif leaf in targets:
+    if targets is None and leaf._requires_grad:
+        _accumulate_into(leaf, g, owned, record)
+    elif targets is not None and leaf in targets:
         if captured is not None:
-            captured[leaf] = _as_hook_value(g) if create_graph else g
+            captured[leaf] = _as_tensor(g) if record else g
         else:
-            _accumulate_into(targets[leaf], g, owned, create_graph)
+            _accumulate_into(targets[leaf], g, owned, record)
+
+
+def _accumulate_into(tensor: Tensor, g, owned: bool, record: bool) -> None:
+    """``tensor.grad += g``, in place into a plain ``.grad``; a ``g`` not owned is copied."""
+    grad = tensor.grad
+    if record:
+        g = g if isinstance(g, Tensor) else make_tensor(g if owned else g.copy())
+        tensor.grad = g if grad is None else grad + g
+        return
+    if g.__class__ is not np.ndarray:
+        if isinstance(g, Tensor):
+            g = g._data
+        if isinstance(g, np.generic):  # NumPy returns scalars from 0-d arithmetic
+            g, owned = np.array(g), True
+    if grad is None:
+        tensor.grad = make_tensor(g if owned else g.copy())
+        return
+    if grad.grad_fn is not None or not grad._data.flags.writeable:
+        tensor.grad = make_tensor(grad._data + g)
+    else:
+        grad._data += g
+
+
+def _leads_to(targets: dict, starts: list) -> set:
+    """The nodes and leaves behind ``starts`` that lead to a target: the only ones to run."""
+    nodes = [x for x in walk(starts) if type(x) is Node]
+    nodes.sort(key=attrgetter("seq"))  # inputs first: a node's edges are created before it
+    needed = {k for k in targets if type(k) is not Node}
+    for node in nodes:
+        if node in targets or any(e in needed for e in node.edges or () if e is not None):
+            needed.add(node)
+    return needed
+
+
+def set_tangents(node: Node, fw: dict) -> None:
+    """Attach a node's output tangents: a backward pass reaching it carries them on."""
+    node.fw = fw
+
+
+def _free(node: Node) -> None:
+    node.inputs = node.ans = node.edges = None
+    node.saved = ()
+
+
+def _prepare_root(op: str, tensor: Tensor, gradient, create_graph: bool, index: int):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
+    if not tensor._requires_grad:
+        raise RuntimeError(f"{op}: element {index} of the outputs does not require grad "
+                           f"and has no grad_fn; nothing to differentiate")
+    data = tensor._data
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(f"{op}: grad can be implicitly created only for outputs with "
+                               f"one element, got shape {data.shape}; pass gradient= of that shape")
+        return _backend.array_module(data).ones(data.shape, data.dtype), True
+    if isinstance(gradient, Tensor) and create_graph:
+        g = gradient
+    else:
+        g = as_array(gradient)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+    if g.shape != data.shape:
+        raise RuntimeError(f"{op}: gradient has shape {tuple(g.shape)} but the output has "
+                           f"shape {data.shape}")
+    return g, False
 
 
 def _targets_from(inputs) -> dict:
@@ -524,7 +478,7 @@ def _roots(op: str, outputs, grad_outputs, create_graph: bool):
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"{op}: got {len(grads)} gradients for {len(outputs)} outputs")
-    return outputs, [_prepare_root(t, g, create_graph, i)
+    return outputs, [_prepare_root(op, t, g, create_graph, i)
                      for i, (t, g) in enumerate(zip(outputs, grads))]
 
 
@@ -574,13 +528,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
         key = t.grad_fn if t.grad_fn is not None else t
         gs = [c.get(key) for c in captured]
         if gs and gs[0] is not None:
-            if not is_grads_batched:
-                g = gs[0]
-                result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
-            elif any(isinstance(g, Tensor) for g in gs):  # recorded
-                result.append(_graph_ns.stack(gs))
-            else:
-                result.append(make_tensor(np.stack(gs)))
+            g = gs[0]
+            if is_grads_batched:  # a stack on the graph when the gradients are recorded
+                g = _graph_ns.stack(gs) if any(isinstance(x, Tensor) for x in gs) else np.stack(gs)
+            result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
         elif materialize_grads or not gs:  # unused, or an empty batch
             lead = (len(batches),) if is_grads_batched else ()
             result.append(make_tensor(np.zeros(lead + t._data.shape, t._data.dtype)))
@@ -593,8 +544,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
 
 
 def _batches(grad_outputs, n_outputs: int) -> list:
-    """Per batch entry, the gradients for the outputs: ``grad_outputs`` split along their
-    first axis."""
+    """Per batch entry, the outputs' gradients: ``grad_outputs`` split along the first axis."""
     if grad_outputs is None:
         raise ValueError("grad: is_grads_batched=True needs grad_outputs, each with a leading "
                          "batch axis")
@@ -609,11 +559,11 @@ def _batches(grad_outputs, n_outputs: int) -> list:
 
 
 def release_graph(node) -> None:
-    """Drop every saved array and link in the graph behind ``node`` (iteratively)."""
-    stack = [node] if type(node) is Node else []
-    while stack:
-        n = stack.pop()
-        edges = n.edges
-        _free(n)
-        if edges:
-            stack.extend(e for e in edges if type(e) is Node and e.edges is not None)
+    """Drop every saved array and link in the graph behind ``node``."""
+    for n in walk([node] if type(node) is Node else ()):
+        if type(n) is Node:
+            _free(n)
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

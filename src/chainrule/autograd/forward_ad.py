@@ -11,16 +11,21 @@ inner derivative never leaks into an outer one (no perturbation confusion).
 ...     unpack_dual(x ** 3).tangent
 tensor(12.)
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from collections import namedtuple
-from typing import Optional
+from collections import namedtuple as _namedtuple
 
-from .grad_mode import close_level, forward_state, open_level
-from .primitives import alias
-from .tensor import Tensor, as_array, make_tensor
+from .grad_mode import close_level as _close_level
+from .grad_mode import forward_state as _forward_state
+from .grad_mode import open_level as _open_level
+from .primitives import alias as _alias
+from .tensor import Tensor as _Tensor
+from .tensor import as_array as _as_array
+from .tensor import make_tensor as _make_tensor
 
-UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+__all__ = ["UnpackedDualTensor", "dual_level", "make_dual", "unpack_dual"]
+
+UnpackedDualTensor = _namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
 
 class dual_level:
@@ -28,31 +33,31 @@ class dual_level:
     its id."""
 
     def __enter__(self) -> int:
-        self.level = open_level()
+        self.level = _open_level()
         return self.level
 
     def __exit__(self, *exc):
-        close_level(self.level)
+        _close_level(self.level)
         return False
 
 
-def _current(level: Optional[int]) -> int:
+def _current(level: int | None) -> int:
     if level is not None:
         return level
-    if not forward_state.levels:
+    if not _forward_state.levels:
         raise RuntimeError("make_dual/unpack_dual: no dual level is open; use "
                            "`with chainrule.autograd.forward_ad.dual_level():`")
-    return forward_state.levels[-1]
+    return _forward_state.levels[-1]
 
 
-def make_dual(tensor: Tensor, tangent, *, level: Optional[int] = None) -> Tensor:
+def make_dual(tensor: _Tensor, tangent, *, level: int | None = None) -> _Tensor:
     """A tensor equal to ``tensor`` whose derivative at ``level`` (default: the innermost
     open one) is ``tangent``. Reverse mode still flows through to ``tensor``."""
     level = _current(level)
-    if not isinstance(tensor, Tensor):
-        tensor = Tensor(tensor)
-    if not isinstance(tangent, Tensor):
-        tangent = make_tensor(as_array(tangent).astype(tensor.dtype, copy=False))
+    if not isinstance(tensor, _Tensor):
+        tensor = _Tensor(tensor)
+    if not isinstance(tangent, _Tensor):
+        tangent = _make_tensor(_as_array(tangent).astype(tensor.dtype, copy=False))
     if tangent.shape != tensor.shape:
         raise ValueError(f"make_dual: tangent has shape {tangent.shape} but the primal has "
                          f"shape {tensor.shape}")
@@ -60,16 +65,16 @@ def make_dual(tensor: Tensor, tangent, *, level: Optional[int] = None) -> Tensor
         tangent = tangent.astype(tensor.dtype)
     fw = dict(tensor._fw) if tensor._fw else {}
     fw[level] = tangent
-    return alias(tensor, fw)
+    return _alias(tensor, fw)
 
 
-def unpack_dual(tensor: Tensor, *, level: Optional[int] = None) -> UnpackedDualTensor:
+def unpack_dual(tensor: _Tensor, *, level: int | None = None) -> UnpackedDualTensor:
     """``(primal, tangent)`` of a dual tensor at ``level``; the tangent is None when the
     tensor does not depend on that level's input."""
-    level = level if level is not None else (forward_state.levels[-1] if
-                                             forward_state.levels else None)
+    level = level if level is not None else (_forward_state.levels[-1] if
+                                             _forward_state.levels else None)
     fw = tensor._fw
     if not fw or level not in fw:
         return UnpackedDualTensor(tensor, None)
     rest = {k: v for k, v in fw.items() if k != level}
-    return UnpackedDualTensor(alias(tensor, rest or None), fw[level])
+    return UnpackedDualTensor(_alias(tensor, rest or None), fw[level])

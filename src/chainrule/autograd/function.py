@@ -9,17 +9,25 @@ rules with ``.defvjp(...)`` / ``.defjvp(...)``.
 Either becomes a Primitive, so it takes part in higher order and forward mode like a
 built-in op.
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from typing import Any, Callable
+from typing import Any as _Any
+from typing import Callable as _Callable
 
-from numpy import broadcast_shapes
+from numpy import broadcast_shapes as _broadcast_shapes
 
-from ..errors import OpError, OpTypeError
-from . import grad_mode
-from .engine import graph_namespace
-from .primitives import Primitive, apply, defjvp, defvjp_all
-from .tensor import Tensor, make_tensor
+from ..errors import OpError as _OpError
+from ..errors import OpTypeError as _OpTypeError
+from . import grad_mode as _grad_mode
+from .engine import graph_namespace as _graph_namespace
+from .primitives import Primitive as _Primitive
+from .primitives import apply as _apply
+from .primitives import defjvp as _defjvp
+from .primitives import defvjp_all as _defvjp_all
+from .tensor import Tensor as _Tensor
+from .tensor import make_tensor as _make_tensor
+
+__all__ = ["FunctionCtx", "Function", "primitive"]
 
 
 class FunctionCtx:
@@ -43,18 +51,18 @@ class FunctionCtx:
         if self._graph is None:
             return tuple(self._saved)
         inputs, output = self._graph
-        swap = {id(w): g for w, g in zip(self._inputs, inputs) if isinstance(g, Tensor)}
+        swap = {id(w): g for w, g in zip(self._inputs, inputs) if isinstance(g, _Tensor)}
         if output is not None and self._output is not None:
             swap[id(self._output)] = output
         return tuple(swap.get(id(t), t) for t in self._saved)
 
 
 def _wrap(x):
-    return make_tensor(x) if hasattr(x, "dtype") and hasattr(x, "shape") else x
+    return _make_tensor(x) if hasattr(x, "dtype") and hasattr(x, "shape") else x
 
 
 def _unwrap(x, graph: bool):
-    if x is None or graph or not isinstance(x, Tensor):
+    if x is None or graph or not isinstance(x, _Tensor):
         return x
     return x._data
 
@@ -65,22 +73,22 @@ def _checked_gradient(fn_name: str, i: int, grad, inp):
     axes), real for a real input; floating dtypes are cast to the input's."""
     if grad is None:
         return None
-    if not (isinstance(grad, Tensor) or hasattr(grad, "shape") and hasattr(grad, "dtype")):
-        raise OpTypeError(f"{fn_name}.backward returned {type(grad).__name__} as the gradient "
-                          f"of input {i}; return a Tensor (or None)")
+    if not (isinstance(grad, _Tensor) or hasattr(grad, "shape") and hasattr(grad, "dtype")):
+        raise _OpTypeError(f"{fn_name}.backward returned {type(grad).__name__} as the gradient "
+                           f"of input {i}; return a Tensor (or None)")
     shape, in_shape = tuple(grad.shape), tuple(getattr(inp, "shape", ()))
     try:
-        compatible = broadcast_shapes(in_shape, shape) == shape
+        compatible = _broadcast_shapes(in_shape, shape) == shape
     except ValueError:
         compatible = False
     if not compatible:
-        raise OpError(f"{fn_name}.backward returned an invalid gradient for input {i}: shape "
-                      f"{shape}, but the input has shape {in_shape}; return a gradient of the "
-                      f"input's shape")
+        raise _OpError(f"{fn_name}.backward returned an invalid gradient for input {i}: shape "
+                       f"{shape}, but the input has shape {in_shape}; return a gradient of the "
+                       f"input's shape")
     in_dtype = getattr(inp, "dtype", None)
     if grad.dtype.kind == "c" and in_dtype is not None and in_dtype.kind != "c":
-        raise OpTypeError(f"{fn_name}.backward returned a complex gradient ({grad.dtype}) for "
-                          f"input {i}, which is real ({in_dtype}); return its real part")
+        raise _OpTypeError(f"{fn_name}.backward returned a complex gradient ({grad.dtype}) for "
+                           f"input {i}, which is real ({in_dtype}); return its real part")
     return grad
 
 
@@ -104,34 +112,34 @@ class Function:
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, *args) -> Any:
+    def forward(ctx: FunctionCtx, *args) -> _Any:
         raise NotImplementedError("Function subclasses must define forward(ctx, *args)")
 
     @staticmethod
-    def backward(ctx: FunctionCtx, *grad_outputs) -> Any:
+    def backward(ctx: FunctionCtx, *grad_outputs) -> _Any:
         raise NotImplementedError("Function subclasses must define backward(ctx, *grads)")
 
     @classmethod
-    def _primitive(cls) -> Primitive:
+    def _primitive(cls) -> _Primitive:
         prim = cls.__dict__.get("_chainrule_primitive")
         if prim is not None:
             return prim
 
         def forward(*datas, ctx):
             ctx._inputs = tuple(_wrap(d) for d in datas)
-            with grad_mode.no_grad():
+            with _grad_mode.no_grad():
                 out = cls.forward(ctx, *ctx._inputs)
-            if not isinstance(out, Tensor):
+            if not isinstance(out, _Tensor):
                 raise TypeError(f"{cls.__name__}.forward must return one Tensor, got "
                                 f"{type(out).__name__}")
             ctx._output = out
             return out._data
 
         def vjp(xp, g, ans, inputs, needs, ctx):
-            graph = xp is graph_namespace()
+            graph = xp is _graph_namespace()
             ctx._graph = (inputs, ans) if graph else None
-            g = g if isinstance(g, Tensor) else make_tensor(g)
-            with grad_mode.set_grad_enabled(graph):
+            g = g if isinstance(g, _Tensor) else _make_tensor(g)
+            with _grad_mode.set_grad_enabled(graph):
                 grads = cls.backward(ctx, g)
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(needs):
@@ -141,28 +149,28 @@ class Function:
             return [_unwrap(_checked_gradient(cls.__name__, i, gr, inp), graph) if need else None
                     for i, (gr, need, inp) in enumerate(zip(grads, needs, ctx._inputs))]
 
-        prim = Primitive(cls.__name__.lower(), forward)
+        prim = _Primitive(cls.__name__.lower(), forward)
         prim.node_name = f"{cls.__name__}Backward"
-        defvjp_all(prim, vjp)
+        _defvjp_all(prim, vjp)
         if "jvp" in cls.__dict__ or any("jvp" in vars(base) for base in cls.__mro__[1:-2]):
             def jvp(xp, tangents, ans, *primals, ctx):
                 ctx._graph = (primals, ans)
-                ts = [t if t is not None else make_tensor(xp.zeros_like(p)._data
-                                                           if isinstance(p, Tensor) else 0.0)
+                ts = [t if t is not None else _make_tensor(xp.zeros_like(p)._data
+                                                           if isinstance(p, _Tensor) else 0.0)
                       for t, p in zip(tangents, primals)]
                 return cls.jvp(ctx, *ts)
-            defjvp(prim, jvp)
+            _defjvp(prim, jvp)
         cls._chainrule_primitive = prim
         return prim
 
     @classmethod
     def apply(cls, *args):
         """Run the op on ``args``, recording it when an input requires grad."""
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        return apply(cls._primitive(), args, {"ctx": FunctionCtx(needs)})
+        needs = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+        return _apply(cls._primitive(), args, {"ctx": FunctionCtx(needs)})
 
 
-def primitive(fn: Callable) -> Primitive:
+def primitive(fn: _Callable) -> _Primitive:
     """Turn a function on NumPy arrays into a differentiable primitive; attach its rules
     with ``.defvjp(rule_for_arg0, ...)`` and ``.defjvp(rule)`` (seed 004, HIPS autograd).
 
@@ -177,6 +185,6 @@ def primitive(fn: Callable) -> Primitive:
     >>> logsumexp(x).backward(); x.grad
     tensor([0.5, 0.5])
     """
-    prim = Primitive(fn.__name__, fn)
+    prim = _Primitive(fn.__name__, fn)
     prim.doc = fn.__doc__
     return prim

@@ -15,6 +15,10 @@ import functools
 import itertools
 import threading
 
+__all__ = ["modes", "state", "forward_state", "ordinary", "anomaly_state", "change_modes",
+           "is_grad_enabled", "open_level", "close_level", "ModeFlag", "set_grad_enabled",
+           "no_grad", "enable_grad"]
+
 
 class _ThreadModes(threading.local):
     """This thread's modes; ``threading.local`` runs ``__init__`` anew in each thread."""
@@ -176,3 +180,7 @@ class no_grad(ModeFlag):
 class enable_grad(ModeFlag):
     """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
     mode = True
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

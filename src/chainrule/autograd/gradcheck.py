@@ -1,13 +1,20 @@
 """Check analytic gradients against central finite differences (use float64 inputs)."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from typing import Callable, Sequence
+from typing import Callable as _Callable
+from typing import Sequence as _Sequence
 
-import numpy as np
+import numpy as _np
 
-from . import grad_mode
+from . import grad_mode as _grad_mode
 from .engine import grad as _grad
-from .tensor import Tensor, make_tensor
+from .forward_ad import dual_level as _dual_level
+from .forward_ad import make_dual as _make_dual
+from .forward_ad import unpack_dual as _unpack_dual
+from .tensor import Tensor as _Tensor
+from .tensor import make_tensor as _make_tensor
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(AssertionError):
@@ -16,26 +23,26 @@ class GradcheckError(AssertionError):
 
 def _outputs(fn, inputs) -> tuple:
     out = fn(*inputs)
-    return (out,) if isinstance(out, Tensor) else tuple(out)
+    return (out,) if isinstance(out, _Tensor) else tuple(out)
 
 
 def _numerical_jacobians(fn, inputs, wrt, eps):
     """d(output k)/d(input i) by central differences, as arrays (out.size, in.size).
     Grad mode stays on: ``fn`` may itself compute gradients (gradgradcheck)."""
-    with grad_mode.enable_grad():
+    with _grad_mode.enable_grad():
         outs = _outputs(fn, inputs)
         if not outs:
             raise GradcheckError("gradcheck: the function returned no outputs to check")
-        jac = {(k, i): np.zeros((o.numel(), inputs[i].numel()))
+        jac = {(k, i): _np.zeros((o.numel(), inputs[i].numel()))
                for k, o in enumerate(outs) for i in wrt}
         for i in wrt:
             data = inputs[i]._data
-            for j, idx in enumerate(np.ndindex(data.shape)):
+            for j, idx in enumerate(_np.ndindex(data.shape)):
                 orig = data[idx].copy()
                 data[idx] = orig + eps
-                plus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                plus = [o._data.astype(_np.float64).ravel() for o in _outputs(fn, inputs)]
                 data[idx] = orig - eps
-                minus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+                minus = [o._data.astype(_np.float64).ravel() for o in _outputs(fn, inputs)]
                 data[idx] = orig
                 for k in range(len(outs)):
                     jac[k, i][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -49,11 +56,11 @@ def _analytical_jacobians(fn, inputs, wrt):
     jac = {}
     for k, o in enumerate(outs):
         for i in wrt:
-            jac[k, i] = np.zeros((o.numel(), inputs[i].numel()))
+            jac[k, i] = _np.zeros((o.numel(), inputs[i].numel()))
         if not o.requires_grad:
             continue
         for r in range(o.numel()):
-            seed = np.zeros(o.shape, dtype=o.dtype)
+            seed = _np.zeros(o.shape, dtype=o.dtype)
             seed.reshape(-1)[r] = 1
             grads = _grad(o, targets, grad_outputs=seed, retain_graph=True, allow_unused=True)
             for i, g in zip(wrt, grads):
@@ -67,20 +74,19 @@ def _analytical_jacobians(fn, inputs, wrt):
 
 def _forward_jacobians(fn, inputs, wrt):
     """Column by column: one forward-mode pass per input element."""
-    from .forward_ad import dual_level, make_dual, unpack_dual
     jac = {}
     for i in wrt:
         x = inputs[i]
         for j in range(x.numel()):
-            basis = np.zeros(x.shape, dtype=x.dtype)
+            basis = _np.zeros(x.shape, dtype=x.dtype)
             basis.reshape(-1)[j] = 1
-            with dual_level():
+            with _dual_level():
                 args = list(inputs)
-                args[i] = make_dual(x, basis)
+                args[i] = _make_dual(x, basis)
                 outs = _outputs(fn, args)
                 for k, o in enumerate(outs):
-                    col = jac.setdefault((k, i), np.zeros((o.numel(), x.numel())))
-                    tangent = unpack_dual(o).tangent
+                    col = jac.setdefault((k, i), _np.zeros((o.numel(), x.numel())))
+                    tangent = _unpack_dual(o).tangent
                     if tangent is not None:
                         if tangent.shape != o.shape:
                             raise GradcheckError(f"tangent of output {k} has shape "
@@ -92,9 +98,9 @@ def _forward_jacobians(fn, inputs, wrt):
 def _compare(kind, analytic, numeric, atol, rtol):
     for key, num in numeric.items():
         ana = analytic[key]
-        if not np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
-            diff = np.abs(ana - num)
-            worst = np.unravel_index(np.argmax(diff), diff.shape)
+        if not _np.allclose(ana, num, atol=atol, rtol=rtol, equal_nan=True):
+            diff = _np.abs(ana - num)
+            worst = _np.unravel_index(_np.argmax(diff), diff.shape)
             return (f"gradcheck: {kind} Jacobian mismatch for output {key[0]} w.r.t. input "
                     f"{key[1]} at (output element, input element) {worst}: {kind} "
                     f"{ana[worst]:.8g}, numerical {num[worst]:.8g}\n{kind}:\n{ana}\n"
@@ -102,7 +108,7 @@ def _compare(kind, analytic, numeric, atol, rtol):
     return None
 
 
-def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+def gradcheck(fn: _Callable, inputs: _Sequence, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3, raise_exception: bool = True,
               check_forward_ad: bool = True, check_backward_ad: bool = True) -> bool:
     """Compare ``fn``'s reverse-mode and forward-mode Jacobians with central differences.
@@ -116,11 +122,11 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     True
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, _Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad")
     for i in wrt:
-        if inputs[i].dtype != np.float64:
+        if inputs[i].dtype != _np.float64:
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64, finite "
                              f"differences are too coarse otherwise")
     numeric = _numerical_jacobians(fn, inputs, wrt, eps)
@@ -145,15 +151,15 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     return True
 
 
-def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+def gradgradcheck(fn: _Callable, inputs: _Sequence, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3, seed: int = 0, check_forward_ad: bool = True) -> bool:
     """Check second derivatives: the gradient of ``<v, fn(x)>`` (recorded with
     create_graph) is itself checked by :func:`gradcheck`."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    rng = np.random.default_rng(seed)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, _Tensor) and x.requires_grad]
+    rng = _np.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    cotangents = [make_tensor(rng.standard_normal(o.shape)) for o in outs]
+    cotangents = [_make_tensor(rng.standard_normal(o.shape)) for o in outs]
 
     def first_order(*xs):
         ys = _outputs(fn, xs)

@@ -12,6 +12,8 @@ import numpy as np
 from .. import _backend
 from .._backend import DIFFERENTIABLE_DTYPES
 
+__all__ = ["as_array", "Tensor", "make_tensor"]
+
 
 def as_array(data: Any, dtype=None, copy: bool = False) -> np.ndarray:
     """Turn ``data`` into an array following PyTorch's defaults: Python floats become the
@@ -20,7 +22,8 @@ def as_array(data: Any, dtype=None, copy: bool = False) -> np.ndarray:
         data = data._data
     if isinstance(data, (np.ndarray, np.generic)) or type(data).__module__.startswith("cupy"):
         if dtype is not None:
-            return data.astype(dtype, copy=copy) if hasattr(data, "astype") else np.asarray(data, dtype)
+            return (data.astype(dtype, copy=copy) if hasattr(data, "astype")
+                    else np.asarray(data, dtype))
         return data.copy() if copy else (data if isinstance(data, np.ndarray) else np.asarray(data))
     arr = np.asarray(data, dtype=dtype)
     if dtype is None:
@@ -349,8 +352,8 @@ _engine_module = None
 
 
 def make_tensor(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
-    """The fast constructor used by ops: no conversion, no checks. (A recorded op's output
-    is built the same way, inline, by ``primitives.recorded``: keep the two in step.)"""
+    """The one internal constructor (ops, the engine, recorded outputs): no conversion, no
+    checks. ``Tensor(...)`` is the public one, which converts and checks its data."""
     t = _new(Tensor)
     t._data = data
     t.grad = None
@@ -362,3 +365,7 @@ def make_tensor(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
     t._hooks = None
     t._fw = None
     return t
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

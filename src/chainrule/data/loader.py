@@ -1,13 +1,18 @@
 """Dataset, TensorDataset, DataLoader and random_split with PyTorch's semantics."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import math
-from typing import Callable, Optional, Sequence
+import math as _math
+from typing import Callable as _Callable
+from typing import Sequence as _Sequence
 
-import numpy as np
+import numpy as _np
 
 from .. import _backend
-from ..autograd.tensor import Tensor, make_tensor
+from ..autograd.tensor import Tensor as _Tensor
+from ..autograd.tensor import make_tensor as _make_tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "default_collate",
+           "DataLoader"]
 
 
 class Dataset:
@@ -42,11 +47,11 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    def __init__(self, dataset, indices: Sequence[int]):
+    def __init__(self, dataset, indices: _Sequence[int]):
         self.dataset, self.indices = dataset, list(indices)
 
     def __getitem__(self, index):
-        if isinstance(index, (list, np.ndarray)):
+        if isinstance(index, (list, _np.ndarray)):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
 
@@ -54,12 +59,12 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-def random_split(dataset, lengths, generator: Optional[np.random.Generator] = None):
+def random_split(dataset, lengths, generator: _np.random.Generator | None = None):
     """Split into non-overlapping subsets of the given lengths (or fractions)."""
     n = len(dataset)
-    if all(0 <= x <= 1 for x in lengths) and math.isclose(sum(lengths), 1.0) and \
+    if all(0 <= x <= 1 for x in lengths) and _math.isclose(sum(lengths), 1.0) and \
             not all(isinstance(x, int) for x in lengths):
-        counts = [int(math.floor(n * f)) for f in lengths]
+        counts = [int(_math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
@@ -77,14 +82,14 @@ def random_split(dataset, lengths, generator: Optional[np.random.Generator] = No
 def default_collate(batch):
     """Stack samples: tensors and arrays along a new first axis; tuples element-wise."""
     first = batch[0]
-    if isinstance(first, Tensor):
-        return make_tensor(np.stack([b._data for b in batch]))
-    if isinstance(first, np.ndarray):
-        return make_tensor(np.stack(batch))
-    if isinstance(first, (int, np.integer)):
-        return make_tensor(np.asarray(batch, dtype=np.int64))
-    if isinstance(first, (float, np.floating)):
-        return make_tensor(np.asarray(batch, dtype=_backend.get_default_dtype()))
+    if isinstance(first, _Tensor):
+        return _make_tensor(_np.stack([b._data for b in batch]))
+    if isinstance(first, _np.ndarray):
+        return _make_tensor(_np.stack(batch))
+    if isinstance(first, (int, _np.integer)):
+        return _make_tensor(_np.asarray(batch, dtype=_np.int64))
+    if isinstance(first, (float, _np.floating)):
+        return _make_tensor(_np.asarray(batch, dtype=_backend.get_default_dtype()))
     if isinstance(first, (tuple, list)):
         return type(first)(default_collate(list(items)) for items in zip(*batch))
     if isinstance(first, dict):
@@ -103,9 +108,9 @@ class DataLoader:
     [[0, 1, 2, 3], [4, 5, 6, 7]]
     """
 
-    def __init__(self, dataset, batch_size: Optional[int] = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Optional[Callable] = None,
-                 generator: Optional[np.random.Generator] = None, **_ignored):
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False,
+                 drop_last: bool = False, collate_fn: _Callable | None = None,
+                 generator: _np.random.Generator | None = None, **_ignored):
         if batch_size is not None and batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
@@ -120,7 +125,7 @@ class DataLoader:
     def __iter__(self):
         n = len(self.dataset)
         order = ((self.generator or _backend.generator()).permutation(n) if self.shuffle
-                 else np.arange(n))
+                 else _np.arange(n))
         if self.batch_size is None:
             for i in order:
                 yield self.dataset[int(i)]
@@ -130,7 +135,7 @@ class DataLoader:
             if len(idx) < self.batch_size and self.drop_last:
                 return
             if isinstance(self.dataset, TensorDataset) and self.collate_fn is None:
-                yield tuple(make_tensor(t._data[idx]) if isinstance(t, Tensor) else t[idx]
+                yield tuple(_make_tensor(t._data[idx]) if isinstance(t, _Tensor) else t[idx]
                             for t in self.dataset.tensors)
             else:
                 collate = self.collate_fn or default_collate

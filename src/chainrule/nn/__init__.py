@@ -1,14 +1,36 @@
 """``chainrule.nn``: modules, layers, losses and initializations, as in ``torch.nn``."""
+from .. import _seed_names
 from . import functional, init
 from .layers import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                      AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss,
-                     BCEWithLogitsLoss, Conv1d, Conv2d, Conv3d, CrossEntropyLoss, Dense,
-                     Dropout, Embedding, Flatten, GroupNorm, HuberLoss, Identity, KLDivLoss,
-                     L1Loss, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d,
-                     MaxPool3d, MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax,
-                     Softplus, Tanh)
+                     BCEWithLogitsLoss, Conv1d, Conv2d, Conv3d, CrossEntropyLoss, Dropout,
+                     Embedding, Flatten, GroupNorm, HuberLoss, Identity, KLDivLoss, L1Loss,
+                     LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d,
+                     MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus,
+                     Tanh)
 from .module import Module, ModuleDict, ModuleList, Sequential
 from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN, MultiheadAttention
 from . import utils  # noqa: E402
+
+Dense = _seed_names.make_dense(Linear)  # seed 002's name (see chainrule._seed_names)
+
+__all__ = [
+    # containers
+    "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter",
+    # layers
+    "Identity", "Linear", "Dense", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d",
+    "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d", "Flatten", "Dropout", "Embedding", "LayerNorm", "GroupNorm",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU", "MultiheadAttention",
+    # activations
+    "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
+    "LogSoftmax",
+    # losses
+    "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+    "BCEWithLogitsLoss", "KLDivLoss",
+    # submodules
+    "functional", "init", "utils",
+]

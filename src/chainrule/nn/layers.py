@@ -1,37 +1,49 @@
 """Layers, activations and losses as Modules, with PyTorch's names, arguments, defaults,
 initializations and state_dict keys."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import math
+import math as _math
 
-import numpy as np
+import numpy as _np
 
 from .. import _backend
-from ..autograd.tensor import Tensor, make_tensor
-from ..errors import OpError
-from ..ops import shape as sh
-from ..ops.nn import as_tuple, check_steps, string_padding
-from . import functional as F
-from . import init
-from .module import Module
-from .parameter import Parameter
+from ..autograd.tensor import Tensor as _Tensor
+from ..autograd.tensor import make_tensor as _make_tensor
+from ..errors import OpError as _OpError
+from ..ops import shape as _sh
+from ..ops.nn import as_tuple as _as_tuple
+from ..ops.nn import check_steps as _check_steps
+from ..ops.nn import string_padding as _string_padding
+from . import functional as _F
+from . import init as _init
+from .module import Module as _Module
+from .parameter import Parameter as _Parameter
+
+__all__ = ["Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d",
+           "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Flatten", "Dropout", "Embedding",
+           "LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "ReLU",
+           "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
+           "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
+           "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
 
 
 def _empty(shape, dtype, owner: str = "layer"):
     """An uninitialized Parameter of ``shape``; sizes come from the user, so a negative one
     is reported with the layer's name."""
     if min(shape, default=0) < 0:
-        raise OpError(f"{owner}: sizes must be non-negative, got a parameter of shape {shape}")
-    return Parameter(np.empty(shape, dtype=np.dtype(dtype) if dtype is not None
-                              else _backend.get_default_dtype()))
+        raise _OpError(f"{owner}: sizes must be non-negative, got a parameter of shape {shape}")
+    return _Parameter(_np.empty(shape, dtype=_np.dtype(dtype) if dtype is not None
+                                else _backend.get_default_dtype()))
 
 
-class Identity(Module):
+class Identity(_Module):
     def forward(self, x):
         return x
 
 
-class Linear(Module):
+class Linear(_Module):
     """y = x W^T + b, initialized as PyTorch's (Kaiming-uniform weight, uniform bias)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
@@ -46,31 +58,23 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        _init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0
-            init.uniform_(self.bias, -bound, bound)
+            bound = 1 / _math.sqrt(self.in_features) if self.in_features else 0
+            _init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        return F.linear(x, self.weight, self.bias)
+        return _F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
 
-class Dense(Linear):
-    """Seed 002's name for Linear; ``weights`` is an alias of ``weight``."""
-
-    @property
-    def weights(self):
-        return self.weight
-
-
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class _ConvNd(Module):
+class _ConvNd(_Module):
     """Shared by Conv1d/2d/3d: the arguments are checked here, as PyTorch's constructor
     does (ValueError), so a bad layer fails where it is built."""
 
@@ -83,25 +87,25 @@ class _ConvNd(Module):
         _backend.normalize_device(device)
         nd, name = self.nd, type(self).__name__
         if type(groups) is not int or groups <= 0:
-            raise OpError(f"{name}: groups must be a positive integer, got {groups!r}")
+            raise _OpError(f"{name}: groups must be a positive integer, got {groups!r}")
         if in_channels % groups or out_channels % groups:
-            raise OpError(f"{name}: in_channels ({in_channels}) and out_channels "
-                          f"({out_channels}) must be divisible by groups ({groups})")
+            raise _OpError(f"{name}: in_channels ({in_channels}) and out_channels "
+                           f"({out_channels}) must be divisible by groups ({groups})")
         if padding_mode not in _PADDING_MODES:
-            raise OpError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
-                          f"{padding_mode!r}")
+            raise _OpError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
+                           f"{padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = as_tuple(kernel_size, nd, "kernel_size", name)
-        self.stride = as_tuple(stride, nd, "stride", name)
-        self.dilation, self.groups = as_tuple(dilation, nd, "dilation", name), groups
+        self.kernel_size = _as_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = _as_tuple(stride, nd, "stride", name)
+        self.dilation, self.groups = _as_tuple(dilation, nd, "dilation", name), groups
         if isinstance(padding, str):
-            both, extra = string_padding(name, padding, self.kernel_size, self.stride,
-                                         self.dilation)
+            both, extra = _string_padding(name, padding, self.kernel_size, self.stride,
+                                          self.dilation)
             self.padding = padding
         else:
-            self.padding = both = as_tuple(padding, nd, "padding", name)
+            self.padding = both = _as_tuple(padding, nd, "padding", name)
             extra = (0,) * nd
-        check_steps(name, self.kernel_size, self.stride, both, self.dilation)
+        _check_steps(name, self.kernel_size, self.stride, both, self.dilation)
         self.padding_mode = padding_mode
         # F.pad's flat (left, right) pairs, last dim first, for the non-zero modes.
         self._mode_padding = tuple(v for p, e in zip(both[::-1], extra[::-1]) for v in (p, p + e))
@@ -113,16 +117,16 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        _init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
         if self.bias is not None:
-            fan_in = (self.in_channels // self.groups) * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in else 0
-            init.uniform_(self.bias, -bound, bound)
+            fan_in = (self.in_channels // self.groups) * _math.prod(self.kernel_size)
+            bound = 1 / _math.sqrt(fan_in) if fan_in else 0
+            _init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
         conv = _CONV[self.nd]
         if self.padding_mode != "zeros":  # pad by the mode first, then convolve unpadded
-            x = F.pad(x, self._mode_padding, mode=self.padding_mode)
+            x = _F.pad(x, self._mode_padding, mode=self.padding_mode)
             return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                     self.groups)
@@ -134,7 +138,7 @@ class _ConvNd(Module):
             f"{text}, padding_mode={self.padding_mode!r}"
 
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV = {1: _F.conv1d, 2: _F.conv2d, 3: _F.conv3d}
 
 
 class Conv1d(_ConvNd):
@@ -156,7 +160,7 @@ class Conv3d(_ConvNd):
     nd = 3
 
 
-class _MaxPoolNd(Module):
+class _MaxPoolNd(_Module):
     nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
@@ -175,7 +179,7 @@ class _MaxPoolNd(Module):
                 f"padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class _AvgPoolNd(Module):
+class _AvgPoolNd(_Module):
     nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -189,7 +193,7 @@ class _AvgPoolNd(Module):
         args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                 self.count_include_pad)
         if self.nd == 1:  # PyTorch's avg_pool1d has no divisor_override
-            return F.avg_pool1d(*args)
+            return _F.avg_pool1d(*args)
         return _AVG_POOL[self.nd](*args, self.divisor_override)
 
     def extra_repr(self) -> str:
@@ -197,7 +201,7 @@ class _AvgPoolNd(Module):
                 f"padding={self.padding}")
 
 
-class _AdaptivePoolNd(Module):
+class _AdaptivePoolNd(_Module):
     nd, kind = 2, "avg"
 
     def __init__(self, output_size, return_indices=False):
@@ -214,11 +218,11 @@ class _AdaptivePoolNd(Module):
         return f"output_size={self.output_size}"
 
 
-_MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
-_AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
-_ADAPTIVE = {("avg", 1): F.adaptive_avg_pool1d, ("avg", 2): F.adaptive_avg_pool2d,
-             ("avg", 3): F.adaptive_avg_pool3d, ("max", 1): F.adaptive_max_pool1d,
-             ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d}
+_MAX_POOL = {1: _F.max_pool1d, 2: _F.max_pool2d, 3: _F.max_pool3d}
+_AVG_POOL = {1: _F.avg_pool1d, 2: _F.avg_pool2d, 3: _F.avg_pool3d}
+_ADAPTIVE = {("avg", 1): _F.adaptive_avg_pool1d, ("avg", 2): _F.adaptive_avg_pool2d,
+             ("avg", 3): _F.adaptive_avg_pool3d, ("max", 1): _F.adaptive_max_pool1d,
+             ("max", 2): _F.adaptive_max_pool2d, ("max", 3): _F.adaptive_max_pool3d}
 
 
 def _pool_module(base, name: str, nd: int, doc: str, **attrs):
@@ -242,44 +246,44 @@ AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = (
     for nd in (1, 2, 3))
 
 
-class Flatten(Module):
+class Flatten(_Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        return sh.flatten(x, self.start_dim, self.end_dim)
+        return _sh.flatten(x, self.start_dim, self.end_dim)
 
 
-class Dropout(Module):
+class Dropout(_Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        self.p = F.check_dropout_p("Dropout", p)
+        self.p = _F.check_dropout_p("Dropout", p)
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return _F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
-class Embedding(Module):
+class Embedding(_Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, device=None,
                  dtype=None):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.weight = _empty((num_embeddings, embedding_dim), dtype, "Embedding")
         # A negative padding_idx counts from the end, and is kept as the row it names.
-        self.padding_idx = F.padding_index("Embedding", padding_idx, num_embeddings)
-        init.normal_(self.weight)
+        self.padding_idx = _F.padding_index("Embedding", padding_idx, num_embeddings)
+        _init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, index):
-        return F.embedding(index, self.weight, self.padding_idx)
+        return _F.embedding(index, self.weight, self.padding_idx)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Module):
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device=None, dtype=None):
         super().__init__()
@@ -288,36 +292,36 @@ class LayerNorm(Module):
         self.eps = eps
         if elementwise_affine:
             self.weight = _empty(self.normalized_shape, dtype)
-            init.ones_(self.weight)
+            _init.ones_(self.weight)
             self.bias = _empty(self.normalized_shape, dtype) if bias else None
             if bias:
-                init.zeros_(self.bias)
+                _init.zeros_(self.bias)
         else:
             self.weight = self.bias = None
 
     def forward(self, x):
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return _F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
 
-class GroupNorm(Module):
+class GroupNorm(_Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None):
         super().__init__()
         if type(num_groups) is not int or num_groups <= 0 or num_channels % num_groups:
-            raise OpError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
-                          f"num_groups ({num_groups}), a positive integer")
+            raise _OpError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                           f"num_groups ({num_groups}), a positive integer")
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         if affine:
-            self.weight = init.ones_(_empty((num_channels,), dtype))
-            self.bias = init.zeros_(_empty((num_channels,), dtype))
+            self.weight = _init.ones_(_empty((num_channels,), dtype))
+            self.bias = _init.zeros_(_empty((num_channels,), dtype))
         else:
             self.weight = self.bias = None
 
     def forward(self, x):
-        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        return _F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_Module):
     dims = (2, 3)  # the input ranks the layer takes
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
@@ -328,15 +332,15 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = init.ones_(_empty((num_features,), dtype, name))
-            self.bias = init.zeros_(_empty((num_features,), dtype, name))
+            self.weight = _init.ones_(_empty((num_features,), dtype, name))
+            self.bias = _init.zeros_(_empty((num_features,), dtype, name))
         else:
             self.weight = self.bias = None
-        float_dtype = np.dtype(dtype) if dtype is not None else _backend.get_default_dtype()
+        float_dtype = _np.dtype(dtype) if dtype is not None else _backend.get_default_dtype()
         if track_running_stats:
-            self.register_buffer("running_mean", make_tensor(np.zeros(num_features, float_dtype)))
-            self.register_buffer("running_var", make_tensor(np.ones(num_features, float_dtype)))
-            self.register_buffer("num_batches_tracked", make_tensor(np.array(0, np.int64)))
+            self.register_buffer("running_mean", _make_tensor(_np.zeros(num_features, float_dtype)))
+            self.register_buffer("running_var", _make_tensor(_np.ones(num_features, float_dtype)))
+            self.register_buffer("num_batches_tracked", _make_tensor(_np.array(0, _np.int64)))
         else:
             self.running_mean = self.running_var = None
 
@@ -344,10 +348,10 @@ class _BatchNorm(Module):
         shape = tuple(x.shape)
         if len(shape) not in self.dims:
             ranks = " or ".join(f"{d}-D" for d in self.dims)
-            raise OpError(f"{type(self).__name__}: expected a {ranks} input, got shape {shape}")
+            raise _OpError(f"{type(self).__name__}: expected a {ranks} input, got shape {shape}")
         if shape[1] != self.num_features:
-            raise OpError(f"{type(self).__name__}: expected {self.num_features} channels "
-                          f"(dim 1), got an input of shape {shape}")
+            raise _OpError(f"{type(self).__name__}: expected {self.num_features} channels "
+                           f"(dim 1), got an input of shape {shape}")
 
     def forward(self, x):
         self._check_input(x)
@@ -356,9 +360,9 @@ class _BatchNorm(Module):
         momentum = self.momentum
         if tracking and momentum is None:  # a cumulative average over the batches seen
             momentum = 1.0 / (int(self.num_batches_tracked._data) + 1)
-        out = F.batch_norm(x, self.running_mean if self.track_running_stats else None,
-                           self.running_var if self.track_running_stats else None,
-                           self.weight, self.bias, use_batch, momentum or 0.0, self.eps)
+        out = _F.batch_norm(x, self.running_mean if self.track_running_stats else None,
+                            self.running_var if self.track_running_stats else None,
+                            self.weight, self.bias, use_batch, momentum or 0.0, self.eps)
         if tracking:  # after the checks in batch_norm: a refused batch changes nothing
             self.num_batches_tracked._data += 1
         return out
@@ -387,7 +391,7 @@ class BatchNorm3d(_BatchNorm):
 
 def _activation(name, fn, **defaults):
     def __init__(self, *args, **kwargs):
-        Module.__init__(self)
+        _Module.__init__(self)
         names = list(defaults)
         values = dict(defaults)
         values.update(zip(names, args))
@@ -400,31 +404,31 @@ def _activation(name, fn, **defaults):
     def extra_repr(self):
         return ", ".join(f"{k}={v}" for k, v in self._args.items())
 
-    return type(name, (Module,), {"__init__": __init__, "forward": forward,
-                                  "extra_repr": extra_repr,
-                                  "__doc__": f"The {name} activation as a module."})
+    return type(name, (_Module,), {"__init__": __init__, "forward": forward,
+                                   "extra_repr": extra_repr,
+                                   "__doc__": f"The {name} activation as a module."})
 
 
-ReLU = _activation("ReLU", lambda x: F.relu(x))
-Sigmoid = _activation("Sigmoid", lambda x: F.sigmoid(x))
-Tanh = _activation("Tanh", lambda x: F.tanh(x))
-SiLU = _activation("SiLU", lambda x: F.silu(x))
-LeakyReLU = _activation("LeakyReLU", F.leaky_relu, negative_slope=0.01)
-ELU = _activation("ELU", F.elu, alpha=1.0)
-GELU = _activation("GELU", F.gelu, approximate="none")
-Softplus = _activation("Softplus", F.softplus, beta=1.0, threshold=20.0)
-Softmax = _activation("Softmax", F.softmax, dim=-1)
-LogSoftmax = _activation("LogSoftmax", F.log_softmax, dim=-1)
+ReLU = _activation("ReLU", lambda x: _F.relu(x))
+Sigmoid = _activation("Sigmoid", lambda x: _F.sigmoid(x))
+Tanh = _activation("Tanh", lambda x: _F.tanh(x))
+SiLU = _activation("SiLU", lambda x: _F.silu(x))
+LeakyReLU = _activation("LeakyReLU", _F.leaky_relu, negative_slope=0.01)
+ELU = _activation("ELU", _F.elu, alpha=1.0)
+GELU = _activation("GELU", _F.gelu, approximate="none")
+Softplus = _activation("Softplus", _F.softplus, beta=1.0, threshold=20.0)
+Softmax = _activation("Softmax", _F.softmax, dim=-1)
+LogSoftmax = _activation("LogSoftmax", _F.log_softmax, dim=-1)
 
 
 def _loss(name, fn, **defaults):
     def __init__(self, *args, **kwargs):
-        Module.__init__(self)
+        _Module.__init__(self)
         values = dict(defaults)
         values.update(zip(list(defaults), args))
         values.update(kwargs)
         for k, v in values.items():
-            if isinstance(v, Tensor):
+            if isinstance(v, _Tensor):
                 self.register_buffer(k, v)
             else:
                 self.__dict__[k] = v
@@ -433,18 +437,18 @@ def _loss(name, fn, **defaults):
     def forward(self, input, target):
         return fn(input, target, **{k: getattr(self, k) for k in self._names})
 
-    return type(name, (Module,), {"__init__": __init__, "forward": forward,
-                                  "__doc__": f"{name}: the loss as a module."})
+    return type(name, (_Module,), {"__init__": __init__, "forward": forward,
+                                   "__doc__": f"{name}: the loss as a module."})
 
 
-MSELoss = _loss("MSELoss", F.mse_loss, reduction="mean")
-L1Loss = _loss("L1Loss", F.l1_loss, reduction="mean")
-HuberLoss = _loss("HuberLoss", F.huber_loss, reduction="mean", delta=1.0)
-SmoothL1Loss = _loss("SmoothL1Loss", F.smooth_l1_loss, reduction="mean", beta=1.0)
-CrossEntropyLoss = _loss("CrossEntropyLoss", F.cross_entropy, weight=None, ignore_index=-100,
+MSELoss = _loss("MSELoss", _F.mse_loss, reduction="mean")
+L1Loss = _loss("L1Loss", _F.l1_loss, reduction="mean")
+HuberLoss = _loss("HuberLoss", _F.huber_loss, reduction="mean", delta=1.0)
+SmoothL1Loss = _loss("SmoothL1Loss", _F.smooth_l1_loss, reduction="mean", beta=1.0)
+CrossEntropyLoss = _loss("CrossEntropyLoss", _F.cross_entropy, weight=None, ignore_index=-100,
                          reduction="mean", label_smoothing=0.0)
-NLLLoss = _loss("NLLLoss", F.nll_loss, weight=None, ignore_index=-100, reduction="mean")
-BCELoss = _loss("BCELoss", F.binary_cross_entropy, weight=None, reduction="mean")
-BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits, weight=None,
+NLLLoss = _loss("NLLLoss", _F.nll_loss, weight=None, ignore_index=-100, reduction="mean")
+BCELoss = _loss("BCELoss", _F.binary_cross_entropy, weight=None, reduction="mean")
+BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", _F.binary_cross_entropy_with_logits, weight=None,
                           reduction="mean", pos_weight=None)
-KLDivLoss = _loss("KLDivLoss", F.kl_div, reduction="mean", log_target=False)
+KLDivLoss = _loss("KLDivLoss", _F.kl_div, reduction="mean", log_target=False)

@@ -1,14 +1,19 @@
 """Module: the base class of layers and models, with PyTorch's registration rules."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from collections import OrderedDict
-from typing import Callable, Iterator, Optional, Tuple
+from collections import OrderedDict as _OrderedDict
+from typing import Callable as _Callable
+from typing import Iterator as _Iterator
 
-import numpy as np
+import numpy as _np
 
-from ..autograd.grad_mode import no_grad
-from ..autograd.tensor import Tensor, as_array
-from .parameter import Parameter
+from .. import _backend
+from ..autograd.grad_mode import no_grad as _no_grad
+from ..autograd.tensor import Tensor as _Tensor
+from ..autograd.tensor import as_array as _as_array
+from .parameter import Parameter as _Parameter
+
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict"]
 
 
 class Module:
@@ -19,7 +24,7 @@ class Module:
     >>> class Affine(Module):
     ...     def __init__(self):
     ...         super().__init__()
-    ...         self.w = Parameter(cr.ones(2))
+    ...         self.w = cr.nn.Parameter(cr.ones(2))
     ...     def forward(self, x):
     ...         return x * self.w
     >>> [name for name, _ in Affine().named_parameters()]
@@ -27,9 +32,9 @@ class Module:
     """
 
     def __init__(self):
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_parameters", _OrderedDict())
+        object.__setattr__(self, "_buffers", _OrderedDict())
+        object.__setattr__(self, "_modules", _OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
@@ -44,7 +49,7 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attributes")
         params, modules, buffers = self._parameters, self._modules, self._buffers
-        if isinstance(value, Parameter):
+        if isinstance(value, _Parameter):
             kind = params
         elif isinstance(value, Module):
             kind = modules
@@ -79,23 +84,23 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
+    def register_parameter(self, name: str, param: _Parameter | None) -> None:
         if param is None:
             self._parameters[name] = None
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
+    def register_buffer(self, name: str, tensor: _Tensor | None, persistent: bool = True) -> None:
         """A tensor that is part of the state (saved, moved) but not learned."""
         self._buffers[name] = tensor
         if not persistent:
             self.__dict__.setdefault("_non_persistent", set()).add(name)
 
-    def add_module(self, name: str, module: Optional["Module"]) -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         self._modules[name] = module
 
     # ----- walking the tree --------------------------------------------------------------
-    def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "") -> _Iterator[tuple[str, Module]]:
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -107,13 +112,13 @@ class Module:
             stack[0:0] = [(f"{name}.{n}" if name else n, m)
                           for n, m in module._modules.items() if m is not None]
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> _Iterator["Module"]:
         return (m for _, m in self.named_modules())
 
-    def named_children(self) -> Iterator[Tuple[str, "Module"]]:
+    def named_children(self) -> _Iterator[tuple[str, Module]]:
         return ((n, m) for n, m in self._modules.items() if m is not None)
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> _Iterator["Module"]:
         return (m for _, m in self.named_children())
 
     def named_parameters(self, prefix: str = "", recurse: bool = True):
@@ -126,7 +131,7 @@ class Module:
                 seen.add(id(p))
                 yield (f"{mod_name}.{name}" if mod_name else name), p
 
-    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+    def parameters(self, recurse: bool = True) -> _Iterator[_Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = ""):
@@ -139,9 +144,9 @@ class Module:
         return (b for _, b in self.named_buffers())
 
     # ----- state ---------------------------------------------------------------------------
-    def state_dict(self, prefix: str = "") -> "OrderedDict[str, Tensor]":
+    def state_dict(self, prefix: str = "") -> _OrderedDict[str, _Tensor]:
         """Parameters and persistent buffers by dotted name, as in PyTorch."""
-        out = OrderedDict()
+        out = _OrderedDict()
         for mod_name, module in self.named_modules():
             skip = module.__dict__.get("_non_persistent", set())
             base = f"{prefix}{mod_name}." if mod_name else prefix
@@ -150,7 +155,7 @@ class Module:
                     out[base + name] = p.detach()
             for name, b in module._buffers.items():
                 if b is not None and name not in skip:
-                    out[base + name] = b.detach() if isinstance(b, Tensor) else b
+                    out[base + name] = b.detach() if isinstance(b, _Tensor) else b
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):
@@ -164,12 +169,12 @@ class Module:
                            f"{unexpected}")
         targets = dict(self.named_parameters())
         targets.update(dict(self.named_buffers()))
-        with no_grad():
+        with _no_grad():
             for key, value in state_dict.items():
                 if key not in targets:
                     continue
                 target = targets[key]
-                arr = as_array(value)
+                arr = _as_array(value)
                 if arr.shape != target.shape:
                     raise ValueError(f"load_state_dict: {key} has shape {arr.shape} in the "
                                      f"state dict but {target.shape} in the model")
@@ -195,7 +200,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: _Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every submodule, children first, then on self (PyTorch's order)."""
         for child in self.children():
             child.apply(fn)
@@ -209,10 +214,9 @@ class Module:
                 device = a
             else:
                 dtype = a
-        from .. import _backend
         _backend.normalize_device(device)
         if dtype is not None:
-            dtype = np.dtype(dtype)
+            dtype = _np.dtype(dtype)
             for t in list(self.parameters()) + [b for b in self.buffers()
                                                 if b.dtype.kind == "f"]:
                 t._data = t._data.astype(dtype)
@@ -221,10 +225,10 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        return self.to(np.float32)
+        return self.to(_np.float32)
 
     def double(self) -> "Module":
-        return self.to(np.float64)
+        return self.to(_np.float64)
 
     # ----- printing ----------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -252,7 +256,7 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
+        if len(modules) == 1 and isinstance(modules[0], (dict, _OrderedDict)):
             for name, m in modules[0].items():
                 self.add_module(name, m)
         else:

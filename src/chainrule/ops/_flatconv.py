@@ -29,6 +29,8 @@ from functools import lru_cache
 
 import numpy as np
 
+__all__ = ["conv", "backward"]
+
 
 # Bytes of columns per chunk: small enough to stay in a core's L2 cache.
 _CHUNK_BYTES = 1 << 20

@@ -1,9 +1,9 @@
 """Argument normalization and the checks shared by the op front-ends.
 
 Every shape op normalizes its dims through :func:`normalize_dim`, every creation op its
-size through :func:`size_arg` and :func:`check_size`, and every indexing op checks its index array through
-:func:`check_index_dtype` and :func:`check_index_range`, so that one kind of bad argument
-gets one kind of error (PyTorch's type, chainrule's message) wherever it is passed."""
+size through :func:`size_arg` and :func:`check_size`, and every indexing op checks its index
+array through :func:`check_index_dtype` and :func:`check_index_range`, so that one kind of bad
+argument gets one kind of error (PyTorch's type, chainrule's message) wherever it is passed."""
 from __future__ import annotations
 
 import operator

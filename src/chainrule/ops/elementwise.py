@@ -10,9 +10,17 @@ import math
 
 import numpy as np
 
-from ..autograd.primitives import (Primitive, apply, bool_rule, call, defjvp, defvjp,
-                                   integer_rule, pass_through)
+from ..autograd.primitives import Primitive, apply, call, defjvps, pass_through
 from ..errors import OpError
+
+__all__ = ["unary", "binary", "neg", "positive", "absolute", "exp", "exp2", "expm1", "log",
+           "log1p", "log2", "log10", "sqrt", "rsqrt", "cbrt", "square", "reciprocal", "sin",
+           "cos", "tan",
+           "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+           "sigmoid", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "erf", "sign",
+           "floor", "ceil", "trunc", "rint", "round_p", "real", "imag", "conj", "add", "sub", "mul",
+           "div", "pow_p", "maximum", "minimum", "arctan2", "logaddexp", "hypot", "floor_divide",
+           "remainder", "fmod", "where_p", "clamp_p", "clamp", "round"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -20,33 +28,22 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def unary(name: str, forward, scale, uses: str = "x", holomorphic: bool = False) -> Primitive:
+def unary(name: str, forward, scale, uses: str = "x", **flags) -> Primitive:
     """A one-input elementwise primitive whose derivative needs ``uses``: "x", "ans",
-    "both" or "" (neither). ``holomorphic``: also differentiable on complex values."""
-    prim = Primitive(name, forward, saves=(0,) if uses in ("x", "both") else (),
-                     saves_ans=uses in ("ans", "both"))
-    prim.complex_ok = prim.holomorphic = holomorphic
-    defvjp(prim, scale)
-    defjvp(prim, lambda xp, ts, ans, x, **p: scale(xp, ts[0], ans, x, **p))
-    return prim
+    "both" or "" (neither); ``flags`` are the Primitive's (``holomorphic``: also
+    differentiable on complex values; ``bool_rule``)."""
+    return Primitive(name, forward, saves=(0,) if uses in ("x", "both") else (),
+                     saves_ans=uses in ("ans", "both"), vjps=(scale,),
+                     jvp=lambda xp, ts, ans, x, **p: scale(xp, ts[0], ans, x, **p), **flags)
 
 
 def binary(name: str, forward, scale_x, scale_y, saves=(0, 1), saves_ans=False,
-           saves_for=None, holomorphic: bool = False) -> Primitive:
-    """A two-input elementwise primitive (broadcasting); the engine sums broadcast axes."""
-    prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans, saves_for=saves_for)
-    prim.complex_ok = prim.holomorphic = holomorphic
-    defvjp(prim, scale_x, scale_y)
-
-    def jvp(xp, ts, ans, x, y):
-        tx, ty = ts
-        if ty is None:
-            return scale_x(xp, tx, ans, x, y)
-        if tx is None:
-            return scale_y(xp, ty, ans, x, y)
-        return scale_x(xp, tx, ans, x, y) + scale_y(xp, ty, ans, x, y)
-    defjvp(prim, jvp)
-    return prim
+           saves_for=None, **flags) -> Primitive:
+    """A two-input elementwise primitive (broadcasting; the engine sums broadcast axes):
+    each scale is its argument's VJP and, summed by the core, the JVP."""
+    prim = Primitive(name, forward, saves=saves, saves_ans=saves_ans, saves_for=saves_for,
+                     vjps=(scale_x, scale_y), **flags)
+    return defjvps(prim, scale_x, scale_y)
 
 
 def _zero(xp, v, ans, x, *rest, **p):
@@ -163,8 +160,12 @@ def _min_scale(mine):
 
 
 # ----- one-input ----------------------------------------------------------------------
-neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="", holomorphic=True)
-positive = unary("positive", np.positive, pass_through, uses="", holomorphic=True)
+# bool_rule: how the Tensor methods treat bool tensors where PyTorch differs from NumPy (no
+# kernels for these; sign is the identity; square is computed in int64).
+neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="", holomorphic=True,
+            bool_rule="error")
+positive = unary("positive", np.positive, pass_through, uses="", holomorphic=True,
+                 bool_rule="error")
 def _unit(xp, ans, x):
     """sign(x) for real x; z/|z| (0 at 0) for complex z, from complex-aware ops."""
     if x.dtype.kind != "c":
@@ -172,14 +173,15 @@ def _unit(xp, ans, x):
     return x / xp.where(ans == 0, 1.0, ans)
 
 
-abs_ = Primitive("abs", np.abs, saves=(0,), saves_ans=True)
-abs_.complex_ok = True  # the VJP g * z/|z| (g real) holds for complex z as written
-defvjp(abs_, lambda xp, v, ans, x: v * _unit(xp, ans, x))
-defjvp(abs_, lambda xp, ts, ans, x: ts[0] * xp.sign(x) if x.dtype.kind != "c" else
-       xp.real(ts[0] * xp.conj(_unit(xp, ans, x))))
+# complex_ok: the VJP g * z/|z| (g real) holds for complex z as written.
+absolute = Primitive("absolute", np.abs, saves=(0,), saves_ans=True, complex_ok=True,
+                     bool_rule="error", vjps=(lambda xp, v, ans, x: v * _unit(xp, ans, x),),
+                     jvp=lambda xp, ts, ans, x: ts[0] * xp.sign(x) if x.dtype.kind != "c" else
+                     xp.real(ts[0] * xp.conj(_unit(xp, ans, x))))
 exp = unary("exp", np.exp, lambda xp, v, ans, x: v * ans, uses="ans", holomorphic=True)
 exp2 = unary("exp2", np.exp2, lambda xp, v, ans, x: v * ans * _LN2, uses="ans", holomorphic=True)
-expm1 = unary("expm1", np.expm1, lambda xp, v, ans, x: v * (ans + 1.0), uses="ans", holomorphic=True)
+expm1 = unary("expm1", np.expm1, lambda xp, v, ans, x: v * (ans + 1.0), uses="ans",
+              holomorphic=True)
 log = unary("log", np.log, lambda xp, v, ans, x: v / x, holomorphic=True)
 log1p = unary("log1p", np.log1p, lambda xp, v, ans, x: v / (x + 1.0), holomorphic=True)
 log2 = unary("log2", np.log2, lambda xp, v, ans, x: v / (x * _LN2), holomorphic=True)
@@ -188,23 +190,26 @@ sqrt = unary("sqrt", np.sqrt, lambda xp, v, ans, x: v / (ans * 2.0), uses="ans",
 rsqrt = unary("rsqrt", lambda x: 1.0 / np.sqrt(x),
               lambda xp, v, ans, x: v * (ans * ans * ans) * -0.5, uses="ans", holomorphic=True)
 cbrt = unary("cbrt", np.cbrt, lambda xp, v, ans, x: v / (ans * ans * 3.0), uses="ans")
-square = unary("square", np.square, lambda xp, v, ans, x: v * (x * 2.0), holomorphic=True)
+square = unary("square", np.square, lambda xp, v, ans, x: v * (x * 2.0), holomorphic=True,
+               bool_rule="int64")
 reciprocal = unary("reciprocal", lambda x: 1.0 / x, lambda xp, v, ans, x: -v * (ans * ans),
                    uses="ans", holomorphic=True)
 sin = unary("sin", np.sin, lambda xp, v, ans, x: v * xp.cos(x), holomorphic=True)
 cos = unary("cos", np.cos, lambda xp, v, ans, x: -v * xp.sin(x), holomorphic=True)
-tan = unary("tan", np.tan, lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans", holomorphic=True)
+tan = unary("tan", np.tan, lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans",
+            holomorphic=True)
 arcsin = unary("arcsin", np.arcsin, lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x))
 arccos = unary("arccos", np.arccos, lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x))
 arctan = unary("arctan", np.arctan, lambda xp, v, ans, x: v / (1.0 + x * x))
 sinh = unary("sinh", np.sinh, lambda xp, v, ans, x: v * xp.cosh(x), holomorphic=True)
 cosh = unary("cosh", np.cosh, lambda xp, v, ans, x: v * xp.sinh(x), holomorphic=True)
-tanh = unary("tanh", np.tanh, lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans", holomorphic=True)
+tanh = unary("tanh", np.tanh, lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans",
+             holomorphic=True)
 arcsinh = unary("arcsinh", np.arcsinh, lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0))
 arccosh = unary("arccosh", np.arccosh, lambda xp, v, ans, x: v / xp.sqrt(x * x - 1.0))
 arctanh = unary("arctanh", np.arctanh, lambda xp, v, ans, x: v / (1.0 - x * x))
 sigmoid = unary("sigmoid", _sigmoid, lambda xp, v, ans, x: v * (ans * (1.0 - ans)), uses="ans")
-relu = unary("relu", _relu, lambda xp, v, ans, x: v * (ans > 0), uses="ans")
+relu = unary("relu", _relu, lambda xp, v, ans, x: v * (ans > 0), uses="ans", bool_rule="error")
 leaky_relu = unary("leaky_relu", _leaky_relu,
                    lambda xp, v, ans, x, negative_slope: xp.where(x > 0, v, v * negative_slope))
 elu = unary("elu", _elu, lambda xp, v, ans, x, alpha: xp.where(x > 0, v, v * (ans + alpha)),
@@ -214,35 +219,42 @@ silu = unary("silu", _silu, _silu_scale)
 softplus = unary("softplus", _softplus, _softplus_scale)
 erf = unary("erf", _erf, lambda xp, v, ans, x: v * (xp.exp(-(x * x)) * _TWO_OVER_SQRT_PI))
 # Piecewise-constant functions: the gradient is zero (where it exists), as in PyTorch.
-sign = unary("sign", np.sign, _zero, uses="")
-floor = unary("floor", np.floor, _zero, uses="")
-ceil = unary("ceil", np.ceil, _zero, uses="")
-trunc = unary("trunc", np.trunc, _zero, uses="")
+sign = unary("sign", np.sign, _zero, uses="", bool_rule="identity")
+floor = unary("floor", np.floor, _zero, uses="", bool_rule="error")
+ceil = unary("ceil", np.ceil, _zero, uses="", bool_rule="error")
+trunc = unary("trunc", np.trunc, _zero, uses="", bool_rule="error")
 rint = unary("rint", np.rint, _zero, uses="")
-round_ = unary("round", lambda x, decimals=0: np.round(x, decimals), _zero, uses="")
+round_p = unary("round", lambda x, decimals=0: np.round(x, decimals), _zero, uses="")
 
 # Real and imaginary parts and the conjugate: real-linear, not analytic.
-real = Primitive("real", np.real, saves=(), saves_ans=False, is_view=True)
-imag = Primitive("imag", np.imag, saves=(), saves_ans=False, is_view=True)
-conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False)
-for _p in (real, imag, conj):
-    _p.complex_ok = True
-defvjp(real, pass_through)  # the engine makes it complex: g + 0i
-defvjp(imag, lambda xp, g, ans, x: g * 1j)
-defvjp(conj, lambda xp, g, ans, x: xp.conj(g))
-defjvp(real, lambda xp, ts, ans, x: xp.real(ts[0]))
-defjvp(imag, lambda xp, ts, ans, x: xp.imag(ts[0]))
-defjvp(conj, lambda xp, ts, ans, x: xp.conj(ts[0]))
+# (real's VJP passes g through: the engine makes it complex, g + 0i.)
+real = Primitive("real", np.real, saves=(), saves_ans=False, is_view=True, complex_ok=True,
+                 vjps=(pass_through,), jvp=lambda xp, ts, ans, x: xp.real(ts[0]))
+imag = Primitive("imag", np.imag, saves=(), saves_ans=False, is_view=True, complex_ok=True,
+                 vjps=(lambda xp, g, ans, x: g * 1j,), jvp=lambda xp, ts, ans, x: xp.imag(ts[0]))
+conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False, complex_ok=True,
+                 vjps=(lambda xp, g, ans, x: xp.conj(g),),
+                 jvp=lambda xp, ts, ans, x: xp.conj(ts[0]))
 
 
 # ----- two-input ----------------------------------------------------------------------
-add = binary("add", np.add, pass_through, pass_through, saves=(), holomorphic=True)
+# scalar_operands: Python floats may become cached 0-d arrays (see autograd/fastpath.py).
+# integer_rule: how the Tensor operators treat integer and bool operands, by PyTorch's kernels
+# (NumPy code keeps NumPy's results): true division and atan2 give the default float dtype;
+# hypot and logaddexp have no integer kernels; integer division by zero raises, as does an
+# integer to a negative int power; bool has no kernels for division, remainder or a tensor
+# power, and no subtraction.
+add = binary("add", np.add, pass_through, pass_through, saves=(), holomorphic=True,
+             scalar_operands=True)
 sub = binary("sub", np.subtract, pass_through, lambda xp, v, ans, x, y: -v,
-             saves=(), holomorphic=True)
+             saves=(), holomorphic=True, scalar_operands=True, integer_rule="no_bool_operand")
 mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
-             saves_for=((1,), (0,)), holomorphic=True)
+             saves_for=((1,), (0,)), holomorphic=True, scalar_operands=True)
 div = binary("div", np.true_divide, lambda xp, v, ans, x, y: v / y,
-             lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True, holomorphic=True)
+             lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True, holomorphic=True,
+             scalar_operands=True, integer_rule="float")
+
+
 def _pow_scale_x(xp, v, ans, x, y):
     if isinstance(y, (int, float)):
         return v * (y * x ** (y - 1)) if y != 0 else xp.zeros_like(v)
@@ -250,43 +262,24 @@ def _pow_scale_x(xp, v, ans, x, y):
     return xp.where(y == 0, 0.0, v * (y * x ** (y - 1)))
 
 
-pow_ = binary("pow", np.power, _pow_scale_x, _pow_scale_y, saves_ans=True, holomorphic=True)
+pow_p = binary("pow", np.power, _pow_scale_x, _pow_scale_y, saves_ans=True, holomorphic=True,
+               integer_rule="power")
 maximum = binary("maximum", np.maximum, _max_scale(0, 1), _max_scale(1, 0))
 minimum = binary("minimum", np.minimum, _min_scale(0), _min_scale(1))
 arctan2 = binary("arctan2", np.arctan2, lambda xp, v, ans, y, x: v * x / (x * x + y * y),
-                 lambda xp, v, ans, y, x: -v * y / (x * x + y * y))
+                 lambda xp, v, ans, y, x: -v * y / (x * x + y * y), integer_rule="float")
 logaddexp = binary("logaddexp", np.logaddexp, lambda xp, v, ans, x, y: v * xp.exp(x - ans),
-                   lambda xp, v, ans, x, y: v * xp.exp(y - ans), saves_ans=True)
+                   lambda xp, v, ans, x, y: v * xp.exp(y - ans), saves_ans=True,
+                   integer_rule="float_only")
 hypot = binary("hypot", np.hypot, lambda xp, v, ans, x, y: v * x / ans,
-               lambda xp, v, ans, x, y: v * y / ans, saves_ans=True)
+               lambda xp, v, ans, x, y: v * y / ans, saves_ans=True, integer_rule="float_only")
 # No gradient flows through the integer part (PyTorch's convention).
-floor_divide = binary("floor_divide", np.floor_divide, _zero, _zero, saves=())
+floor_divide = binary("floor_divide", np.floor_divide, _zero, _zero, saves=(),
+                      integer_rule="divide")
 remainder = binary("remainder", _remainder, pass_through,
-                   lambda xp, v, ans, x, y: -v * xp.floor_divide(x, y))
+                   lambda xp, v, ans, x, y: -v * xp.floor_divide(x, y), integer_rule="divide")
 fmod = binary("fmod", np.fmod, pass_through,
-              lambda xp, v, ans, x, y: -v * xp.trunc(x / y))
-
-
-for _p in (add, sub, mul, div):
-    _p.scalar_operands = True
-
-# How the Tensor operators treat integer and bool operands, by PyTorch's kernels (NumPy code
-# keeps NumPy's results): true division and atan2 give the default float dtype; hypot and
-# logaddexp have no integer kernels; integer division by zero raises, as does an integer to a
-# negative int power; bool has no kernels for division, remainder or a tensor power, and no
-# subtraction.
-for _p, _rule in ((div, "float"), (arctan2, "float"), (hypot, "float_only"),
-                  (logaddexp, "float_only"), (floor_divide, "divide"), (remainder, "divide"),
-                  (fmod, "divide"), (pow_, "power"), (sub, "no_bool_operand")):
-    integer_rule(_p, _rule)
-
-
-# How the Tensor methods treat bool tensors where PyTorch differs from NumPy: no kernels for
-# these, sign is the identity, square is computed in int64.
-for _p in (abs_, neg, positive, floor, ceil, trunc, relu):
-    bool_rule(_p, "error")
-bool_rule(sign, "identity")
-bool_rule(square, "int64")
+              lambda xp, v, ans, x, y: -v * xp.trunc(x / y), integer_rule="divide")
 
 
 # ----- three-input --------------------------------------------------------------------
@@ -294,12 +287,12 @@ def _where(cond, x, y):
     return np.where(cond, x, y)
 
 
-where_ = Primitive("where", _where, saves=(0,), saves_ans=False)
-where_.complex_ok = True
-defvjp(where_, None, lambda xp, g, ans, c, x, y: xp.where(c, g, 0.0),
-       lambda xp, g, ans, c, x, y: xp.where(c, 0.0, g))
-defjvp(where_, lambda xp, ts, ans, c, x, y: xp.where(
-    c, 0.0 if ts[1] is None else ts[1], 0.0 if ts[2] is None else ts[2]))
+# Linear in x and in y, so each argument's VJP rule is also its share of the JVP.
+_where_vjp_x = lambda xp, g, ans, c, x, y: xp.where(c, g, 0.0)  # noqa: E731
+_where_vjp_y = lambda xp, g, ans, c, x, y: xp.where(c, 0.0, g)  # noqa: E731
+where_p = defjvps(Primitive("where", _where, saves=(0,), saves_ans=False, complex_ok=True,
+                            vjps=(None, _where_vjp_x, _where_vjp_y)),
+                  None, _where_vjp_x, _where_vjp_y)
 
 
 def _clip(x, lo, hi):
@@ -315,22 +308,18 @@ def _clip_scale_x(xp, v, ans, x, lo, hi):
     return xp.where(inside, v, 0.0)
 
 
-clip = Primitive("clamp", _clip, saves=(0, 1, 2), saves_ans=False)
-defvjp(clip, _clip_scale_x,
-       lambda xp, g, ans, x, lo, hi: xp.where(x < lo, g, 0.0),
-       lambda xp, g, ans, x, lo, hi: xp.where(x > hi, g, 0.0))
+def _clamp_vjp_lo(xp, g, ans, x, lo, hi):
+    return xp.where(x < lo, g, 0.0)
 
 
-def _clip_jvp(xp, ts, ans, x, lo, hi):
-    out = 0.0 if ts[0] is None else _clip_scale_x(xp, ts[0], ans, x, lo, hi)
-    if ts[1] is not None:
-        out = out + xp.where(x < lo, ts[1], 0.0)
-    if ts[2] is not None:
-        out = out + xp.where(x > hi, ts[2], 0.0)
-    return out
+def _clamp_vjp_hi(xp, g, ans, x, lo, hi):
+    return xp.where(x > hi, g, 0.0)
 
 
-defjvp(clip, _clip_jvp)
+# Piecewise linear in each argument: the VJP rules are also the JVP's shares.
+clamp_p = defjvps(Primitive("clamp", _clip, saves=(0, 1, 2), saves_ans=False,
+                            vjps=(_clip_scale_x, _clamp_vjp_lo, _clamp_vjp_hi)),
+                  _clip_scale_x, _clamp_vjp_lo, _clamp_vjp_hi)
 
 
 # ----- front-ends with arguments ----------------------------------------------------------
@@ -344,8 +333,12 @@ def clamp(x, min=None, max=None):
     """
     if min is None and max is None:
         raise OpError("clamp: give at least one of min and max (both are None)")
-    return apply(clip, (x, min, max))
+    return apply(clamp_p, (x, min, max))
 
 
 def round(x, decimals: int = 0):
-    return apply(round_, (x,), {"decimals": decimals} if decimals else {})
+    return apply(round_p, (x,), {"decimals": decimals} if decimals else {})
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

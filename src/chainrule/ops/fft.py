@@ -10,6 +10,9 @@ import numpy as np
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ._util import normalize_axis, shape_of
 
+__all__ = ["fftn_p", "rfft_p", "irfft_p", "fft", "ifft", "fftn", "ifftn", "fft2", "ifft2", "rfft",
+           "irfft"]
+
 
 def _count(shape, axes):
     return math.prod(shape[a] for a in axes)
@@ -19,8 +22,7 @@ def _fftn(x, axes, inverse):
     return (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes)
 
 
-fftn_p = Primitive("fft", _fftn, saves=(), saves_ans=False)
-fftn_p.complex_ok = True
+fftn_p = Primitive("fftn", _fftn, complex_ok=True, saves=(), saves_ans=False)
 # F^H = N * ifft and (F^-1)^H = fft / N, with F the unnormalized transform.
 defvjp(fftn_p, lambda xp, g, ans, x, axes, inverse:
        call(xp, fftn_p, g, axes=axes, inverse=not inverse) *
@@ -43,8 +45,7 @@ def _rfft_vjp(xp, g, ans, x, axis, n):
     return call(xp, fftn_p, full, axes=(axis,), inverse=True) * float(n)
 
 
-rfft_p = Primitive("rfft", _rfft, saves=(), saves_ans=False)
-rfft_p.complex_ok = True
+rfft_p = Primitive("rfft", _rfft, complex_ok=True, saves=(), saves_ans=False)
 defvjp(rfft_p, _rfft_vjp)
 defjvp(rfft_p, lambda xp, ts, ans, x, axis, n: call(xp, rfft_p, ts[0], axis=axis, n=n))
 
@@ -64,8 +65,7 @@ def _half_weights(m, n, axis, ndim):
     return w.reshape(shape)
 
 
-irfft_p = Primitive("irfft", _irfft, saves=(), saves_ans=False)
-irfft_p.complex_ok = True
+irfft_p = Primitive("irfft", _irfft, complex_ok=True, saves=(), saves_ans=False)
 defvjp(irfft_p, lambda xp, g, ans, x, axis, n: call(xp, rfft_p, g, axis=axis, n=n) *
        (_half_weights(n // 2 + 1, n, axis, g.ndim) / n))
 defjvp(irfft_p, lambda xp, ts, ans, x, axis, n: call(xp, irfft_p, ts[0], axis=axis, n=n))
@@ -144,3 +144,7 @@ def irfft(a, n=None, axis=-1, norm=None):
     n = 2 * (m - 1) if n is None else n
     a = _resize(a, n // 2 + 1, axis, "irfft")
     return apply(irfft_p, (a,), {"axis": axis, "n": n})
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

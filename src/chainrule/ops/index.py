@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, linear
 from ..autograd.tensor import Tensor
 from . import elementwise as ew
 from ..errors import IndexOutOfRangeError, OpError, OpTypeError
 from ._util import (check_index_dtype, check_index_range, data_of, index_error, ndim_of,
                     normalize_dim, shape_of)
-from .shape import clone, linear, reshape
+from .shape import clone, reshape
+
+__all__ = ["getitem_view_p", "getitem_copy_p", "scatter_p", "setitem_p", "gather_p",
+           "scatter_add_p", "normalize_index", "getitem", "empty_selection", "index_put", "gather",
+           "take_along_dim", "take_along_axis", "index_select", "scatter_add", "index_add",
+           "check_mask", "masked_fill"]
 
 
 def _getitem(x, index, in_shape, accumulate):
@@ -26,8 +31,9 @@ def _getitem_vjp(xp, g, ans, x, index, in_shape, accumulate):
     return call(xp, scatter_p, g, index=index, shape=in_shape, accumulate=accumulate)
 
 
-getitem_view_p = linear(Primitive("slice", _getitem, saves=(), saves_ans=False, is_view=True))
-getitem_copy_p = linear(Primitive("index", _getitem, saves=(), saves_ans=False))
+getitem_view_p = linear(Primitive("getitem_view", _getitem, saves=(), saves_ans=False,
+                                  is_view=True))
+getitem_copy_p = linear(Primitive("getitem_copy", _getitem, saves=(), saves_ans=False))
 defvjp(getitem_view_p, _getitem_vjp)
 defvjp(getitem_copy_p, _getitem_vjp)
 
@@ -41,7 +47,7 @@ def _scatter(g, index, shape, accumulate):
     return out
 
 
-scatter_p = linear(Primitive("index_put", _scatter, saves=(), saves_ans=False))
+scatter_p = linear(Primitive("scatter", _scatter, saves=(), saves_ans=False))
 defvjp(scatter_p, lambda xp, g, ans, v, index, shape, accumulate:
        call(xp, getitem_copy_p, g, index=index, in_shape=shape, accumulate=accumulate))
 
@@ -52,8 +58,7 @@ def _setitem(x, value, index, basic):
     return out
 
 
-setitem_p = Primitive("setitem", _setitem, saves=(), saves_ans=False)
-setitem_p.complex_ok = True
+setitem_p = Primitive("setitem", _setitem, complex_ok=True, saves=(), saves_ans=False)
 defvjp(setitem_p,
        lambda xp, g, ans, x, value, index, basic: call(xp, setitem_p, g, 0.0, index=index,
                                                        basic=basic),
@@ -93,10 +98,10 @@ def _scatter_along(g, index, axis, shape):
 
 
 gather_p = linear(Primitive("gather", _gather, saves=(), saves_ans=False))
-scatter_along_p = linear(Primitive("scatter_add", _scatter_along, saves=(), saves_ans=False))
+scatter_add_p = linear(Primitive("scatter_add", _scatter_along, saves=(), saves_ans=False))
 defvjp(gather_p, lambda xp, g, ans, x, index, axis, in_shape:
-       call(xp, scatter_along_p, g, index=index, axis=axis, shape=in_shape))
-defvjp(scatter_along_p, lambda xp, g, ans, v, index, axis, shape:
+       call(xp, scatter_add_p, g, index=index, axis=axis, shape=in_shape))
+defvjp(scatter_add_p, lambda xp, g, ans, v, index, axis, shape:
        call(xp, gather_p, g, index=index, axis=axis, in_shape=shape))
 
 
@@ -320,7 +325,7 @@ def scatter_add(x, dim: int, index, src):
     check_index_range("scatter_add", idx, dim, shape[dim])
     if shape_of(src) != idx.shape:
         src = getitem(src, tuple(slice(0, k) for k in idx.shape))
-    update = apply(scatter_along_p, (src,), {"index": idx, "axis": dim, "shape": shape})
+    update = apply(scatter_add_p, (src,), {"index": idx, "axis": dim, "shape": shape})
     out = apply(ew.add, (x, update))
     return out if out_shape == shape else reshape(out, out_shape)
 
@@ -385,4 +390,8 @@ def check_mask(op: str, mask, shape: tuple):
 
 def masked_fill(x, mask, value):
     """``value`` where ``mask`` (bool, broadcastable to x's shape) is true, ``x`` elsewhere."""
-    return apply(ew.where_, (check_mask("masked_fill", mask, shape_of(x)), value, x))
+    return apply(ew.where_p, (check_mask("masked_fill", mask, shape_of(x)), value, x))
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

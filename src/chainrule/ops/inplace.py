@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import grad_mode
-from ..autograd.primitives import OpError, apply, describe
+from ..autograd.primitives import apply, describe
 from ..autograd.tensor import Tensor, make_tensor
+from ..errors import OpError
 from . import index as ix
 from ._util import index_error
+
+__all__ = ["bump", "inplace", "setitem"]
 
 
 def _records(target: Tensor, others) -> bool:
@@ -142,3 +145,7 @@ def setitem(target: Tensor, index, value, opname: str = "setitem") -> None:
         raise OpError(f"{opname}: cannot assign ({describe((value,))}) into a tensor of "
                       f"shape {data.shape} ({data.dtype}) at {index!r}: {exc}") from None
     bump(target, opname)
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

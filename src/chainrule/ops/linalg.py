@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.primitives import (OpError, Primitive, apply, binary_operator, call, defjvp,
-                                   defvjp, defvjp_all)
+from ..autograd.fastpath import binary_operator
+from ..autograd.primitives import Primitive, apply, bilinear, call, defjvp, defvjp, defvjp_all
 from ..autograd.tensor import Tensor
+from ..errors import OpError
 from ._util import shape_of
+
+__all__ = ["matmul_p", "matmul", "mm", "bmm", "dot", "parse_einsum", "einsum_p", "einsum",
+           "solve_p", "inv_p", "slogdet_p", "det_p", "cholesky_p", "eigh_p"]
 
 
 def _matmul_vjp_x(xp, g, ans, x, y):
@@ -30,20 +34,8 @@ def _matmul_vjp_y(xp, g, ans, x, y):
 
 
 # Each operand's gradient reads only the other one: data @ W keeps data, not W.
-matmul_p = Primitive("mm", np.matmul, saves=(0, 1), saves_ans=False, saves_for=((1,), (0,)))
-defvjp(matmul_p, _matmul_vjp_x, _matmul_vjp_y)
-
-
-def _matmul_jvp(xp, ts, ans, x, y):
-    tx, ty = ts
-    if ty is None:
-        return xp.matmul(tx, y)
-    if tx is None:
-        return xp.matmul(x, ty)
-    return xp.matmul(tx, y) + xp.matmul(x, ty)
-
-
-defjvp(matmul_p, _matmul_jvp)
+matmul_p = bilinear(Primitive("matmul", np.matmul, saves=(0, 1), saves_ans=False,
+                              saves_for=((1,), (0,)), vjps=(_matmul_vjp_x, _matmul_vjp_y)))
 
 
 _matmul = binary_operator(matmul_p)
@@ -276,10 +268,10 @@ def _slogdet_forward(a):
 
 
 # d log|det A| = tr(A^-1 dA): the gradient is A^-T.
-logabsdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False)
-defvjp(logabsdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1) *
+slogdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False)
+defvjp(slogdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1) *
        _mT(xp, call(xp, inv_p, a)))
-defjvp(logabsdet_p, lambda xp, ts, ans, a: xp.trace(
+defjvp(slogdet_p, lambda xp, ts, ans, a: xp.trace(
     xp.matmul(call(xp, inv_p, a), ts[0]), axis1=-2, axis2=-1))
 
 det_p = Primitive("det", np.linalg.det, saves=(0,), saves_ans=True)
@@ -292,7 +284,7 @@ defjvp(det_p, lambda xp, ts, ans, a: ans * xp.trace(
 def _phi(xp, x):
     """Lower triangle with the diagonal halved."""
     n = x.shape[-1]
-    return x * np.tril(np.ones((n, n)), -1) + x * (0.5 * np.eye(n))
+    return x * xp.tril(xp.ones((n, n), x.dtype), -1) + x * (0.5 * xp.eye(n, dtype=x.dtype))
 
 
 def _cholesky_vjp(xp, g, ans, a):
@@ -324,7 +316,7 @@ def _eigh_f(xp, w):
     # F_ij = 1 / (w_j - w_i) off the diagonal (eigenvalues assumed distinct), 0 on it.
     diff = xp.expand_dims(w, -2) - xp.expand_dims(w, -1)
     n = w.shape[-1]
-    eye = np.eye(n, dtype=bool)
+    eye = xp.eye(n, dtype=bool)
     return xp.where(eye, 0.0, 1.0 / xp.where(eye, 1.0, diff))
 
 
@@ -339,7 +331,7 @@ def _eigh_vjp(xp, g, ans, a, part):
     w, v = _eigh_other(xp, ans, a, part)
     vt = _mT(xp, v)
     if part == 0:
-        inner = xp.expand_dims(g, -1) * np.eye(w.shape[-1])
+        inner = xp.expand_dims(g, -1) * xp.eye(w.shape[-1], dtype=g.dtype)
     else:
         inner = _eigh_f(xp, w) * xp.matmul(vt, g)
     s = xp.matmul(v, xp.matmul(inner, vt))
@@ -359,3 +351,7 @@ def _eigh_jvp(xp, ts, ans, a, part):
 eigh_p = Primitive("eigh", _eigh_forward, saves=(0,), saves_ans=True)
 defvjp(eigh_p, _eigh_vjp)
 defjvp(eigh_p, _eigh_jvp)
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

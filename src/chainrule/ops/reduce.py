@@ -10,12 +10,17 @@ import numpy as np
 
 from .. import _fastnp as fnp
 
-from ..autograd.primitives import OpError, Primitive, apply, defjvp, defvjp
+from ..autograd.primitives import Primitive, apply, defjvp, defvjp
 from ..autograd.tensor import Tensor, make_tensor
+from ..errors import OpError
 from . import elementwise as ew
 from . import index as ix
 from . import shape as sh
 from ._util import data_of, ndim_of, normalize_axes, normalize_axis, pick, reduced_shape, shape_of
+
+__all__ = ["sum_p", "mean_p", "amax_p", "amin_p", "prod_p", "logsumexp_p", "norm2_p", "cumsum_p",
+           "cumprod_p", "sum", "mean", "prod", "amax", "amin", "logsumexp", "var", "std", "norm",
+           "cumsum", "cumprod", "MinMax", "argmax", "argmin", "max", "min"]
 
 
 def _keep(xp, g, shape, axis, keepdims):
@@ -37,15 +42,13 @@ def _mean_forward(x, axis, keepdims, shape):
     return fnp.mean(x, axis=axis, keepdims=keepdims)
 
 
-sum_p = Primitive("sum", _sum_forward, saves=(), saves_ans=False)
-sum_p.complex_ok = True
+sum_p = Primitive("sum", _sum_forward, complex_ok=True, saves=(), saves_ans=False)
 defvjp(sum_p, lambda xp, g, ans, x, axis, keepdims, shape:
        xp.broadcast_to(_keep(xp, g, shape, axis, keepdims), shape))
 defjvp(sum_p, lambda xp, ts, ans, x, axis, keepdims, shape:
        xp.sum(ts[0], axis=axis, keepdims=keepdims))
 
-mean_p = Primitive("mean", _mean_forward, saves=(), saves_ans=False)
-mean_p.complex_ok = True
+mean_p = Primitive("mean", _mean_forward, complex_ok=True, saves=(), saves_ans=False)
 defvjp(mean_p, lambda xp, g, ans, x, axis, keepdims, shape:
        xp.broadcast_to(_keep(xp, g, shape, axis, keepdims) / _count(shape, axis), shape))
 defjvp(mean_p, lambda xp, ts, ans, x, axis, keepdims, shape:
@@ -65,8 +68,10 @@ def _extreme_jvp(xp, ts, ans, x, axis, keepdims, shape):
     return xp.sum(ts[0] * mask / count, axis=axis, keepdims=keepdims)
 
 
-amax_p = Primitive("amax", lambda x, axis, keepdims, shape: fnp.amax(x, axis=axis, keepdims=keepdims))
-amin_p = Primitive("amin", lambda x, axis, keepdims, shape: fnp.amin(x, axis=axis, keepdims=keepdims))
+amax_p = Primitive("amax",
+                   lambda x, axis, keepdims, shape: fnp.amax(x, axis=axis, keepdims=keepdims))
+amin_p = Primitive("amin",
+                   lambda x, axis, keepdims, shape: fnp.amin(x, axis=axis, keepdims=keepdims))
 for _p in (amax_p, amin_p):
     defvjp(_p, _extreme_vjp)
     defjvp(_p, _extreme_jvp)
@@ -96,7 +101,8 @@ def _prod_vjp(xp, g, ans, x, axis, keepdims, shape):
     return gk * _others_product(xp, x, axis)
 
 
-prod_p = Primitive("prod", lambda x, axis, keepdims, shape: fnp.prod(x, axis=axis, keepdims=keepdims))
+prod_p = Primitive("prod",
+                   lambda x, axis, keepdims, shape: fnp.prod(x, axis=axis, keepdims=keepdims))
 defvjp(prod_p, _prod_vjp)
 defjvp(prod_p, lambda xp, ts, ans, x, axis, keepdims, shape:
        xp.sum(ts[0] * _others_product(xp, x, axis), axis=axis, keepdims=keepdims))
@@ -130,7 +136,7 @@ def _norm2_scale(xp, x, ans, axis, keepdims, shape):
     return x / xp.where(ak == 0, 1.0, ak)
 
 
-norm2_p = Primitive("norm", _norm2_forward)
+norm2_p = Primitive("norm2", _norm2_forward)
 defvjp(norm2_p, lambda xp, g, ans, x, axis, keepdims, shape:
        _keep(xp, g, shape, axis, keepdims) * _norm2_scale(xp, x, ans, axis, keepdims, shape))
 defjvp(norm2_p, lambda xp, ts, ans, x, axis, keepdims, shape:
@@ -142,9 +148,8 @@ def _reverse_cumsum(xp, g, axis):
     return xp.flip(xp.cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
 
 
-cumsum_p = Primitive("cumsum", lambda x, axis: x.cumsum(axis), saves=(),
+cumsum_p = Primitive("cumsum", lambda x, axis: x.cumsum(axis), complex_ok=True, saves=(),
                      saves_ans=False)
-cumsum_p.complex_ok = True
 defvjp(cumsum_p, lambda xp, g, ans, x, axis: _reverse_cumsum(xp, g, axis))
 defjvp(cumsum_p, lambda xp, ts, ans, x, axis: xp.cumsum(ts[0], axis=axis))
 
@@ -278,7 +283,7 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None)
     normalize_axes("norm", pick("norm", dim, axis, "axis", "dim"), ndim_of(x))  # errors name norm
     if p == 2:
         return _reduce(norm2_p, "norm", x, dim, keepdim, axis, keepdims)
-    magnitude = ew.abs_(x)
+    magnitude = ew.absolute(x)
     if p == 1:
         return sum(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
     if p in (math.inf, -math.inf):
@@ -373,3 +378,7 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Without ``dim``: the smallest element. With ``dim``: ``(values, indices)``. With a
     tensor: the elementwise minimum."""
     return _max_min("min", argmin, amin, ew.minimum, x, dim, keepdim, axis, keepdims)
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

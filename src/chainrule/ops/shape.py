@@ -14,63 +14,56 @@ import operator
 
 import numpy as np
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all, pass_through
+from ..autograd.primitives import (Primitive, apply, call, defjvp, defvjp_all, linear,
+                                   pass_through)
 from ..autograd.tensor import Tensor
 from ..errors import OpError, OpTypeError
 from ._util import ndim_of, normalize_axes, normalize_dim, shape_arg, shape_of
 
-
-def linear(prim: Primitive) -> Primitive:
-    """A primitive linear in its first input (with real coefficients): the JVP applies it
-    to the tangent, and its rules hold for complex values as they are."""
-    prim.complex_ok = True
-    defjvp(prim, lambda xp, ts, ans, x, **params: call(xp, prim, ts[0], **params))
-    return prim
+__all__ = ["reshape_p", "permute_p", "expand_p", "cast_p", "clone_p", "flip_p", "roll_p", "pad_p",
+           "tile_p", "cat_p", "stack_p",
+           "reshape", "view", "flatten", "ravel", "squeeze", "unsqueeze", "expand_dims",
+           "permute", "transpose", "swapaxes", "moveaxis", "broadcast_to", "expand",
+           "concatenate", "cat", "stack", "split", "chunk", "unbind", "flip", "roll", "pad",
+           "tile", "repeat", "cast", "clone"]
 
 
 def _reshape(x, shape, in_shape):
     return x.reshape(shape)
 
 
-reshape_p = linear(Primitive("reshape", _reshape, saves=(), saves_ans=False, is_view=True))
-defvjp(reshape_p, lambda xp, g, ans, x, shape, in_shape: xp.reshape(g, in_shape))
+_VIEW = dict(saves=(), saves_ans=False, is_view=True)  # keeps nothing; shares memory
+_COPY = dict(saves=(), saves_ans=False)
 
-transpose_p = linear(Primitive("permute", lambda x, axes: x.transpose(axes), saves=(),
-                               saves_ans=False, is_view=True))
-defvjp(transpose_p, lambda xp, g, ans, x, axes: xp.transpose(g, tuple(np.argsort(axes))))
-
-# The engine sums a gradient down to its input's shape, so broadcasting's VJP is identity.
-broadcast_p = linear(Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), saves=(),
-                               saves_ans=False, is_view=True))
-defvjp(broadcast_p, pass_through)  # the engine sums the broadcast axes
-
-# A dtype conversion: the engine casts the gradient back to the input's dtype.
-cast_p = linear(Primitive("to_copy", lambda x, dtype: x.astype(dtype), saves=(), saves_ans=False))
-defvjp(cast_p, pass_through)  # the engine casts back
-
-copy_p = linear(Primitive("clone", lambda x: x.copy(), saves=(), saves_ans=False))
-defvjp(copy_p, pass_through)
-
-flip_p = linear(Primitive("flip", lambda x, axis: np.flip(x, axis), saves=(), saves_ans=False))
-defvjp(flip_p, lambda xp, g, ans, x, axis: xp.flip(g, axis=axis))
-
-roll_p = linear(Primitive("roll", lambda x, shift, axis: np.roll(x, shift, axis), saves=(),
-                          saves_ans=False))
-defvjp(roll_p, lambda xp, g, ans, x, shift, axis: xp.roll(
-    g, tuple(-s for s in shift) if isinstance(shift, tuple) else -shift, axis))
+reshape_p = linear(Primitive("reshape", _reshape, **_VIEW, vjps=(
+    lambda xp, g, ans, x, shape, in_shape: xp.reshape(g, in_shape),)))
+permute_p = linear(Primitive("permute", lambda x, axes: x.transpose(axes), **_VIEW, vjps=(
+    lambda xp, g, ans, x, axes: xp.transpose(g, tuple(np.argsort(axes))),)))
+# The engine sums a gradient down to its input's shape, so broadcasting's VJP is identity;
+# and it casts a gradient back to its input's dtype, so a conversion's is too.
+expand_p = linear(Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), **_VIEW,
+                            vjps=(pass_through,)))
+cast_p = linear(Primitive("cast", lambda x, dtype: x.astype(dtype), **_COPY,
+                          vjps=(pass_through,)))
+clone_p = linear(Primitive("clone", lambda x: x.copy(), **_COPY, vjps=(pass_through,)))
+flip_p = linear(Primitive("flip", lambda x, axis: np.flip(x, axis), **_COPY, vjps=(
+    lambda xp, g, ans, x, axis: xp.flip(g, axis=axis),)))
+roll_p = linear(Primitive("roll", lambda x, shift, axis: np.roll(x, shift, axis), **_COPY,
+                          vjps=(lambda xp, g, ans, x, shift, axis: xp.roll(
+                              g, tuple(-s for s in shift) if isinstance(shift, tuple)
+                              else -shift, axis),)))
 
 
 def _pad(x, pad_width, value):
     return np.pad(x, pad_width, mode="constant", constant_values=value)
 
 
-pad_p = Primitive("constant_pad", _pad, saves=(), saves_ans=False)
 # Padding is affine: the padded border of the tangent is 0, whatever the pad value.
-defjvp(pad_p, lambda xp, ts, ans, x, pad_width, value: call(xp, pad_p, ts[0],
-                                                           pad_width=pad_width, value=0.0))
-pad_p.complex_ok = True
-defvjp(pad_p, lambda xp, g, ans, x, pad_width, value: g[tuple(
-    slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(pad_width))])
+pad_p = Primitive("pad", _pad, **_COPY, complex_ok=True, vjps=(
+    lambda xp, g, ans, x, pad_width, value: g[tuple(
+        slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(pad_width))],),
+    jvp=lambda xp, ts, ans, x, pad_width, value: call(xp, pad_p, ts[0], pad_width=pad_width,
+                                                      value=0.0))
 
 
 def _tile_vjp(xp, g, ans, x, reps, in_shape):
@@ -81,9 +74,8 @@ def _tile_vjp(xp, g, ans, x, reps, in_shape):
     return xp.reshape(summed, in_shape)
 
 
-tile_p = linear(Primitive("repeat", lambda x, reps, in_shape: np.tile(x, reps), saves=(),
-                          saves_ans=False))
-defvjp(tile_p, _tile_vjp)
+tile_p = linear(Primitive("tile", lambda x, reps, in_shape: np.tile(x, reps), **_COPY,
+                          vjps=(_tile_vjp,)))
 
 
 def _concat_vjp(xp, g, ans, inputs, needs, axis, sizes):
@@ -95,16 +87,13 @@ def _concat_vjp(xp, g, ans, inputs, needs, axis, sizes):
     return grads
 
 
-concat_p = Primitive("cat", lambda *xs, axis, sizes: np.concatenate(xs, axis=axis), saves=(),
-                     saves_ans=False)
-defvjp_all(concat_p, _concat_vjp)
-concat_p.complex_ok = True
-defjvp(concat_p, lambda xp, ts, ans, *xs, axis, sizes: xp.concatenate(
+cat_p = Primitive("cat", lambda *xs, axis, sizes: np.concatenate(xs, axis=axis), **_COPY,
+                  complex_ok=True, vjp_all=_concat_vjp)
+defjvp(cat_p, lambda xp, ts, ans, *xs, axis, sizes: xp.concatenate(
     [t if t is not None else xp.zeros_like(x) for t, x in zip(ts, xs)], axis=axis))
 
-stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis), saves=(),
-                    saves_ans=False)
-stack_p.complex_ok = True
+stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis), **_COPY,
+                    complex_ok=True)
 defvjp_all(stack_p, lambda xp, g, ans, inputs, needs, axis: [
     g[(slice(None),) * axis + (i,)] if need else None for i, need in enumerate(needs)])
 defjvp(stack_p, lambda xp, ts, ans, *xs, axis: xp.stack(
@@ -220,7 +209,7 @@ def permute(x, *dims):
     are reversed, as in NumPy's transpose)."""
     nd = ndim_of(x)
     if not dims:
-        return apply(transpose_p, (x,), {"axes": tuple(reversed(range(nd)))})
+        return apply(permute_p, (x,), {"axes": tuple(reversed(range(nd)))})
     dims = shape_arg("permute", dims)
     if len(dims) != nd:
         raise OpError(f"permute: {len(dims)} dims {dims} given for a tensor of {nd} dims "
@@ -229,7 +218,7 @@ def permute(x, *dims):
     if len(set(axes)) != nd:
         raise OpError(f"permute: dims {dims} name a dim more than once; name every dim "
                       f"exactly once")
-    return apply(transpose_p, (x,), {"axes": axes})
+    return apply(permute_p, (x,), {"axes": axes})
 
 
 def transpose(x, dim0=None, dim1=None, *, axes=None):
@@ -248,7 +237,7 @@ def swapaxes(x, axis1, axis2):
     axes = list(range(nd))
     if nd:
         axes[a], axes[b] = axes[b], axes[a]
-    return apply(transpose_p, (x,), {"axes": tuple(axes)})
+    return apply(permute_p, (x,), {"axes": tuple(axes)})
 
 
 def moveaxis(x, source, destination):
@@ -267,7 +256,7 @@ def moveaxis(x, source, destination):
     if nd:  # a 0-d tensor has no dims to move (0 and -1 name the tensor itself)
         for d, s in sorted(zip(dst, src)):
             order.insert(d, s)
-    return apply(transpose_p, (x,), {"axes": tuple(order)})
+    return apply(permute_p, (x,), {"axes": tuple(order)})
 
 
 def _expand(op: str, x, sizes: tuple):
@@ -285,7 +274,7 @@ def _expand(op: str, x, sizes: tuple):
         sizes = sizes[:lead] + tuple(n if s == -1 else s
                                      for s, n in zip(sizes[lead:], in_shape))
     try:
-        return apply(broadcast_p, (x,), {"shape": sizes})
+        return apply(expand_p, (x,), {"shape": sizes})
     except OpError:
         raise OpError(f"{op}: cannot expand a tensor of shape {in_shape} to {sizes}: each "
                       f"existing dim must equal the new size or be 1 (and sizes must be "
@@ -324,7 +313,7 @@ def concatenate(tensors, axis: int = 0, *, dim=None):
         dtype = np.result_type(*(np.result_type(t._data if isinstance(t, Tensor) else t)
                                  for t in tensors))
         if len(skip) == len(shapes):  # nothing but empties: PyTorch reads no dim
-            return apply(concat_p, tuple(cast(t, dtype) for t in tensors),
+            return apply(cat_p, tuple(cast(t, dtype) for t in tensors),
                          {"axis": 0, "sizes": (0,) * len(tensors)})
         tensors = tuple(cast(t, dtype) for i, t in enumerate(tensors) if i not in skip)
         shapes = [s for i, s in enumerate(shapes) if i not in skip]
@@ -335,7 +324,7 @@ def concatenate(tensors, axis: int = 0, *, dim=None):
         if len(s) != nd or s[:axis] + s[axis + 1:] != rest:
             raise OpError(f"cat: shapes {shapes} differ outside dim {axis}; the tensors must "
                           f"have the same number of dims and match in every dim but {axis}")
-    return apply(concat_p, tensors, {"axis": axis, "sizes": tuple(s[axis] for s in shapes)})
+    return apply(cat_p, tensors, {"axis": axis, "sizes": tuple(s[axis] for s in shapes)})
 
 
 cat = concatenate
@@ -531,4 +520,8 @@ def cast(x, dtype):
 
 def clone(x):
     """A copy with its own memory; gradients flow through it."""
-    return apply(copy_p, (x,))
+    return apply(clone_p, (x,))
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__

@@ -5,27 +5,31 @@ optimizer that is not an :class:`~chainrule.optim.Optimizer`, ``ValueError`` for
 of range. Where PyTorch does not check a value that would only fail (or train with a
 negative learning rate) later, a step size or a gamma, it is checked here too.
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import math
-import numbers
-from bisect import bisect_right
+import math as _math
+import numbers as _numbers
+from bisect import bisect_right as _bisect_right
 
-from .optimizer import Optimizer, require_real
+from .optimizer import Optimizer as _Optimizer
+from .optimizer import require_real as _require_real
+
+__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
+           "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau"]
 
 
 def _check_optimizer(optimizer) -> None:
-    if not isinstance(optimizer, Optimizer):
+    if not isinstance(optimizer, _Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
 def _check_positive_int(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, _numbers.Integral) or value <= 0:
         raise ValueError(f"Expected positive integer {name}, but got {value}")
 
 
 def _check_nonnegative(value, name: str) -> None:
-    require_real(value, name)
+    _require_real(value, name)
     if not value >= 0:  # NaN fails too
         raise ValueError(f"Invalid {name} value: {value}")
 
@@ -107,14 +111,14 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
         milestones = list(milestones)
         for m in milestones:
-            if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+            if isinstance(m, bool) or not isinstance(m, _numbers.Integral):
                 raise TypeError(f"milestones must be integers, but got {type(m).__name__}")
         _check_nonnegative(gamma, "gamma")
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [base * self.gamma ** bisect_right(self.milestones, self.last_epoch)
+        return [base * self.gamma ** _bisect_right(self.milestones, self.last_epoch)
                 for base in self.base_lrs]
 
 
@@ -135,7 +139,7 @@ class CosineAnnealingLR(LRScheduler):
     epochs."""
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        require_real(T_max, "T_max")
+        _require_real(T_max, "T_max")
         if not T_max > 0:  # the closed form divides by it
             raise ValueError(f"Expected positive T_max, but got {T_max}")
         _check_nonnegative(eta_min, "eta_min")
@@ -144,7 +148,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self):
         return [self.eta_min + (base - self.eta_min) *
-                (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                (1 + _math.cos(_math.pi * self.last_epoch / self.T_max)) / 2
                 for base in self.base_lrs]
 
 
@@ -166,14 +170,14 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND "
                              "steps_per_epoch)")
-        require_real(pct_start, "pct_start")
+        _require_real(pct_start, "pct_start")
         if not 0.0 <= pct_start <= 1.0:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
         for value, name in ((div_factor, "div_factor"), (final_div_factor, "final_div_factor")):
-            require_real(value, name)
+            _require_real(value, name)
             if not value > 0:  # both divide the learning rate
                 raise ValueError(f"Expected positive {name}, but got {value}")
         max_lrs = _per_group(max_lr, "max_lr", optimizer)
@@ -197,7 +201,7 @@ class OneCycleLR(LRScheduler):
 
     @staticmethod
     def _cos(start, end, pct):
-        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return end + (start - end) / 2.0 * (_math.cos(_math.pi * pct) + 1)
 
     @staticmethod
     def _linear(start, end, pct):
@@ -226,7 +230,7 @@ class ReduceLROnPlateau:
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr=0.0, eps: float = 1e-8):
-        require_real(factor, "factor")
+        _require_real(factor, "factor")
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         _check_nonnegative(factor, "factor")
@@ -242,7 +246,7 @@ class ReduceLROnPlateau:
         self.threshold, self.threshold_mode, self.cooldown, self.eps = (threshold, threshold_mode,
                                                                         cooldown, eps)
         self.min_lrs = _per_group(min_lr, "min_lr", optimizer)
-        self.best = math.inf if mode == "min" else -math.inf
+        self.best = _math.inf if mode == "min" else -_math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.last_epoch = 0

@@ -1,15 +1,19 @@
 """Optimizers: updates run on the raw arrays, in place, with no graph (PyTorch's formulas)."""
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-import copy
-import math
-import numbers
-import warnings
-from collections.abc import Iterable
+import copy as _copy
+import math as _math
+import numbers as _numbers
+import warnings as _warnings
+from collections.abc import Iterable as _Iterable
 
-import numpy as np
+import numpy as _np
 
-from ..autograd.tensor import Tensor
+from ..autograd.grad_mode import enable_grad as _enable_grad
+from ..autograd.tensor import Tensor as _Tensor
+
+__all__ = ["require_real", "check_hyperparameters", "Optimizer", "SGD", "Adam", "AdamW",
+           "RMSprop", "Adagrad"]
 
 # What PyTorch's messages call each hyper-parameter that must be >= 0 ("Invalid learning
 # rate: -0.1"). An optimizer's defaults say which of them it has, so this one table serves
@@ -40,7 +44,7 @@ def _typename(obj) -> str:
 def require_real(value, name: str) -> None:
     """Raise ``TypeError`` unless ``value`` is a real number (a tensor or a string is not:
     it would only fail later, inside ``step()``)."""
-    if not isinstance(value, numbers.Real):
+    if not isinstance(value, _numbers.Real):
         raise TypeError(f"{name} must be a real number, but got {_typename(value)}")
 
 
@@ -79,11 +83,11 @@ def check_hyperparameters(values: dict) -> None:
 def _collect_params(params) -> tuple[list, list]:
     """A group's ``params`` as a list of tensors, plus their names when it was given
     ``(name, tensor)`` pairs (``model.named_parameters()``), checked as PyTorch does."""
-    if isinstance(params, Tensor):
+    if isinstance(params, _Tensor):
         return [params], []
     if isinstance(params, (set, frozenset)):
         raise TypeError(_SET_MESSAGE)
-    if not isinstance(params, Iterable):
+    if not isinstance(params, _Iterable):
         raise TypeError(f"a parameter group's params should be an iterable of Tensors, but "
                         f"got {_typename(params)}")
     tensors, names = [], []
@@ -91,7 +95,7 @@ def _collect_params(params) -> tuple[list, list]:
         if isinstance(item, tuple) and len(item) == 2:
             name, item = item
             names.append(name)
-        if not isinstance(item, Tensor):
+        if not isinstance(item, _Tensor):
             raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
                             f"{_typename(item)}")
         # The update writes into the tensor's own array: for a non-leaf that array belongs
@@ -115,7 +119,7 @@ class Optimizer:
         check_hyperparameters(defaults)
         # A tensor is iterable (over its rows), so without this check it would be taken
         # for a list of parameters and nothing would train.
-        if isinstance(params, Tensor) or not isinstance(params, Iterable):
+        if isinstance(params, _Tensor) or not isinstance(params, _Iterable):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
         if isinstance(params, (set, frozenset)):
@@ -147,10 +151,10 @@ class Optimizer:
         ids = [id(p) for p in group["params"]]
         if len(set(ids)) != len(ids):
             # PyTorch warns (and updates the parameter twice) rather than refusing
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error; see "
-                          "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+            _warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                           "in future, this will cause an error; see "
+                           "github.com/pytorch/pytorch/issues/40967 for more information",
+                           stacklevel=3)
         for other in self.param_groups:
             if ("param_names" in other) != ("param_names" in group):
                 which = "with names" if "param_names" in group else "without names"
@@ -169,8 +173,7 @@ class Optimizer:
     def step(self, closure=None):
         loss = None
         if closure is not None:
-            from ..autograd.grad_mode import enable_grad
-            with enable_grad():
+            with _enable_grad():
                 loss = closure()
         update, states = self._update, self.state
         for group in self.param_groups:
@@ -202,7 +205,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                    state[index[id(p)]] = {k: (v.copy() if isinstance(v, _np.ndarray) else v)
                                            for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
@@ -217,8 +220,8 @@ class Optimizer:
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = {}
         for i, value in state_dict["state"].items():
-            self.state[params[int(i)]] = {k: (np.array(v) if isinstance(v, np.ndarray) else
-                                              copy.deepcopy(v)) for k, v in value.items()}
+            self.state[params[int(i)]] = {k: (_np.array(v) if isinstance(v, _np.ndarray) else
+                                              _copy.deepcopy(v)) for k, v in value.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -250,7 +253,7 @@ class SGD(Optimizer):
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, copy=True)
+                buf = state["momentum_buffer"] = _np.array(g, copy=True)
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
@@ -279,10 +282,10 @@ class Adam(Optimizer):
             g = _decayed(g, param, wd)
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
+            state["exp_avg"] = _np.zeros_like(param)
+            state["exp_avg_sq"] = _np.zeros_like(param)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param)
+                state["max_exp_avg_sq"] = _np.zeros_like(param)
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -291,11 +294,11 @@ class Adam(Optimizer):
         v *= b2
         v += (1 - b2) * g * g
         if group["amsgrad"]:
-            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            _np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         bias1 = 1 - b1 ** t
         bias2 = 1 - b2 ** t
-        denom = np.sqrt(v) / math.sqrt(bias2)
+        denom = _np.sqrt(v) / _math.sqrt(bias2)
         denom += eps
         param -= (lr / bias1) * (m / denom)
 
@@ -321,11 +324,11 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(param)
+            state["square_avg"] = _np.zeros_like(param)
             if group["momentum"]:
-                state["momentum_buffer"] = np.zeros_like(param)
+                state["momentum_buffer"] = _np.zeros_like(param)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param)
+                state["grad_avg"] = _np.zeros_like(param)
         state["step"] += 1
         sq = state["square_avg"]
         sq *= alpha
@@ -334,9 +337,9 @@ class RMSprop(Optimizer):
             ga = state["grad_avg"]
             ga *= alpha
             ga += (1 - alpha) * g
-            avg = np.sqrt(sq - ga * ga) + group["eps"]
+            avg = _np.sqrt(sq - ga * ga) + group["eps"]
         else:
-            avg = np.sqrt(sq) + group["eps"]
+            avg = _np.sqrt(sq) + group["eps"]
         if group["momentum"]:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
@@ -356,9 +359,9 @@ class Adagrad(Optimizer):
     def _update(self, param, grad, state, group):
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(param, group["initial_accumulator_value"])
+            state["sum"] = _np.full_like(param, group["initial_accumulator_value"])
         state["step"] += 1
         g = _decayed(grad, param, group["weight_decay"])
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += g * g
-        param -= clr * g / (np.sqrt(state["sum"]) + group["eps"])
+        param -= clr * g / (_np.sqrt(state["sum"]) + group["eps"])

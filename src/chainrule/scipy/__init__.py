@@ -1,2 +1,4 @@
 """SciPy-compatible differentiable functions: ``chainrule.scipy.special``."""
-from . import special  # noqa: F401
+from . import special
+
+__all__ = ["special"]

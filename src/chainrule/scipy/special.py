@@ -6,11 +6,18 @@
 >>> expit(cr.tensor(0.0))
 tensor(0.5)
 """
-from __future__ import annotations
+from __future__ import annotations as _annotations
 
-from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
+from ..autograd.primitives import Primitive as _Primitive
+from ..autograd.primitives import apply as _apply
+from ..autograd.primitives import call as _call
+from ..autograd.primitives import defjvp as _defjvp
+from ..autograd.primitives import defvjp as _defvjp
 from ..ops import elementwise as _ew
 from ..ops import reduce as _reduce
+
+__all__ = ["polygamma_p", "gammaln_p", "gammaln", "digamma", "psi", "polygamma", "expit",
+           "erf", "logsumexp"]
 
 
 def _scipy_special():
@@ -29,38 +36,38 @@ def _gammaln(x):
     return _scipy_special().gammaln(x)
 
 
-polygamma_p = Primitive("polygamma", _polygamma, saves=(0,), saves_ans=False)
-defvjp(polygamma_p, lambda xp, g, ans, x, n: g * call(xp, polygamma_p, x, n=n + 1))
-defjvp(polygamma_p, lambda xp, ts, ans, x, n: ts[0] * call(xp, polygamma_p, x, n=n + 1))
+polygamma_p = _Primitive("polygamma", _polygamma, saves=(0,), saves_ans=False)
+_defvjp(polygamma_p, lambda xp, g, ans, x, n: g * _call(xp, polygamma_p, x, n=n + 1))
+_defjvp(polygamma_p, lambda xp, ts, ans, x, n: ts[0] * _call(xp, polygamma_p, x, n=n + 1))
 
-gammaln_p = Primitive("gammaln", _gammaln, saves=(0,), saves_ans=False)
-defvjp(gammaln_p, lambda xp, g, ans, x: g * call(xp, polygamma_p, x, n=0))
-defjvp(gammaln_p, lambda xp, ts, ans, x: ts[0] * call(xp, polygamma_p, x, n=0))
+gammaln_p = _Primitive("gammaln", _gammaln, saves=(0,), saves_ans=False)
+_defvjp(gammaln_p, lambda xp, g, ans, x: g * _call(xp, polygamma_p, x, n=0))
+_defjvp(gammaln_p, lambda xp, ts, ans, x: ts[0] * _call(xp, polygamma_p, x, n=0))
 
 
 def gammaln(x):
     """log|Gamma(x)|; its derivative is digamma."""
-    return apply(gammaln_p, (x,))
+    return _apply(gammaln_p, (x,))
 
 
 def digamma(x):
-    return apply(polygamma_p, (x,), {"n": 0})
+    return _apply(polygamma_p, (x,), {"n": 0})
 
 
 psi = digamma
 
 
 def polygamma(n: int, x):
-    return apply(polygamma_p, (x,), {"n": int(n)})
+    return _apply(polygamma_p, (x,), {"n": int(n)})
 
 
 def expit(x):
     """The logistic sigmoid, 1 / (1 + exp(-x))."""
-    return apply(_ew.sigmoid, (x,))
+    return _apply(_ew.sigmoid, (x,))
 
 
 def erf(x):
-    return apply(_ew.erf, (x,))
+    return _apply(_ew.erf, (x,))
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):

@@ -1,0 +1,483 @@
+"""Every op's public surface, declared once.
+
+One row per op: the implementation (a primitive, for the elementwise ops whose Tensor
+methods take the fast paths, or a front-end function taking the tensor first), the Tensor
+method names, the ``chainrule.*`` names, the operators, the in-place variant, the NumPy
+ufuncs it answers for, the ``nn.functional`` name, and how the op tests exercise it.
+``chainrule._surface`` makes the methods, the free functions and the ufunc dispatch from
+these rows; ``tests/test_optable.py`` gradchecks every row and fails when a primitive has no
+row or a row no test. Adding an op is one primitive and one row here.
+
+>>> from chainrule.optable import row
+>>> row("tanh").numpy, row("tanh").inplace
+(('tanh',), True)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Tuple, Union
+
+import numpy as _np
+
+from .ops import conv as _conv
+from .ops import cross_entropy as _ce
+from .ops import elementwise as _ew
+from .ops import fft as _fft
+from .ops import frontends as _fr
+from .ops import index as _ix
+from .ops import linalg as _linalg
+from .ops import normalization as _norm
+from .ops import pool as _pool
+from .ops import reduce as _reduce
+from .ops import shape as _sh
+from .ops import softmax as _softmax
+from .scipy import special as _special
+
+__all__ = ["Op", "Check", "OPS", "CONVERSIONS", "PROPERTIES", "row"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One op-test case: float64 tensors of ``shapes`` drawn uniformly from ``domain`` (one
+    (low, high) per tensor), then ``args`` and ``kwargs``; gradchecked in reverse and
+    forward mode, on C-ordered and non-contiguous inputs, and to second order unless
+    ``second_order`` is False."""
+    shapes: Tuple[tuple, ...]
+    domain: Tuple[Tuple[float, float], ...] = ((-2.0, 2.0),)
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    second_order: bool = True
+    noncontiguous: bool = True  # also on transposed inputs (view refuses them, as PyTorch)
+
+
+@dataclass(frozen=True)
+class Op:
+    """The public surface of one op.
+
+    ``impl``: a one- or two-input elementwise primitive (methods and operators then take the
+    unrolled fast paths), or a function whose first argument is the tensor. ``method`` and
+    ``free``: True to make ``Tensor.<name>`` / ``chainrule.<name>`` from ``impl``, a
+    function to use instead, False for none; ``aliases`` get both. ``operators``: dunder
+    methods made from ``impl`` (``__r*__`` reflected, ``__i*__`` in place), or given as
+    (name, function) pairs. ``inplace``:
+    ``Tensor.<name>_``, True to make it from the primitive or a function. ``numpy``: the
+    NumPy ufuncs ``chainrule.numpy`` answers for with this op (NumPy's semantics).
+    ``domain``: for an elementwise primitive, one (low, high) per input; the op tests then
+    cover 0-d, broadcast and non-contiguous inputs. ``checks``: the cases of any other op.
+    ``grad``: False for ops without a gradient (their values are tested against NumPy's
+    ``numpy[0]``). ``tested_in``: a test file that covers the op where a row cannot.
+    ``uses``: further primitives the op runs (backward-only primitives included), so the
+    completeness test knows they are covered."""
+    name: str
+    impl: Any
+    doc: str = ""
+    aliases: Tuple[str, ...] = ()
+    method: Union[bool, Callable] = True
+    free: Union[bool, Callable] = True
+    operators: Tuple[Union[str, Tuple[str, Callable]], ...] = ()
+    inplace: Union[bool, Callable, None] = None
+    numpy: Tuple[str, ...] = ()
+    functional: Optional[str] = None
+    domain: Optional[Tuple[Tuple[float, float], ...]] = None
+    checks: Tuple[Check, ...] = ()
+    second_order: bool = True
+    grad: bool = True
+    tested_in: Optional[str] = None
+    uses: tuple = ()
+
+    def names(self, kind: str) -> Tuple[str, ...]:
+        """The method ("method") or free-function ("free") names this row declares."""
+        given = self.method if kind == "method" else self.free
+        return (self.name,) + self.aliases if given is not False else ()
+
+
+def _unary(name, prim, doc, domain=(-2, 2), *, aliases=(), inplace=None, numpy=None,
+           functional=None, second_order=True, method=True, free=True, operators=()) -> Op:
+    """A one-input elementwise op: method, free function, NumPy ufunc of the same name."""
+    return Op(name, prim, doc, aliases, method=method, free=free, inplace=inplace,
+              operators=operators,
+              numpy=(name,) if numpy is None else numpy, functional=functional,
+              domain=(domain,), second_order=second_order)
+
+
+def _binary(name, prim, doc, dx=(-2, 2), dy=(-2, 2), *, aliases=(), operators=(), inplace=None,
+            numpy=None, method=True, free=True, second_order=True) -> Op:
+    """A two-input elementwise op (broadcasting)."""
+    return Op(name, prim, doc, aliases, method=method, free=free, operators=operators,
+              inplace=inplace, numpy=(name,) if numpy is None else numpy,
+              domain=(dx, dy), second_order=second_order)
+
+
+def _predicate(name, impl, doc, arity=2, numpy=None, operators=(), aliases=()) -> Op:
+    """A comparison or test: a bool tensor, no gradient."""
+    return Op(name, impl, doc, aliases, operators=operators,
+              numpy=(name,) if numpy is None else numpy, domain=((-2, 2),) * arity,
+              grad=False)
+
+
+_M = (3, 4)       # a matrix
+_B = (2, 3, 4)    # a batch of them
+_AXES = ({}, {"dim": 0}, {"dim": -1, "keepdim": True}, {"dim": (0, 2)})
+
+
+def _reduction(name, impl, doc, *, axes=_AXES, domain=(-2, 2), shape=_B, extra=(), **kw) -> Op:
+    """A reduction over ``dim``: checked over no dim, one, the last kept, and two."""
+    checks = tuple(Check((shape,), (domain,), kwargs=a) for a in axes) + extra
+    return Op(name, impl, doc, checks=checks, **kw)
+
+
+def _shape_op(name, impl, doc, *args, shape=_B, checks=None, **kw) -> Op:
+    """A shape op: linear, so one case shows both modes, and its second derivative is 0
+    (its VJP is linear too, and is checked as an op of its own)."""
+    return Op(name, impl, doc, checks=checks or (Check((shape,), args=args, second_order=False),),
+              **kw)
+
+
+_ = None  # (no primitive: the row only names a front-end)
+
+OPS: Tuple[Op, ...] = (
+    # ----- one-input elementwise ---------------------------------------------------------
+    _unary("neg", _ew.neg, "Negation, -x.", aliases=("negative",), inplace=True,
+           operators=("__neg__",),
+           numpy=("negative",)),
+    _unary("positive", _ew.positive, "The input itself, +x.", method=False,
+           operators=("__pos__",)),
+    _unary("abs", _ew.absolute, "Absolute value (the modulus of a complex number).", (0.1, 2),
+           aliases=("absolute",), numpy=("absolute", "abs", "fabs"), operators=("__abs__",)),
+    _unary("exp", _ew.exp, "Exponential, e**x.", inplace=True),
+    _unary("exp2", _ew.exp2, "2**x."),
+    _unary("expm1", _ew.expm1, "exp(x) - 1, exact for small x."),
+    _unary("log", _ew.log, "Natural logarithm.", (0.1, 3)),
+    _unary("log1p", _ew.log1p, "log(1 + x), exact for small x.", (-0.5, 3)),
+    _unary("log2", _ew.log2, "Base-2 logarithm.", (0.1, 3)),
+    _unary("log10", _ew.log10, "Base-10 logarithm.", (0.1, 3)),
+    _unary("sqrt", _ew.sqrt, "Square root.", (0.1, 3)),
+    _unary("rsqrt", _ew.rsqrt, "1 / sqrt(x).", (0.1, 3), numpy=()),
+    _unary("cbrt", _ew.cbrt, "Cube root.", (0.1, 3), method=False, free=False),
+    _unary("square", _ew.square, "x * x."),
+    _unary("reciprocal", _ew.reciprocal, "1 / x.", (0.5, 3)),
+    _unary("sin", _ew.sin, "Sine.", (-3, 3)),
+    _unary("cos", _ew.cos, "Cosine.", (-3, 3)),
+    _unary("tan", _ew.tan, "Tangent.", (-1.2, 1.2)),
+    _unary("asin", _ew.arcsin, "Inverse sine.", (-0.9, 0.9), aliases=("arcsin",),
+           numpy=("arcsin",)),
+    _unary("acos", _ew.arccos, "Inverse cosine.", (-0.9, 0.9), aliases=("arccos",),
+           numpy=("arccos",)),
+    _unary("atan", _ew.arctan, "Inverse tangent.", (-3, 3), aliases=("arctan",),
+           numpy=("arctan",)),
+    _unary("sinh", _ew.sinh, "Hyperbolic sine."),
+    _unary("cosh", _ew.cosh, "Hyperbolic cosine."),
+    _unary("tanh", _ew.tanh, "Hyperbolic tangent.", inplace=True, functional="tanh"),
+    _unary("asinh", _ew.arcsinh, "Inverse hyperbolic sine.", aliases=("arcsinh",),
+           numpy=("arcsinh",)),
+    _unary("acosh", _ew.arccosh, "Inverse hyperbolic cosine.", (1.1, 3), aliases=("arccosh",),
+           numpy=("arccosh",)),
+    _unary("atanh", _ew.arctanh, "Inverse hyperbolic tangent.", (-0.9, 0.9),
+           aliases=("arctanh",), numpy=("arctanh",)),
+    _unary("sigmoid", _ew.sigmoid, "The logistic function 1 / (1 + exp(-x)).", (-4, 4),
+           inplace=True, numpy=(), functional="sigmoid"),
+    _unary("relu", _ew.relu, "max(x, 0).", inplace=True, numpy=(), functional="relu"),
+    _unary("silu", _ew.silu, "x * sigmoid(x).", (-3, 3), numpy=(), functional="silu"),
+    _unary("erf", _ew.erf, "The error function.", numpy=()),
+    _unary("sign", _ew.sign, "-1, 0 or 1 by the sign of x (gradient 0).", (0.1, 2)),
+    _unary("floor", _ew.floor, "Largest integer <= x (gradient 0).", second_order=False),
+    _unary("ceil", _ew.ceil, "Smallest integer >= x (gradient 0).", second_order=False),
+    _unary("trunc", _ew.trunc, "x rounded toward zero (gradient 0).", aliases=("fix",),
+           numpy=("trunc", "fix"),
+           second_order=False),
+    _unary("rint", _ew.rint, "x rounded to the nearest integer (gradient 0).", method=False,
+           free=False, second_order=False),
+    Op("real", _fr._real, "The real part (a view of a complex tensor).", method=False,
+       numpy=("real",), uses=(_ew.real,), tested_in="tests/test_numpy_api.py"),
+    Op("imag", _fr._imag, "The imaginary part (a view of a complex tensor).", method=False,
+       numpy=("imag",), uses=(_ew.imag,), tested_in="tests/test_numpy_api.py"),
+    _unary("conj", _ew.conj, "The complex conjugate (the input itself for real tensors).",
+           numpy=("conjugate", "conj")),
+    Op("leaky_relu", _fr._leaky_relu, uses=(_ew.leaky_relu,),
+       doc="x where x > 0, else negative_slope * x.", functional="leaky_relu",
+       checks=(Check(((2, 3),), kwargs={"negative_slope": 0.1}),)),
+    Op("elu", _fr._elu, uses=(_ew.elu,), doc="x where x > 0, else alpha * (exp(x) - 1).",
+       functional="elu",
+       checks=(Check(((2, 3),), kwargs={"alpha": 0.7}),)),
+    Op("gelu", _fr._gelu, uses=(_ew.gelu,), doc="x * Phi(x), Phi the standard normal CDF.",
+       functional="gelu",
+       checks=(Check(((2, 3),), ((-3, 3),)), Check(((2, 3),), ((-3, 3),), ("tanh",)))),
+    Op("softplus", _fr._softplus, uses=(_ew.softplus,), doc="log(1 + exp(beta * x)) / beta.",
+       functional="softplus",
+       checks=(Check(((2, 3),), ((-3, 3),)),
+               Check(((2, 3),), ((-3, 3),), kwargs={"beta": 2.0, "threshold": 3.0}))),
+    Op("round", _fr._round, uses=(_ew.round_p,),
+       doc="x rounded to ``decimals`` places, halves to even (gradient 0).",
+       checks=(Check(((2, 3),)), Check(((2, 3),), args=(1,)))),
+    Op("clamp", _fr._clamp, uses=(_ew.clamp_p,),
+       doc="x limited to [min, max]; the bounds may be tensors.",
+       aliases=("clip",), inplace=_fr._clamp_, numpy=("clip",),
+       checks=(Check(((2, 3),), args=(-0.5, 0.7)),
+               Check(((2, 3), (3,), (3,)), ((-2, 2), (-1, -0.5), (0.5, 1))))),
+    Op("clamp_min", _fr._clamp_min, "clamp(min=min).", checks=(Check(((2, 3),), args=(0.1,)),)),
+    Op("clamp_max", _fr._clamp_max, "clamp(max=max).", checks=(Check(((2, 3),), args=(0.1,)),)),
+
+    # ----- two-input elementwise ---------------------------------------------------------
+    _binary("add", _ew.add, "x + alpha * y.", method=_fr._add, free=_fr._add,
+            operators=("__add__", "__radd__", "__iadd__"), inplace=_fr._add_),
+    _binary("sub", _ew.sub, "x - alpha * y.", aliases=("subtract",), method=_fr._sub,
+            free=_fr._sub, operators=("__sub__", "__rsub__", "__isub__"), inplace=_fr._sub_,
+            numpy=("subtract",)),
+    _binary("mul", _ew.mul, "x * y.", aliases=("multiply",), numpy=("multiply",),
+            operators=("__mul__", "__rmul__", "__imul__"), inplace=True),
+    _binary("div", _ew.div, "True division x / y.", (-2, 2), (0.5, 2),
+            aliases=("divide", "true_divide"), numpy=("divide", "true_divide"),
+            operators=("__truediv__", "__rtruediv__", "__itruediv__"), inplace=True),
+    _binary("pow", _ew.pow_p, "x ** y.", (0.2, 2), (-2, 2), numpy=("power", "float_power"),
+            operators=("__pow__", "__rpow__", "__ipow__"), inplace=True),
+    _binary("floor_divide", _ew.floor_divide, "x // y, rounded down (gradient 0).",
+            (0.1, 0.9), (1.0, 2), operators=("__floordiv__", "__rfloordiv__"),
+            second_order=False),
+    _binary("remainder", _ew.remainder, "x % y, with the sign of y.", (0.1, 0.9), (1.0, 2),
+            operators=("__mod__", "__rmod__"), numpy=("remainder", "mod")),
+    _binary("fmod", _ew.fmod, "The C remainder of x / y, with the sign of x.", (0.1, 0.9),
+            (1.0, 2)),
+    _binary("maximum", _ew.maximum, "The larger of x and y (ties share the gradient).",
+            numpy=("maximum", "fmax")),
+    _binary("minimum", _ew.minimum, "The smaller of x and y (ties share the gradient).",
+            numpy=("minimum", "fmin")),
+    _binary("atan2", _ew.arctan2, "The angle of the point (y, x): atan(x / y) by quadrant.",
+            (-2, 2), (0.3, 2), aliases=("arctan2",), numpy=("arctan2",)),
+    _binary("logaddexp", _ew.logaddexp, "log(exp(x) + exp(y)), without overflow."),
+    _binary("hypot", _ew.hypot, "sqrt(x * x + y * y).", (0.3, 2), (0.3, 2)),
+    Op("where", _fr._where, uses=(_ew.where_p,),
+       doc="``self`` where ``condition`` holds, else ``other``.",
+       free=_fr._free_where, tested_in="tests/test_gradcheck_ops.py"),
+    Op("matmul", _linalg.matmul, uses=(_linalg.matmul_p,),
+       doc="Matrix product with NumPy's broadcasting rules.",
+       method=_fr._matmul, numpy=("matmul",),
+       operators=(("__matmul__", _fr._matmul), ("__rmatmul__", _fr._rmatmul)),
+       checks=(Check(((3, 4), (4, 2)), ((-2, 2), (-2, 2))),
+               Check(((4,), (2, 4, 3)), ((-2, 2), (-2, 2))),
+               Check(((2, 3, 4), (4,)), ((-2, 2), (-2, 2))))),
+    Op("mm", _linalg.mm, "Product of two matrices.",
+       checks=(Check(((3, 4), (4, 2)), ((-2, 2), (-2, 2))),)),
+    Op("bmm", _linalg.bmm, "Product of two batches of matrices.",
+       checks=(Check(((2, 3, 4), (2, 4, 2)), ((-2, 2), (-2, 2))),)),
+    Op("dot", _linalg.dot, "Inner product of two vectors.",
+       checks=(Check(((4,), (4,)), ((-2, 2), (-2, 2))),)),
+
+    # ----- no gradient: comparisons, logic, tests ----------------------------------------
+    _predicate("eq", _fr.eq, "x == y, elementwise.", numpy=("equal",), operators=("__eq__",)),
+    _predicate("ne", _fr.ne, "x != y.", numpy=("not_equal",), operators=("__ne__",)),
+    _predicate("lt", _fr.lt, "x < y.", numpy=("less",), operators=("__lt__",)),
+    _predicate("le", _fr.le, "x <= y.", numpy=("less_equal",), operators=("__le__",)),
+    _predicate("gt", _fr.gt, "x > y.", numpy=("greater",), operators=("__gt__",)),
+    _predicate("ge", _fr.ge, "x >= y.", numpy=("greater_equal",), operators=("__ge__",)),
+    _predicate("logical_and", _fr.logical_and, "The truth values of x and y, and-ed."),
+    _predicate("logical_or", _fr.logical_or, "The truth values of x and y, or-ed."),
+    _predicate("logical_xor", _fr.logical_xor, "The truth values of x and y, xor-ed."),
+    _predicate("logical_not", _fr.logical_not, "The truth values of x, negated.", 1),
+    _predicate("isnan", _fr.isnan, "Whether x is NaN.", 1),
+    _predicate("isinf", _fr.isinf, "Whether x is infinite.", 1),
+    _predicate("isfinite", _fr.isfinite, "Whether x is finite.", 1),
+    Op("all", _fr._all, "Whether all elements along ``dim`` are true.", grad=False,
+       numpy=("all",), domain=((-2, 2),)),
+    Op("any", _fr._any, "Whether any element along ``dim`` is true.", grad=False,
+       numpy=("any",), domain=((-2, 2),)),
+    Op("bitwise_and", _fr._bitwise_and, "x & y: bitwise on integers, logical on bools.",
+       operators=("__and__", "__rand__", "__iand__"), inplace=True, grad=False,
+       tested_in="tests/test_promotion.py"),
+    Op("bitwise_or", _fr._bitwise_or, "x | y: bitwise on integers, logical on bools.",
+       operators=("__or__", "__ror__", "__ior__"), inplace=True, grad=False,
+       tested_in="tests/test_promotion.py"),
+    Op("bitwise_xor", _fr._bitwise_xor, "x ^ y: bitwise on integers, logical on bools.",
+       operators=("__xor__", "__rxor__", "__ixor__"), inplace=True, grad=False,
+       tested_in="tests/test_promotion.py"),
+    Op("bitwise_not", _fr._bitwise_not, "~x: bitwise on integers, logical on bools.",
+       operators=("__invert__",), grad=False, tested_in="tests/test_promotion.py"),
+    Op("bitwise_left_shift", _fr._left_shift, "x << y, 0 where y is negative or too wide.",
+       operators=("__lshift__", "__rlshift__", "__ilshift__"), grad=False,
+       tested_in="tests/test_promotion.py"),
+    Op("bitwise_right_shift", _fr._right_shift, "x >> y, arithmetic, for every count.",
+       operators=("__rshift__", "__rrshift__", "__irshift__"), grad=False,
+       tested_in="tests/test_promotion.py"),
+
+    # ----- reductions and scans ----------------------------------------------------------
+    _reduction("sum", _fr._sum, "Sum over ``dim``.", uses=(_reduce.sum_p,)),
+    _reduction("mean", _fr._mean, "Arithmetic mean over ``dim``.", uses=(_reduce.mean_p,)),
+    _reduction("prod", _fr._prod, "Product over ``dim`` (exact gradient at zeros).",
+               uses=(_reduce.prod_p,)),
+    _reduction("amax", _fr._amax, "Largest value over ``dim`` (ties share the gradient).",
+               uses=(_reduce.amax_p,)),
+    _reduction("amin", _fr._amin, "Smallest value over ``dim`` (ties share the gradient).",
+               uses=(_reduce.amin_p,)),
+    _reduction("max", _fr._max, "Largest value; with ``dim``, the values and their indices.",
+               axes=({}, {"dim": 1}), tested_in="tests/test_gradcheck_ops.py"),
+    _reduction("min", _fr._min, "Smallest value; with ``dim``, the values and their indices.",
+               axes=({}, {"dim": 1}), tested_in="tests/test_gradcheck_ops.py"),
+    _reduction("logsumexp", _fr._logsumexp, "log(sum(exp(x))) over ``dim``, without overflow.",
+               uses=(_reduce.logsumexp_p,)),
+    _reduction("var", _fr._var, "Variance over ``dim`` (``correction`` 1: unbiased).",
+               extra=(Check((_B,), kwargs={"dim": 1, "correction": 0}),)),
+    _reduction("std", _fr._std, "Standard deviation over ``dim``.", domain=(0.5, 2)),
+    _reduction("norm", _fr._norm, "The p-norm over ``dim`` (2 by default).",
+               uses=(_reduce.norm2_p,),
+               extra=(Check((_B,), kwargs={"p": 1, "dim": 1}),
+                      Check((_B,), kwargs={"p": float("inf"), "dim": 1}),
+                      Check((_B,), kwargs={"p": 3, "dim": 1}))),
+    _reduction("cumsum", _fr._cumsum, "Running sum along ``dim``.", uses=(_reduce.cumsum_p,),
+               axes=({"dim": 0}, {"dim": -1})),
+    _reduction("cumprod", _fr._cumprod, "Running product along ``dim``.",
+               uses=(_reduce.cumprod_p,), axes=({"dim": 0}, {"dim": -1})),
+    Op("argmax", _fr._argmax, "Index of the largest value over ``dim``.", grad=False,
+       tested_in="tests/test_tensor.py"),
+    Op("argmin", _fr._argmin, "Index of the smallest value over ``dim``.", grad=False,
+       tested_in="tests/test_tensor.py"),
+
+    # ----- shape -------------------------------------------------------------------------
+    _shape_op("reshape", _sh.reshape, "The same values in a new shape.", (4, 6),
+              uses=(_sh.reshape_p,)),
+    _shape_op("view", _sh.view, "A view with a new shape (refuses to copy).", free=False,
+              checks=(Check((_B,), args=((4, 6),), noncontiguous=False),)),
+    _shape_op("flatten", _sh.flatten, "Dims start_dim..end_dim merged into one.", 1),
+    _shape_op("ravel", _sh.ravel, "The values as one dimension."),
+    _shape_op("squeeze", _sh.squeeze, "Size-1 dims removed.", shape=(2, 1, 3)),
+    _shape_op("unsqueeze", _sh.unsqueeze, "A size-1 dim inserted at ``dim``.", 1,
+              aliases=("expand_dims",)),
+    _shape_op("expand", _sh.expand, "Size-1 dims repeated to ``sizes`` (a view).", 2, 3, 4,
+              shape=(3, 1), free=False, uses=(_sh.expand_p,)),
+    _shape_op("expand_as", _fr._expand_as, "``expand`` to another tensor's shape.", free=False,
+              checks=(Check(((3, 1), (2, 3, 4)), ((-2, 2), (-2, 2))),)),
+    _shape_op("broadcast_to", _sh.broadcast_to, "A view broadcast to ``shape``.", (2, 3, 4),
+              shape=(3, 1)),
+    _shape_op("view_as", _fr._view_as, "A view with another tensor's shape.", free=False,
+              aliases=("reshape_as",), checks=(Check(((4, 6), (6, 4)), ((-2, 2), (-2, 2))),)),
+    _shape_op("permute", _sh.permute, "The dims reordered.", 2, 0, 1,
+              uses=(_sh.permute_p,)),
+    _shape_op("transpose", _sh.transpose, "Two dims swapped.", 0, 2),
+    _shape_op("swapaxes", _sh.swapaxes, "Two dims swapped.", 0, 2, aliases=("swapdims",)),
+    _shape_op("moveaxis", _sh.moveaxis, "A dim moved to another position.", 0, -1,
+              aliases=("movedim",)),
+    _shape_op("repeat", _sh.repeat, "Tiled ``sizes`` times along each dim.", 2, 1, 3,
+              free=False, uses=(_sh.tile_p,)),
+    _shape_op("tile", _sh.tile, "Tiled ``reps`` times along each dim.", (2, 1, 3)),
+    _shape_op("flip", _sh.flip, "The order of ``dims`` reversed.", (0, 2), uses=(_sh.flip_p,)),
+    _shape_op("roll", _sh.roll, "Rolled by ``shifts`` along ``dims``.", 2, 1,
+              uses=(_sh.roll_p,)),
+    _shape_op("split", _sh.split, "Pieces of ``split_size_or_sections`` along ``dim``.", 2, 2),
+    _shape_op("chunk", _sh.chunk, "``chunks`` near-equal pieces along ``dim``.", 2, 2),
+    _shape_op("unbind", _sh.unbind, "The slices along ``dim``, as a tuple."),
+    Op("cat", _sh.concatenate, "Tensors joined along an existing dim.", method=False,
+       aliases=("concatenate",), uses=(_sh.cat_p,), tested_in="tests/test_gradcheck_ops.py"),
+    Op("stack", _sh.stack, "Tensors joined along a new dim.", method=False,
+       uses=(_sh.stack_p,), tested_in="tests/test_gradcheck_ops.py"),
+    _shape_op("pad", _sh.pad, "Padded by ``pad_width`` (constant, reflect, replicate, ...).",
+              ((1, 2), (0, 1), (2, 0)), method=False, uses=(_sh.pad_p,)),
+    _shape_op("clone", _sh.clone, "A copy that gradients flow through.",
+              uses=(_sh.clone_p,)),
+
+    # ----- indexing ----------------------------------------------------------------------
+    Op("gather", _ix.gather, "Values picked along ``dim`` by an index tensor.",
+       uses=(_ix.gather_p, _ix.scatter_add_p),
+       checks=(Check(((3, 4),), args=(1, _np.array([[0, 0], [1, 3], [2, 1]]))),)),
+    Op("index_select", _ix.index_select, "Slices picked along ``dim`` by an index vector.",
+       checks=(Check(((3, 4),), args=(1, _np.array([3, 0, 0]))),)),
+    Op("take_along_dim", _ix.take_along_dim, "Values picked along ``dim`` (broadcasting).",
+       checks=(Check(((3, 4),), args=(_np.array([[1], [0], [3]]), 1)),)),
+    Op("masked_fill", _ix.masked_fill, "``value`` where ``mask`` holds.", inplace=_fr._masked_fill_,
+       checks=(Check(((3, 4),), args=(_np.arange(12).reshape(3, 4) % 3 == 0, 0.5)),)),
+    Op("getitem", _ix.getitem, "Indexing: basic (a view), advanced (a copy) or by a mask.",
+       method=False, free=False,
+       operators=(("__getitem__", _ix.getitem), ("__setitem__", _fr._setitem),
+                  ("__iter__", _fr._iter)),
+       checks=tuple(Check(((3, 4),), args=(index,), second_order=False) for index in (
+           (slice(1, None), slice(None, None, -2)), (Ellipsis, None, 1), [0, 2, 0, 0],
+           ([0, 1, 1], [3, 2, 3]), _np.arange(12).reshape(3, 4) % 5 == 1)),
+       uses=(_ix.getitem_view_p, _ix.getitem_copy_p, _ix.scatter_p, _ix.setitem_p)),
+
+    # ----- conversions and in-place ------------------------------------------------------
+
+    # ----- nn.functional only ------------------------------------------------------------
+    *(Op(name, None, doc, method=False, free=False, functional=name, uses=uses, checks=checks)
+      for name, doc, uses, checks in (
+          ("conv2d", "2-d convolution (cross-correlation), with stride, padding, dilation, "
+           "groups.", (_conv.conv_p, _conv.conv_input_grad_p, _conv.conv_weight_grad_p),
+           (Check(((2, 2, 5, 5), (3, 2, 3, 3), (3,)), ((-2, 2),) * 3, kwargs={"padding": 1}),
+            Check(((1, 4, 6, 5), (4, 2, 2, 3)), ((-2, 2),) * 2,
+                  kwargs={"stride": 2, "groups": 2, "dilation": (2, 1)}))),
+          ("conv1d", "1-d convolution.", (),
+           (Check(((2, 3, 7), (4, 3, 3)), ((-2, 2),) * 2, kwargs={"stride": 2}),)),
+          ("max_pool2d", "2-d max pooling (ties send the gradient to the first maximum).",
+           (_pool.max_pool_p, _pool.max_pool_scatter_p, _pool.max_pool_gather_p),
+           (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
+          ("avg_pool2d", "2-d average pooling.", (_pool.avg_pool_p, _pool.avg_pool_scatter_p),
+           (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
+          ("softmax", "exp(x) / sum(exp(x)) along ``dim``.", (_softmax.softmax_p,),
+           (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
+          ("log_softmax", "log(softmax(x)) along ``dim``, without overflow.",
+           (_softmax.log_softmax_p,),
+           (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
+          ("cross_entropy", "Cross-entropy of logits with class indices or probabilities.",
+           (_ce.cross_entropy_p, _ce.cross_entropy_classes_p),
+           (Check(((4, 5),), args=(_np.array([1, 0, 4, 2]),)),
+            Check(((4, 5), (4, 5)), ((-2, 2), (0.1, 1))),
+            Check(((2, 3, 4),), args=(_np.array([[0, 2, 1, 1], [2, 2, 0, 1]]),),
+                  kwargs={"reduction": "sum"}))),
+          ("layer_norm", "Normalized over the trailing ``normalized_shape`` dims.",
+           (_norm.normalize_p,),
+           (Check(((2, 3, 4),), args=((4,),)),
+            Check(((2, 3, 4),), args=((3, 4),)))),
+      )),
+
+    # ----- NumPy-namespace only (chainrule.numpy), tested through NumPy code --------------
+    *(Op(name, None, doc, method=False, free=False, numpy=(path,), uses=uses,
+         tested_in="tests/test_numpy_api.py")
+      for name, path, doc, uses in (
+          ("einsum", "einsum", "Einstein summation.", (_linalg.einsum_p,)),
+          ("inv", "linalg.inv", "Matrix inverse.", (_linalg.inv_p,)),
+          ("det", "linalg.det", "Determinant.", (_linalg.det_p,)),
+          ("slogdet", "linalg.slogdet", "Sign and log of the |determinant|.",
+           (_linalg.slogdet_p,)),
+          ("solve", "linalg.solve", "x with a @ x = b.", (_linalg.solve_p,)),
+          ("cholesky", "linalg.cholesky", "Cholesky factor.", (_linalg.cholesky_p,)),
+          ("eigh", "linalg.eigh", "Eigen-decomposition of a symmetric matrix.",
+           (_linalg.eigh_p,)),
+          ("fft", "fft.fft", "Discrete Fourier transforms (fft, ifft, fftn, ...).",
+           (_fft.fftn_p,)),
+          ("rfft", "fft.rfft", "Real-input FFT.", (_fft.rfft_p,)),
+          ("irfft", "fft.irfft", "Inverse of rfft.", (_fft.irfft_p,)),
+          )),
+    Op("gammaln", _special.gammaln, "log|Gamma(x)| (chainrule.scipy.special).", method=False,
+       free=False, uses=(_special.gammaln_p,), checks=(Check(((2, 3),), ((0.5, 3),)),)),
+    Op("digamma", _special.digamma, "The digamma function (chainrule.scipy.special).",
+       method=False, free=False, uses=(_special.polygamma_p,),
+       checks=(Check(((2, 3),), ((0.5, 3),)),)),
+
+    Op("to", _fr._to, "Converted to a dtype (the device must be the CPU).", free=False,
+       uses=(_sh.cast_p,), tested_in="tests/test_gradcheck_ops.py"),
+    Op("astype", _fr._astype, "Converted to ``dtype``.", free=False,
+       tested_in="tests/test_tensor.py"),
+    _shape_op("contiguous", _fr._contiguous, "The tensor, or a C-contiguous copy of it.",
+              free=False),
+    Op("cpu", _fr._cpu, "The tensor itself: it lives on the CPU already.", free=False,
+       tested_in="tests/test_tensor.py"),
+    Op("zero_", _fr._zero_, "Set to 0 in place.", free=False, tested_in="tests/test_inplace.py"),
+    Op("fill_", _fr._fill_, "Set to ``value`` in place.", free=False,
+       tested_in="tests/test_inplace.py"),
+    Op("copy_", _fr._copy_, "``src`` copied in, in place.", free=False,
+       tested_in="tests/test_inplace.py"),
+)
+
+# Conversions by dtype name: Tensor.float(), .double(), ...
+CONVERSIONS = {"float": _np.float32, "double": _np.float64, "half": _np.float16,
+               "long": _np.int64, "int": _np.int32, "bool": _np.bool_}
+
+# Properties: Tensor.real, .imag, .T, .mT.
+PROPERTIES = {"real": _fr._real, "imag": _fr._imag, "T": _fr._T, "mT": _fr._mT}
+
+_BY_NAME = {op.name: op for op in OPS}
+
+
+def row(name: str) -> Op:
+    """The row of the op named ``name`` (its PyTorch name)."""
+    return _BY_NAME[name]
+
+
+def __dir__():  # dir() and tab completion show what the module exports, not its helpers
+    return __all__
