@@ -154,7 +154,7 @@ class Tensor:
         """x << y, 0 where y is negative or too wide."""
     def __lt__(self, /, other) -> Any:
         """x < y."""
-    def __matmul__(self, /, other) -> Any:
+    def __matmul__(self, /, y) -> Any:
         """Matrix product with NumPy's broadcasting rules."""
     def __mod__(self, other) -> Any:
         """x % y, with the sign of y."""
@@ -416,7 +416,7 @@ class Tensor:
         """``value`` where ``mask`` holds."""
     def masked_fill_(self, /, mask, value) -> Tensor:
         """In-place ``masked_fill``; returns self."""
-    def matmul(self, /, other) -> Tensor:
+    def matmul(self, /, y) -> Tensor:
         """Matrix product with NumPy's broadcasting rules."""
     def max(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Largest value; with ``dim``, the values and their indices."""

@@ -500,16 +500,6 @@ def _softplus(self, beta=1.0, threshold=20.0):
     return apply(ew.softplus, (self,), {"beta": beta, "threshold": threshold})
 
 
-def _matmul(self, other):
-    """Matrix product with NumPy's broadcasting rules (``self @ other``)."""
-    return linalg.matmul(self, other)
-
-
-def _rmatmul(self, other):
-    """``other @ self``."""
-    return linalg.matmul(other, self)
-
-
 def _view_as(self, other):
     """``self`` viewed with ``other``'s shape."""
     return sh.reshape(self, other.shape)
