@@ -482,19 +482,19 @@ def test_flat_conv_kernels_match_im2col(monkeypatch, x_shape, w_shape, dilation)
     out_sp = tuple(s - d * (k - 1) for s, k, d in zip(x_shape[2:], w_shape[2:], dilation))
     g = rng.standard_normal((x_shape[0], w_shape[0]) + out_sp)
     one = (1,) * nd
-    cols, _ = ops_nn._im2col(x, w_shape[2:], one, (0,) * nd, dilation)
+    cols, _ = ops_nn._im2col(np, x, w_shape[2:], one, (0,) * nd, dilation)
     mat = cols.reshape(x_shape[0], -1, int(np.prod(out_sp)))
     expected = np.matmul(w.reshape(w_shape[0], -1), mat).reshape(g.shape)
-    assert np.allclose(_flatconv.conv(x, w, dilation), expected)
+    assert np.allclose(_flatconv.conv(np, x, w, dilation), expected)
     gcols = np.matmul(w.reshape(w_shape[0], -1).T, g.reshape(g.shape[0], w_shape[0], -1))
-    expected_x = ops_nn._col2im(gcols.reshape(x_shape[:2] + w_shape[2:] + out_sp), x_shape,
+    expected_x = ops_nn._col2im(np, gcols.reshape(x_shape[:2] + w_shape[2:] + out_sp), x_shape,
                                 w_shape[2:], one, (0,) * nd, dilation)
     for chunk in (1, 1 << 20):  # one sample per chunk, then the whole batch at once
         monkeypatch.setattr(_flatconv, "_CHUNK_BYTES", chunk)
         expected_w = np.einsum("nok,nck->oc", g.reshape(g.shape[0], w_shape[0], -1), mat)
-        both = _flatconv.backward(g, w_shape, dilation, x_shape[2:], w=w, x=x)
-        alone = (_flatconv.backward(g, w_shape, dilation, x_shape[2:], w=w)[0],
-                 _flatconv.backward(g, w_shape, dilation, x_shape[2:], x=x)[1])
+        both = _flatconv.backward(np, g, w_shape, dilation, x_shape[2:], w=w, x=x)
+        alone = (_flatconv.backward(np, g, w_shape, dilation, x_shape[2:], w=w)[0],
+                 _flatconv.backward(np, g, w_shape, dilation, x_shape[2:], x=x)[1])
         for gx, gw in (both, alone):
             assert np.allclose(gx, expected_x)
             assert np.allclose(gw, expected_w.reshape(w_shape))
@@ -514,12 +514,12 @@ def test_flat_conv_results_do_not_share_its_scratch_buffers(monkeypatch):
     w = rng.standard_normal((3, 2, 3, 3))
     x1, x2 = rng.standard_normal((2, 4, 2, 6, 6))
     g1, g2 = rng.standard_normal((2, 4, 3, 4, 4))
-    first = [_flatconv.conv(x1, w, (1, 1)), *_flatconv.backward(g1, w.shape, (1, 1), (6, 6),
+    first = [_flatconv.conv(np, x1, w, (1, 1)), *_flatconv.backward(np, g1, w.shape, (1, 1), (6, 6),
                                                                   w=w, x=x1)]
     kept = [a.copy() for a in first]
-    _flatconv.conv(x2, w, (1, 1))
-    _flatconv.backward(g2, w.shape, (1, 1), (6, 6), w=w, x=x2)
+    _flatconv.conv(np, x2, w, (1, 1))
+    _flatconv.backward(np, g2, w.shape, (1, 1), (6, 6), w=w, x=x2)
     assert all(np.array_equal(a, b) for a, b in zip(first, kept))
     monkeypatch.setattr(_flatconv, "_CACHE_BYTES", 1)  # every new buffer empties the cache
-    _flatconv.conv(rng.standard_normal((3, 2, 7, 7)), w, (1, 1))  # new shapes: new buffers
+    _flatconv.conv(np, rng.standard_normal((3, 2, 7, 7)), w, (1, 1))  # new shapes: new buffers
     assert len(_flatconv._scratch.buffers) == 1

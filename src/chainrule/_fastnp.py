@@ -6,6 +6,7 @@ calls. Same names, same semantics for the arguments the rules pass.
 from __future__ import annotations
 
 import numpy as _np
+from numpy import fft, lib, linalg  # noqa: F401  (NumPy 2 loads these lazily: bind them)
 
 globals().update({k: v for k, v in vars(_np).items() if not k.startswith("__")})
 

@@ -64,8 +64,9 @@ def unary_operator(prim: Primitive):
     floating functions give the default float dtype, as in PyTorch."""
     if prim.is_view or prim.residual:
         return lambda x: apply(prim, (x,))
-    forward, keeps_x, saves_ans, complex_ok = prim.forward, prim.keeps[1][0], prim.saves_ans, \
-        prim.complex_ok
+    # The forward bound to NumPy: other arrays (CuPy's) take apply(), which finds their xp.
+    forward, keeps_x, saves_ans, complex_ok = prim.numpy_forward, prim.keeps[1][0], \
+        prim.saves_ans, prim.complex_ok
     bool_rule_ = prim.bool_rule
 
     def op(x):
@@ -73,6 +74,8 @@ def unary_operator(prim: Primitive):
                                                               anomaly_state.enabled):
             return _apply_unary(prim, x)
         xd = x._data
+        if xd.__class__ is not _ndarray and not isinstance(xd, _generic):
+            return _apply_unary(prim, x)
         if bool_rule_ is not None and xd.dtype is _BOOL:  # only ops PyTorch treats apart
             return _bool_unary(prim, bool_rule_, x)
         try:
@@ -105,7 +108,7 @@ def binary_operator(prim: Primitive, reflected: bool = False):
         if reflected:
             return lambda x, y: apply(prim, (y, x))
         return lambda x, y: apply(prim, (x, y))
-    forward, keeps, saves_ans, complex_ok, scalars = prim.forward, prim.keeps, \
+    forward, keeps, saves_ans, complex_ok, scalars = prim.numpy_forward, prim.keeps, \
         prim.saves_ans, prim.complex_ok, prim.scalar_operands
     rule = prim.integer_rule
     # Whether two integer or bool tensors of one dtype may still have another result dtype
@@ -131,6 +134,9 @@ def binary_operator(prim: Primitive, reflected: bool = False):
         cls = x.__class__
         if cls is Tensor or isinstance(x, Tensor) and not x._propagates:
             xd, xb = x._data, x._version
+            # Not NumPy's (CuPy's): apply() finds its namespace.
+            if xd.__class__ is not _ndarray and not isinstance(xd, _generic):
+                return _apply_promoted(prim, rule, x, y)
             if x._requires_grad:
                 xe = x.grad_fn or x
         elif isinstance(x, Tensor):
@@ -145,6 +151,8 @@ def binary_operator(prim: Primitive, reflected: bool = False):
         cls = y.__class__
         if cls is Tensor or isinstance(y, Tensor) and not y._propagates:
             yd, yb = y._data, y._version
+            if yd.__class__ is not _ndarray and not isinstance(yd, _generic):
+                return _apply_promoted(prim, rule, x, y)
             if y._requires_grad:
                 ye = y.grad_fn or y
             if td is None:

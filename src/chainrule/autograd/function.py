@@ -125,7 +125,7 @@ class Function:
         if prim is not None:
             return prim
 
-        def forward(*datas, ctx):
+        def forward(xp, *datas, ctx):  # (the user's forward works on Tensors, not xp)
             ctx._inputs = tuple(_wrap(d) for d in datas)
             with _grad_mode.no_grad():
                 out = cls.forward(ctx, *ctx._inputs)
@@ -185,6 +185,4 @@ def primitive(fn: _Callable) -> _Primitive:
     >>> logsumexp(x).backward(); x.grad
     tensor([0.5, 0.5])
     """
-    prim = _Primitive(fn.__name__, fn)
-    prim.doc = fn.__doc__
-    return prim
+    return _Primitive(fn.__name__, fn, doc=fn.__doc__)

@@ -9,9 +9,13 @@ engine sums broadcast dimensions and casts dtypes back, so rules never do.
 """
 from __future__ import annotations
 
+import inspect
+from functools import partial
+
 import numpy as np
 
 from ..errors import IndexOutOfRangeError, OpError, OpTypeError
+from .. import _backend, _fastnp
 from .._backend import COMPLEX_DTYPES, DIFFERENTIABLE_DTYPES
 from . import grad_mode
 from .anomaly import forward_trace
@@ -43,6 +47,14 @@ BOOL_RULES = (None, "error", "identity", "int64")
 
 class Primitive:
     """One differentiable operation: a name, a forward on raw arrays, and its rules.
+
+    The forward, like every rule, reaches arrays only through the namespace of its data: a
+    forward whose first parameter is named ``xp`` is called ``forward(xp, *inputs,
+    **params)``, with ``xp`` NumPy (``chainrule._fastnp``) for NumPy arrays and CuPy for
+    CuPy arrays; a string names a function of the namespace (``Primitive("tanh", "tanh")``
+    computes ``xp.tanh(x)``). Any other forward is plain NumPy code on the arrays (a user's
+    primitive, as in seed 004), called ``forward(*inputs, **params)``. ``numpy_forward`` is
+    the forward bound to NumPy once, at construction: what the fast paths call.
 
     What the graph keeps: ``saves`` lists the inputs whose values the VJP reads (None: all
     of them); the others are not kept alive by the graph. ``saves_for``, when given, is
@@ -81,7 +93,8 @@ class Primitive:
 
     __slots__ = ("name", "forward", "vjps", "vjp_all", "jvp", "saves", "saves_for", "saves_ans",
                  "is_view", "complex_ok", "holomorphic", "scalar_operands", "integer_rule",
-                 "bool_rule", "keeps", "node_name", "residual", "doc", "__weakref__")
+                 "bool_rule", "keeps", "node_name", "residual", "doc", "numpy_forward",
+                 "__weakref__")
 
     def __init__(self, name: str, forward, *, saves=None, saves_ans: bool = True,
                  saves_for=None, residual: bool = False, is_view: bool = False,
@@ -96,7 +109,15 @@ class Primitive:
             raise ValueError(f"Primitive {name!r}: unknown bool_rule {bool_rule!r}; "
                              f"expected one of {BOOL_RULES[1:]}")
         self.name = name
-        self.forward = forward
+        if isinstance(forward, str):
+            self.forward = _namespace_function(forward)
+            self.numpy_forward = getattr(_fastnp, forward)
+        elif _takes_namespace(forward):
+            self.forward = forward
+            self.numpy_forward = partial(forward, _fastnp)
+        else:
+            self.forward = _ignoring_namespace(forward)
+            self.numpy_forward = forward
         self.vjps = vjps
         self.vjp_all = vjp_all
         self.jvp = jvp
@@ -137,6 +158,30 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
+
+
+def _takes_namespace(forward) -> bool:
+    """Whether ``forward``'s first parameter is ``xp`` (the namespace of its data)."""
+    try:
+        params = list(inspect.signature(forward).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature: a NumPy function
+        return False
+    return bool(params) and params[0] == "xp"
+
+
+def _ignoring_namespace(forward):
+    """A plain-NumPy forward in the ``forward(xp, ...)`` form."""
+    def plain(xp, *inputs, **params):
+        return forward(*inputs, **params)
+    return plain
+
+
+def _namespace_function(name: str):
+    """A forward that is the namespace's function ``name``."""
+    def forward(xp, *inputs, **params):
+        return getattr(xp, name)(*inputs, **params)
+    forward.__name__ = name
+    return forward
 
 
 def defvjp(prim: Primitive, *rules) -> Primitive:
@@ -224,26 +269,34 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     datas = []
     wants_grad = False
     out_class = None
+    foreign = None  # an input's array that is not NumPy's (CuPy's): its namespace is xp
     for a in args:
         if a.__class__ is Tensor:
-            datas.append(a._data)
+            d = a._data
+            datas.append(d)
             if a._requires_grad:
                 wants_grad = True
         elif isinstance(a, Tensor):
-            datas.append(a._data)
+            d = a._data
+            datas.append(d)
             if a._requires_grad:
                 wants_grad = True
             if a._propagates:
                 out_class = a.__class__
         else:
             datas.append(a)
+            continue
+        if d.__class__ is not _ndarray and not isinstance(d, _generic):
+            foreign = d
+    forward = prim.numpy_forward if foreign is None else \
+        partial(prim.forward, _backend.rule_namespace(foreign))
     residual = None
     try:
         if prim.residual:
-            ans, residual = prim.forward(*datas, residual=wants_grad and _grad_state.enabled,
-                                         **params)
+            ans, residual = forward(*datas, residual=wants_grad and _grad_state.enabled,
+                                    **params)
         else:
-            ans = prim.forward(*datas, **params) if params else prim.forward(*datas)
+            ans = forward(*datas, **params) if params else forward(*datas)
     except (ValueError, TypeError, IndexError) as exc:
         raise forward_error(prim, args, exc)
     if ans.__class__ is not _ndarray and isinstance(ans, _generic):
@@ -388,7 +441,7 @@ def alias(x: Tensor, fw) -> Tensor:
     return out
 
 
-alias_p = Primitive("alias", lambda x: x, saves=(), saves_ans=False, is_view=True,
+alias_p = Primitive("alias", lambda xp, x: x, saves=(), saves_ans=False, is_view=True,
                     complex_ok=True, vjps=(pass_through,), jvp=lambda xp, ts, ans, x: ts[0])
 
 
@@ -397,8 +450,8 @@ def call(xp, prim: Primitive, *args, **params):
     the backward pass is being recorded (``xp`` is ``chainrule.numpy``)."""
     if xp is graph_namespace():
         return apply(prim, args, params)
-    ans = prim.forward(*args, residual=False, **params)[0] if prim.residual else \
-        prim.forward(*args, **params)
+    ans = prim.forward(xp, *args, residual=False, **params)[0] if prim.residual else \
+        prim.forward(xp, *args, **params)
     return np.asarray(ans) if isinstance(ans, _generic) else ans
 
 

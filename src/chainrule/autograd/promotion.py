@@ -180,7 +180,7 @@ def _run(prim: Primitive, forward, datas: tuple, args: tuple):
 # general route (forward and anomaly mode). ops.shape has the public one (``Tensor.to``);
 # this layer cannot import the ops.
 # The engine casts the gradient back to the input's dtype, and the tangent to the output's.
-_promote_p = Primitive("promote", lambda x, dtype: x.astype(dtype), saves=(), saves_ans=False,
+_promote_p = Primitive("promote", lambda xp, x, dtype: x.astype(dtype), saves=(), saves_ans=False,
                        complex_ok=True, vjps=(pass_through,),
                        jvp=lambda xp, ts, ans, x, dtype: ts[0])
 

@@ -16,7 +16,7 @@ product.
 
 >>> x = np.arange(2 * 1 * 4 * 4, dtype=np.float64).reshape(2, 1, 4, 4)
 >>> w = np.ones((1, 1, 3, 3))
->>> conv(x, w, (1, 1))[0, 0]
+>>> conv(np, x, w, (1, 1))[0, 0]
 array([[45., 54.],
        [81., 90.]])
 """
@@ -41,10 +41,10 @@ _CACHE_BYTES = 1 << 24
 _scratch = threading.local()
 
 
-def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
-    """A scratch array, reused by later calls on this thread when small. ``zeroed``: made
-    full of zeros, for callers that read positions they do not write."""
-    make = np.zeros if zeroed else np.empty
+def _buffer(xp, tag, shape: tuple, dtype, zeroed: bool = False):
+    """A scratch array of namespace ``xp``, reused by later calls on this thread when small.
+    ``zeroed``: made full of zeros, for callers that read positions they do not write."""
+    make = xp.zeros if zeroed else xp.empty
     dtype = np.dtype(dtype)
     size = math.prod(shape) * dtype.itemsize
     if size > _KEEP_BYTES:
@@ -52,7 +52,7 @@ def _buffer(tag, shape: tuple, dtype, zeroed: bool = False):
     cache = getattr(_scratch, "buffers", None)
     if cache is None:
         cache = _scratch.buffers = {}
-    key = (tag, shape, dtype)
+    key = (tag, shape, dtype, xp)
     buf = cache.get(key)
     if buf is None:
         if size + sum(b.nbytes for b in cache.values()) > _CACHE_BYTES:
@@ -74,12 +74,12 @@ def _shifts(in_sp: tuple, kernel: tuple, dilation: tuple) -> tuple:
                  for ks in itertools.product(*(range(k) for k in kernel)))
 
 
-def _shifted(xf, start: int, stop: int, kernel: tuple, steps: tuple, span: int):
+def _shifted(xp, xf, start: int, stop: int, kernel: tuple, steps: tuple, span: int):
     """(b, *kernel, span, C): for every kernel offset, each sample's input shifted by it
     and cut to ``span``, transposed; a read-only strided view (no copy)."""
     part = xf[start:stop]
     item = part.itemsize
-    return np.lib.stride_tricks.as_strided(
+    return xp.lib.stride_tricks.as_strided(
         part, (stop - start,) + tuple(kernel) + (span, part.shape[1]),
         (part.strides[0],) + tuple(s * item for s in steps) + (item, part.strides[1]),
         writeable=False)
@@ -99,13 +99,13 @@ def _offset_major(w):
     return w.transpose((0,) + tuple(range(2, w.ndim)) + (1,)).reshape(w.shape[0], -1)
 
 
-def _columns(xf, start: int, stop: int, shifts: list, chunk: int):
+def _columns(xp, xf, start: int, stop: int, shifts: list, chunk: int):
     """(b, K*C, P) columns of samples start:stop of the flat input ``xf`` (N, C, P)."""
     n, c, p = xf.shape
     size = c * p
     # Made zeroed, so that the runs' tails (past the last channel, feeding only thrown-away
     # outputs) hold finite values: zeros, or inputs of an earlier call.
-    buf = _buffer("cols", (chunk, len(shifts), size), xf.dtype, zeroed=True)
+    buf = _buffer(xp, "cols", (chunk, len(shifts), size), xf.dtype, zeroed=True)
     cols = buf[:stop - start]
     flat = xf[start:stop].reshape(stop - start, size)
     for k, s in enumerate(shifts):
@@ -113,19 +113,19 @@ def _columns(xf, start: int, stop: int, shifts: list, chunk: int):
     return cols.reshape(stop - start, -1, p)
 
 
-def _full_width(g, start: int, stop: int, in_sp: tuple, chunk: int):
+def _full_width(xp, g, start: int, stop: int, in_sp: tuple, chunk: int):
     """Samples start:stop of ``g`` (N, C, *out_sp) on the input's grid, zeros past the
     valid positions, flattened: (b, C, P)."""
     out_sp = g.shape[2:]
     # Keyed by out_sp too: every call with this key writes the same positions, so the
     # others stay zero.
-    buf = _buffer(("grid", out_sp), (chunk, g.shape[1]) + tuple(in_sp), g.dtype, zeroed=True)
+    buf = _buffer(xp, ("grid", out_sp), (chunk, g.shape[1]) + tuple(in_sp), g.dtype, zeroed=True)
     part = buf[:stop - start]
     _valid(part, out_sp)[...] = g[start:stop]
     return part.reshape(stop - start, g.shape[1], -1)
 
 
-def conv(x, w, dilation: tuple, bias=None):
+def conv(xp, x, w, dilation: tuple, bias=None):
     """Stride-1 convolution of the (already padded) ``x`` with ``w``, groups 1, plus
     ``bias`` (O,) when given."""
     n, c = x.shape[:2]
@@ -133,15 +133,15 @@ def conv(x, w, dilation: tuple, bias=None):
     in_sp = tuple(x.shape[2:])
     out_sp = tuple(s - d * (k - 1) for s, k, d in zip(in_sp, kernel, dilation))
     shifts = _shifts(in_sp, kernel, dilation)
-    xf = np.ascontiguousarray(x).reshape(n, c, -1)
+    xf = xp.ascontiguousarray(x).reshape(n, c, -1)
     wm = _offset_major(w)
-    dtype = np.result_type(x, w) if bias is None else np.result_type(x, w, bias)
-    out = np.empty((n, o) + out_sp, dtype=dtype)
+    dtype = xp.result_type(x, w) if bias is None else xp.result_type(x, w, bias)
+    out = xp.empty((n, o) + out_sp, dtype=dtype)
     b = _chunk(xf[0].nbytes * len(shifts), n)
-    grid = _buffer("out", (b, o, xf.shape[2]), dtype)
+    grid = _buffer(xp, "out", (b, o, xf.shape[2]), dtype)
     for s in range(0, n, b):
         e = min(n, s + b)
-        full = np.matmul(wm, _columns(xf, s, e, shifts, b), out=grid[:e - s])
+        full = xp.matmul(wm, _columns(xp, xf, s, e, shifts, b), out=grid[:e - s])
         out[s:e] = _valid(full.reshape((e - s, o) + in_sp), out_sp)
     if bias is not None:  # once over the compact output: long rows, one call
         flat = out.reshape(n, o, -1)
@@ -149,7 +149,7 @@ def conv(x, w, dilation: tuple, bias=None):
     return out
 
 
-def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
+def backward(xp, g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
     """The transposes of ``conv``: in x (on the padded input's grid) when ``w`` is given,
     in w when the padded input ``x`` is given; both at once share each chunk's full-width
     copy of ``g``. Returns ``(grad_x, grad_w)``, None for the one not asked for."""
@@ -161,46 +161,46 @@ def backward(g, w_shape: tuple, dilation: tuple, in_sp: tuple, w=None, x=None):
     per_sample = 0
     steps = _steps(in_sp, dilation)
     if w is not None:
-        wt = np.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
-        gx = np.empty((n, size), dtype=np.result_type(g, w))
+        wt = xp.ascontiguousarray(_offset_major(w).T)  # (K*C, O)
+        gx = xp.empty((n, size), dtype=xp.result_type(g, w))
         per_sample = len(shifts) * size * gx.itemsize
     if x is not None:
-        xf = np.ascontiguousarray(x).reshape(n, c, -1)
-        gw = np.zeros((len(shifts), o, c), dtype=np.result_type(x, g))
+        xf = xp.ascontiguousarray(x).reshape(n, c, -1)
+        gw = xp.zeros((len(shifts), o, c), dtype=xp.result_type(x, g))
         span = size // c - shifts[-1]  # past it, the full-width g is zero
         per_sample = max(per_sample, o * (size // c) * g.itemsize)
     b = _chunk(per_sample, n)
     if gx is not None:
-        buf = _buffer("tcols", (b, len(shifts) * c, size // c), gx.dtype)
+        buf = _buffer(xp, "tcols", (b, len(shifts) * c, size // c), gx.dtype)
     if gw is not None:
-        prods = _buffer("wprods", (b,) + kernel + (o, c), gw.dtype)
+        prods = _buffer(xp, "wprods", (b,) + kernel + (o, c), gw.dtype)
         lift = (slice(None),) + (None,) * len(kernel)  # full: (b, o, span) -> (b, 1.., o, span)
     for s in range(0, n, b):
         e = min(n, s + b)
-        full = _full_width(g, s, e, in_sp, b)
+        full = _full_width(xp, g, s, e, in_sp, b)
         if gx is not None:
-            cols = np.matmul(wt, full, out=buf[:e - s])
+            cols = xp.matmul(wt, full, out=buf[:e - s])
             # gx[j] = sum over offsets k of cols[k][j - shift_k]: one reduction over a view
             # in which each offset's run starts shift_k early. Those first shift_k values
             # are the previous offset's last ones, which are zero (past every valid output).
             item = cols.itemsize
-            runs = np.lib.stride_tricks.as_strided(
+            runs = xp.lib.stride_tricks.as_strided(
                 cols, (e - s,) + kernel + (size,),
                 (cols.strides[0],) + tuple((math.prod(kernel[i + 1:]) * size - st) * item
                                            for i, st in enumerate(steps)) + (item,),
                 writeable=False)
-            np.add.reduce(runs, axis=tuple(range(1, 1 + len(kernel))), out=gx[s:e])
+            xp.sum(runs, axis=tuple(range(1, 1 + len(kernel))), out=gx[s:e])
         if gw is not None:
             # Against the shifted input itself, strided matrices that BLAS reads directly: no
             # column copy (each product is small, o x c), one call for every offset.
-            np.matmul(full[:, :, :span][lift], _shifted(xf, s, e, kernel, steps, span),
+            xp.matmul(full[:, :, :span][lift], _shifted(xp, xf, s, e, kernel, steps, span),
                       out=prods[:e - s])
             gw += prods[:e - s].sum(0).reshape(gw.shape)
     if gx is not None:
         gx = gx.reshape((n, c) + tuple(in_sp))
     if gw is not None:
         nd = len(kernel)
-        gw = np.ascontiguousarray(gw.reshape(kernel + (o, c)).transpose(
+        gw = xp.ascontiguousarray(gw.reshape(kernel + (o, c)).transpose(
             (nd, nd + 1) + tuple(range(nd))))
     return gx, gw
 

@@ -1,33 +1,30 @@
 """Sliding windows over the spatial axes of (N, C, *spatial) arrays, shared by the convolution
 and pooling kernels: padding, the output's size, each kernel offset's strided region, and
-copies in and out of column form (im2col and its transpose, col2im). NumPy arrays only:
-nothing here is differentiated.
+copies in and out of column form (im2col and its transpose, col2im). Nothing here is
+differentiated; the helpers that make arrays take the array namespace ``xp`` of their data.
 """
 from __future__ import annotations
 
 import itertools
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
 __all__ = ["pad_spatial", "window_view", "out_shape", "kernel_offsets", "offset_region",
            "im2col", "col2im", "offset_views", "unit_stride"]
 
 
-def pad_spatial(x, padding):
+def pad_spatial(xp, x, padding):
     """x zero-padded by ``padding[i]`` on both sides of spatial axis i (itself when none)."""
     if not any(padding):
         return x
     pad = [(0, 0), (0, 0)] + [(p, p) for p in padding]
-    return np.pad(x, pad)
+    return xp.pad(x, pad)
 
 
-def window_view(x, kernel, stride, padding, dilation):
+def window_view(xp, x, kernel, stride, padding, dilation):
     """(N, C, *out, *kernel) strided view of the padded input."""
-    xp_ = pad_spatial(x, padding)
+    padded = pad_spatial(xp, x, padding)
     nd = len(kernel)
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    w = sliding_window_view(xp_, span, axis=tuple(range(2, 2 + nd)))
+    w = xp.lib.stride_tricks.sliding_window_view(padded, span, axis=tuple(range(2, 2 + nd)))
     index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride) + \
         tuple(slice(None, None, d) for d in dilation)
     return w[index]
@@ -51,13 +48,13 @@ def offset_region(k, stride, dilation, out_sp):
         for ki, d, st, m in zip(k, dilation, stride, out_sp))
 
 
-def im2col(x, kernel, stride, padding, dilation, fill=0.0):
+def im2col(xp, x, kernel, stride, padding, dilation, fill=0.0):
     """(N, C, *kernel, *out): one block copy per kernel offset (each a large strided
     slice), far faster than copying out of a 2n-dimensional window view."""
     if any(padding):
-        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+        x = xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
     out_sp = out_shape(x.shape[2:], kernel, stride, dilation)
-    cols = np.empty(x.shape[:2] + tuple(kernel) + out_sp, dtype=x.dtype)
+    cols = xp.empty(x.shape[:2] + tuple(kernel) + out_sp, dtype=x.dtype)
     for k in kernel_offsets(kernel):
         cols[(slice(None), slice(None)) + k] = x[offset_region(k, stride, dilation, out_sp)]
     return cols, out_sp
@@ -68,11 +65,11 @@ def unit_stride(stride) -> bool:
     return all(s == 1 for s in stride)
 
 
-def col2im(cols, in_shape, kernel, stride, padding, dilation):
+def col2im(xp, cols, in_shape, kernel, stride, padding, dilation):
     """Transpose of im2col: add each kernel offset's block back where it was read."""
     n, c = in_shape[:2]
     out_sp = cols.shape[2 + len(kernel):]
-    padded = np.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
+    padded = xp.zeros((n, c) + tuple(s + 2 * p for s, p in zip(in_shape[2:], padding)),
                       dtype=cols.dtype)
     for k in kernel_offsets(kernel):
         padded[offset_region(k, stride, dilation, out_sp)] += \
@@ -81,10 +78,10 @@ def col2im(cols, in_shape, kernel, stride, padding, dilation):
     return padded[(slice(None), slice(None)) + crop]
 
 
-def offset_views(x, kernel, stride, padding, dilation, fill=0.0):
+def offset_views(xp, x, kernel, stride, padding, dilation, fill=0.0):
     """For each kernel offset, the strided view (N, C, *out) of the padded input that it
     reads: pooling runs over these few views instead of copying out every window."""
     if any(padding):
-        x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
+        x = xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=fill)
     out_sp = out_shape(x.shape[2:], kernel, stride, dilation)
     return [x[offset_region(k, stride, dilation, out_sp)] for k in kernel_offsets(kernel)]

@@ -12,6 +12,8 @@ unbatched inputs, and names the op as the user called it (conv1d, conv2d, conv3d
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
@@ -26,101 +28,101 @@ from .window_args import (SPATIAL_DIMS, as_tuple, check_window, pad_right, posit
 __all__ = ["conv_p", "conv_input_grad_p", "conv_weight_grad_p", "conv"]
 
 
-def _empty_conv(x, w, bias, stride, padding, dilation):
+def _empty_conv(xp, x, w, bias, stride, padding, dilation):
     """The output of a convolution with no terms to sum (an empty batch or no input
     channels): zeros, plus the bias. The kernels cannot reshape a size-0 axis by -1."""
     padded = tuple(s + 2 * p for s, p in zip(x.shape[2:], padding))
-    out = np.zeros((x.shape[0], w.shape[0]) + out_shape(padded, w.shape[2:], stride, dilation),
-                   dtype=np.result_type(x, w) if bias is None else np.result_type(x, w, bias))
+    out = xp.zeros((x.shape[0], w.shape[0]) + out_shape(padded, w.shape[2:], stride, dilation),
+                   dtype=xp.result_type(x, w) if bias is None else xp.result_type(x, w, bias))
     if bias is not None:
         out += bias.reshape((-1,) + (1,) * (w.ndim - 2))
     return out
 
 
-def _conv(x, w, bias=None, *, stride, padding, dilation, groups):
+def _conv(xp, x, w, bias=None, *, stride, padding, dilation, groups):
     """Convolution of x with w, plus ``bias`` (O,) when given: the stride-1 kernel adds it
     as it copies its output out, the others after."""
     if not (x.size and w.size):
-        return _empty_conv(x, w, bias, stride, padding, dilation)
+        return _empty_conv(xp, x, w, bias, stride, padding, dilation)
     if groups == 1 and unit_stride(stride):
-        return _flatconv.conv(pad_spatial(x, padding), w, dilation, bias)
-    out = _conv_unbiased(x, w, stride, padding, dilation, groups)
+        return _flatconv.conv(xp, pad_spatial(xp, x, padding), w, dilation, bias)
+    out = _conv_unbiased(xp, x, w, stride, padding, dilation, groups)
     if bias is not None:
         out = out + bias.reshape((-1,) + (1,) * (w.ndim - 2))
     return out
 
 
-def _conv_unbiased(x, w, stride, padding, dilation, groups):
+def _conv_unbiased(xp, x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
     o = w.shape[0]
     if groups == 1:
         # One batched BLAS call: (O, C*k) @ (N, C*k, out) -> (N, O, out).
-        cols, out_sp = im2col(x, w.shape[2:], stride, padding, dilation)
+        cols, out_sp = im2col(xp, x, w.shape[2:], stride, padding, dilation)
         n = x.shape[0]
-        out = np.matmul(w.reshape(o, -1), cols.reshape(n, -1, int(np.prod(out_sp))))
+        out = xp.matmul(w.reshape(o, -1), cols.reshape(n, -1, math.prod(out_sp)))
         return out.reshape((n, o) + out_sp)
     letters, ks = "hwd"[:nd], "ijk"[:nd]
-    cols = window_view(x, w.shape[2:], stride, padding, dilation)
+    cols = window_view(xp, x, w.shape[2:], stride, padding, dilation)
     n, c = cols.shape[:2]
     out_sp = cols.shape[2:2 + nd]
     g = groups
     cols = cols.reshape((n, g, c // g) + cols.shape[2:])
     wg = w.reshape((g, o // g) + w.shape[1:])
-    out = np.einsum(f"ngc{letters}{ks},goc{ks}->ngo{letters}", cols, wg, optimize=True)
+    out = xp.einsum(f"ngc{letters}{ks},goc{ks}->ngo{letters}", cols, wg, optimize=True)
     return out.reshape((n, o) + out_sp)
 
 
-def _flat_backward(g, w_shape, padding, dilation, in_shape, w=None, x=None):
+def _flat_backward(xp, g, w_shape, padding, dilation, in_shape, w=None, x=None):
     """The stride-1 transposes of conv (``_flatconv.backward``) on the unpadded input: in x
     when ``w`` is given, in w when ``x`` is given."""
     padded_sp = tuple(s + 2 * p for s, p in zip(in_shape[2:], padding))
-    gx, gw = _flatconv.backward(g, w_shape, dilation, padded_sp, w=w,
-                                x=None if x is None else pad_spatial(x, padding))
+    gx, gw = _flatconv.backward(xp, g, w_shape, dilation, padded_sp, w=w,
+                                x=None if x is None else pad_spatial(xp, x, padding))
     if gx is not None:
         gx = gx[(slice(None), slice(None)) +
                 tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))]
     return gx, gw
 
 
-def _conv_input_grad(g, w, stride, padding, dilation, groups, in_shape):
+def _conv_input_grad(xp, g, w, stride, padding, dilation, groups, in_shape):
     """The transpose of conv in x: scatter each output gradient back over its window."""
     nd = w.ndim - 2
     n, c = in_shape[:2]
     o = w.shape[0]
     kernel = w.shape[2:]
     if not (g.size and w.size):  # nothing flows back (an empty batch or no channels)
-        return np.zeros(in_shape, dtype=np.result_type(g, w))
+        return xp.zeros(in_shape, dtype=xp.result_type(g, w))
     if groups == 1 and unit_stride(stride):
-        return _flat_backward(g, w.shape, padding, dilation, in_shape, w=w)[0]
+        return _flat_backward(xp, g, w.shape, padding, dilation, in_shape, w=w)[0]
     if groups == 1:
-        cols = np.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
+        cols = xp.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
         cols = cols.reshape((n, c) + kernel + g.shape[2:])
     else:
         letters, ks = "hwd"[:nd], "ijk"[:nd]
         gg = g.reshape((n, groups, o // groups) + g.shape[2:])
         wg = w.reshape((groups, o // groups) + w.shape[1:])
-        cols = np.einsum(f"ngo{letters},goc{ks}->ngc{ks}{letters}", gg, wg, optimize=True)
+        cols = xp.einsum(f"ngo{letters},goc{ks}->ngc{ks}{letters}", gg, wg, optimize=True)
         cols = cols.reshape((n, c) + cols.shape[3:])
-    return col2im(cols, in_shape, kernel, stride, padding, dilation)
+    return col2im(xp, cols, in_shape, kernel, stride, padding, dilation)
 
 
-def _conv_weight_grad(x, g, stride, padding, dilation, groups, w_shape):
+def _conv_weight_grad(xp, x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
     n, o = g.shape[:2]
     if not (x.size and g.size):  # an empty batch or no channels: no terms to sum
-        return np.zeros(w_shape, dtype=np.result_type(x, g))
+        return xp.zeros(w_shape, dtype=xp.result_type(x, g))
     if groups == 1 and unit_stride(stride):
-        return _flat_backward(g, w_shape, padding, dilation, x.shape, x=x)[1]
+        return _flat_backward(xp, g, w_shape, padding, dilation, x.shape, x=x)[1]
     if groups == 1:
-        cols, out_sp = im2col(x, w_shape[2:], stride, padding, dilation)
-        mat = cols.reshape(n, -1, int(np.prod(out_sp)))
-        return np.matmul(g.reshape(n, o, -1), mat.transpose(0, 2, 1)).sum(0).reshape(w_shape)
+        cols, out_sp = im2col(xp, x, w_shape[2:], stride, padding, dilation)
+        mat = cols.reshape(n, -1, math.prod(out_sp))
+        return xp.matmul(g.reshape(n, o, -1), mat.transpose(0, 2, 1)).sum(0).reshape(w_shape)
     letters, ks = "hwd"[:nd], "ijk"[:nd]
-    cols = window_view(x, w_shape[2:], stride, padding, dilation)
+    cols = window_view(xp, x, w_shape[2:], stride, padding, dilation)
     c = cols.shape[1]
     cols = cols.reshape((n, groups, c // groups) + cols.shape[2:])
     gg = g.reshape((n, groups, o // groups) + g.shape[2:])
-    out = np.einsum(f"ngc{letters}{ks},ngo{letters}->goc{ks}", cols, gg, optimize=True)
+    out = xp.einsum(f"ngc{letters}{ks},ngo{letters}->goc{ks}", cols, gg, optimize=True)
     return out.reshape(w_shape)
 
 
@@ -154,7 +156,7 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
     grads = [None] * len(inputs)
     if needs[0] and needs[1] and type(g) is np.ndarray and p["groups"] == 1 and \
             unit_stride(p["stride"]) and g.size and x.size and w.size:
-        grads[0], grads[1] = _flat_backward(g, w.shape, p["padding"], p["dilation"], x.shape,
+        grads[0], grads[1] = _flat_backward(xp, g, w.shape, p["padding"], p["dilation"], x.shape,
                                             w=w, x=x)
     else:
         if needs[0]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _fastnp as fnp
 from ..autograd.primitives import Primitive, call, defjvp, defvjp
 from ._util import shape_of
 from .softmax import log_softmax_p, softmax_p
@@ -14,11 +13,11 @@ from .softmax import log_softmax_p, softmax_p
 __all__ = ["cross_entropy_p", "cross_entropy_classes_p"]
 
 
-def _cross_entropy_rows(logits, q):
+def _cross_entropy_rows(xp, logits, q):
     """Per row: -sum_c q_c log softmax(z)_c = (sum_c q_c) lse - sum_c q_c z_c."""
-    m = fnp.amax(logits, axis=1, keepdims=True)
-    lse = np.log(fnp.sum(np.exp(logits - m), axis=1, keepdims=True)) + m
-    return fnp.sum(q * (lse - logits), axis=1)
+    m = xp.amax(logits, axis=1, keepdims=True)
+    lse = xp.log(xp.sum(xp.exp(logits - m), axis=1, keepdims=True)) + m
+    return xp.sum(q * (lse - logits), axis=1)
 
 
 def _ce_vjp_logits(xp, g, ans, z, q):
@@ -55,21 +54,21 @@ def _row_factor(g, scale, divisor):
     return f if scale is None else f * scale
 
 
-def _ce_classes(z, idx, scale, divisor, reduced, residual=False):
+def _ce_classes(xp, z, idx, scale, divisor, reduced, residual=False):
     """Cross-entropy of logits ``z`` (N, C) at class indices ``idx`` (N,), each row weighted
     by ``scale`` (None: 1), divided by ``divisor``, summed when ``reduced``:
     lse(z_i) - z_i[idx_i] per row."""
-    m = fnp.amax(z, axis=1, keepdims=True)
-    e = np.exp(z - m)
-    s = fnp.sum(e, axis=1, keepdims=True)
-    per = np.log(s[:, 0]) + m[:, 0] - z[np.arange(z.shape[0]), idx]
+    m = xp.amax(z, axis=1, keepdims=True)
+    e = xp.exp(z - m)
+    s = xp.sum(e, axis=1, keepdims=True)
+    per = xp.log(s[:, 0]) + m[:, 0] - z[xp.arange(z.shape[0]), idx]
     if scale is not None:
         per *= scale
     if divisor != 1:
         per /= divisor
     if residual:
         e /= s  # the softmax, which the VJP needs
-    return (fnp.sum(per) if reduced else per), (e if residual else None)
+    return (xp.sum(per) if reduced else per), (e if residual else None)
 
 
 def _ce_classes_vjp(xp, g, p, z, idx, scale, divisor, reduced):

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .. import _fastnp
 from ..autograd.primitives import Primitive, apply, call, defjvps, pass_through
 from ..errors import OpError
 
@@ -68,41 +69,44 @@ def _special():
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 
 
-def _erf(x):
+def _erf(xp, x):
     special = _special()
     if special is not None:
+        # scipy.special is the CPU backend's special-function library.
         return special.erf(x)
     # Without SciPy (the `scipy` extra), fall back to the exact math.erf, elementwise.
-    return _math_erf(x).astype(np.result_type(x, np.float32))
+    return _math_erf(x).astype(xp.result_type(x, xp.float32))
 
 
-def _sigmoid_fallback(x):
+def _sigmoid_fallback(xp, x):
     # 0.5 * (1 + tanh(x / 2)) is exact and never overflows, unlike 1 / (1 + exp(-x)).
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    return 0.5 * (1.0 + xp.tanh(0.5 * x))
 
 
-def _sigmoid(x):
-    special = _special()
-    return special.expit(x) if special is not None else _sigmoid_fallback(x)
+def _sigmoid(xp, x):
+    # scipy.special is the CPU backend's special-function library; any other namespace
+    # gets the exact tanh form.
+    special = _special() if xp is _fastnp else None
+    return special.expit(x) if special is not None else _sigmoid_fallback(xp, x)
 
 
-def _relu(x):
-    return np.maximum(x, 0)
+def _relu(xp, x):
+    return xp.maximum(x, 0)
 
 
-def _leaky_relu(x, negative_slope):
-    return np.where(x > 0, x, x * negative_slope)
+def _leaky_relu(xp, x, negative_slope):
+    return xp.where(x > 0, x, x * negative_slope)
 
 
-def _elu(x, alpha):
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+def _elu(xp, x, alpha):
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
 
 
-def _gelu(x, approximate):
+def _gelu(xp, x, approximate):
     if approximate == "tanh":
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)
-        return 0.5 * x * (1.0 + np.tanh(inner))
-    return 0.5 * x * (1.0 + _erf(x * _INV_SQRT2))
+        return 0.5 * x * (1.0 + xp.tanh(inner))
+    return 0.5 * x * (1.0 + _erf(xp, x * _INV_SQRT2))
 
 
 def _gelu_scale(xp, v, ans, x, approximate):
@@ -115,8 +119,8 @@ def _gelu_scale(xp, v, ans, x, approximate):
     return v * (cdf + x * pdf)
 
 
-def _silu(x):
-    return x * _sigmoid(x)
+def _silu(xp, x):
+    return x * _sigmoid(xp, x)
 
 
 def _silu_scale(xp, v, ans, x):
@@ -124,18 +128,14 @@ def _silu_scale(xp, v, ans, x):
     return v * (s * (1.0 + x * (1.0 - s)))
 
 
-def _softplus(x, beta, threshold):
+def _softplus(xp, x, beta, threshold):
     bx = x * beta
-    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+    return xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta)
 
 
 def _softplus_scale(xp, v, ans, x, beta, threshold):
     bx = x * beta
     return v * xp.where(bx > threshold, 1.0, call(xp, sigmoid, bx))
-
-
-def _remainder(x, y):
-    return np.remainder(x, y)
 
 
 def _pow_scale_y(xp, v, ans, x, y):
@@ -162,9 +162,9 @@ def _min_scale(mine):
 # ----- one-input ----------------------------------------------------------------------
 # bool_rule: how the Tensor methods treat bool tensors where PyTorch differs from NumPy (no
 # kernels for these; sign is the identity; square is computed in int64).
-neg = unary("neg", np.negative, lambda xp, v, ans, x: -v, uses="", holomorphic=True,
+neg = unary("neg", "negative", lambda xp, v, ans, x: -v, uses="", holomorphic=True,
             bool_rule="error")
-positive = unary("positive", np.positive, pass_through, uses="", holomorphic=True,
+positive = unary("positive", "positive", pass_through, uses="", holomorphic=True,
                  bool_rule="error")
 def _unit(xp, ans, x):
     """sign(x) for real x; z/|z| (0 at 0) for complex z, from complex-aware ops."""
@@ -174,40 +174,40 @@ def _unit(xp, ans, x):
 
 
 # complex_ok: the VJP g * z/|z| (g real) holds for complex z as written.
-absolute = Primitive("absolute", np.abs, saves=(0,), saves_ans=True, complex_ok=True,
+absolute = Primitive("absolute", "absolute", saves=(0,), saves_ans=True, complex_ok=True,
                      bool_rule="error", vjps=(lambda xp, v, ans, x: v * _unit(xp, ans, x),),
                      jvp=lambda xp, ts, ans, x: ts[0] * xp.sign(x) if x.dtype.kind != "c" else
                      xp.real(ts[0] * xp.conj(_unit(xp, ans, x))))
-exp = unary("exp", np.exp, lambda xp, v, ans, x: v * ans, uses="ans", holomorphic=True)
-exp2 = unary("exp2", np.exp2, lambda xp, v, ans, x: v * ans * _LN2, uses="ans", holomorphic=True)
-expm1 = unary("expm1", np.expm1, lambda xp, v, ans, x: v * (ans + 1.0), uses="ans",
+exp = unary("exp", "exp", lambda xp, v, ans, x: v * ans, uses="ans", holomorphic=True)
+exp2 = unary("exp2", "exp2", lambda xp, v, ans, x: v * ans * _LN2, uses="ans", holomorphic=True)
+expm1 = unary("expm1", "expm1", lambda xp, v, ans, x: v * (ans + 1.0), uses="ans",
               holomorphic=True)
-log = unary("log", np.log, lambda xp, v, ans, x: v / x, holomorphic=True)
-log1p = unary("log1p", np.log1p, lambda xp, v, ans, x: v / (x + 1.0), holomorphic=True)
-log2 = unary("log2", np.log2, lambda xp, v, ans, x: v / (x * _LN2), holomorphic=True)
-log10 = unary("log10", np.log10, lambda xp, v, ans, x: v / (x * _LN10), holomorphic=True)
-sqrt = unary("sqrt", np.sqrt, lambda xp, v, ans, x: v / (ans * 2.0), uses="ans", holomorphic=True)
-rsqrt = unary("rsqrt", lambda x: 1.0 / np.sqrt(x),
+log = unary("log", "log", lambda xp, v, ans, x: v / x, holomorphic=True)
+log1p = unary("log1p", "log1p", lambda xp, v, ans, x: v / (x + 1.0), holomorphic=True)
+log2 = unary("log2", "log2", lambda xp, v, ans, x: v / (x * _LN2), holomorphic=True)
+log10 = unary("log10", "log10", lambda xp, v, ans, x: v / (x * _LN10), holomorphic=True)
+sqrt = unary("sqrt", "sqrt", lambda xp, v, ans, x: v / (ans * 2.0), uses="ans", holomorphic=True)
+rsqrt = unary("rsqrt", lambda xp, x: 1.0 / xp.sqrt(x),
               lambda xp, v, ans, x: v * (ans * ans * ans) * -0.5, uses="ans", holomorphic=True)
-cbrt = unary("cbrt", np.cbrt, lambda xp, v, ans, x: v / (ans * ans * 3.0), uses="ans")
-square = unary("square", np.square, lambda xp, v, ans, x: v * (x * 2.0), holomorphic=True,
+cbrt = unary("cbrt", "cbrt", lambda xp, v, ans, x: v / (ans * ans * 3.0), uses="ans")
+square = unary("square", "square", lambda xp, v, ans, x: v * (x * 2.0), holomorphic=True,
                bool_rule="int64")
-reciprocal = unary("reciprocal", lambda x: 1.0 / x, lambda xp, v, ans, x: -v * (ans * ans),
+reciprocal = unary("reciprocal", lambda xp, x: 1.0 / x, lambda xp, v, ans, x: -v * (ans * ans),
                    uses="ans", holomorphic=True)
-sin = unary("sin", np.sin, lambda xp, v, ans, x: v * xp.cos(x), holomorphic=True)
-cos = unary("cos", np.cos, lambda xp, v, ans, x: -v * xp.sin(x), holomorphic=True)
-tan = unary("tan", np.tan, lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans",
+sin = unary("sin", "sin", lambda xp, v, ans, x: v * xp.cos(x), holomorphic=True)
+cos = unary("cos", "cos", lambda xp, v, ans, x: -v * xp.sin(x), holomorphic=True)
+tan = unary("tan", "tan", lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans",
             holomorphic=True)
-arcsin = unary("arcsin", np.arcsin, lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x))
-arccos = unary("arccos", np.arccos, lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x))
-arctan = unary("arctan", np.arctan, lambda xp, v, ans, x: v / (1.0 + x * x))
-sinh = unary("sinh", np.sinh, lambda xp, v, ans, x: v * xp.cosh(x), holomorphic=True)
-cosh = unary("cosh", np.cosh, lambda xp, v, ans, x: v * xp.sinh(x), holomorphic=True)
-tanh = unary("tanh", np.tanh, lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans",
+arcsin = unary("arcsin", "arcsin", lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x))
+arccos = unary("arccos", "arccos", lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x))
+arctan = unary("arctan", "arctan", lambda xp, v, ans, x: v / (1.0 + x * x))
+sinh = unary("sinh", "sinh", lambda xp, v, ans, x: v * xp.cosh(x), holomorphic=True)
+cosh = unary("cosh", "cosh", lambda xp, v, ans, x: v * xp.sinh(x), holomorphic=True)
+tanh = unary("tanh", "tanh", lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans",
              holomorphic=True)
-arcsinh = unary("arcsinh", np.arcsinh, lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0))
-arccosh = unary("arccosh", np.arccosh, lambda xp, v, ans, x: v / xp.sqrt(x * x - 1.0))
-arctanh = unary("arctanh", np.arctanh, lambda xp, v, ans, x: v / (1.0 - x * x))
+arcsinh = unary("arcsinh", "arcsinh", lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0))
+arccosh = unary("arccosh", "arccosh", lambda xp, v, ans, x: v / xp.sqrt(x * x - 1.0))
+arctanh = unary("arctanh", "arctanh", lambda xp, v, ans, x: v / (1.0 - x * x))
 sigmoid = unary("sigmoid", _sigmoid, lambda xp, v, ans, x: v * (ans * (1.0 - ans)), uses="ans")
 relu = unary("relu", _relu, lambda xp, v, ans, x: v * (ans > 0), uses="ans", bool_rule="error")
 leaky_relu = unary("leaky_relu", _leaky_relu,
@@ -219,20 +219,20 @@ silu = unary("silu", _silu, _silu_scale)
 softplus = unary("softplus", _softplus, _softplus_scale)
 erf = unary("erf", _erf, lambda xp, v, ans, x: v * (xp.exp(-(x * x)) * _TWO_OVER_SQRT_PI))
 # Piecewise-constant functions: the gradient is zero (where it exists), as in PyTorch.
-sign = unary("sign", np.sign, _zero, uses="", bool_rule="identity")
-floor = unary("floor", np.floor, _zero, uses="", bool_rule="error")
-ceil = unary("ceil", np.ceil, _zero, uses="", bool_rule="error")
-trunc = unary("trunc", np.trunc, _zero, uses="", bool_rule="error")
-rint = unary("rint", np.rint, _zero, uses="")
-round_p = unary("round", lambda x, decimals=0: np.round(x, decimals), _zero, uses="")
+sign = unary("sign", "sign", _zero, uses="", bool_rule="identity")
+floor = unary("floor", "floor", _zero, uses="", bool_rule="error")
+ceil = unary("ceil", "ceil", _zero, uses="", bool_rule="error")
+trunc = unary("trunc", "trunc", _zero, uses="", bool_rule="error")
+rint = unary("rint", "rint", _zero, uses="")
+round_p = unary("round", "round", _zero, uses="")
 
 # Real and imaginary parts and the conjugate: real-linear, not analytic.
 # (real's VJP passes g through: the engine makes it complex, g + 0i.)
-real = Primitive("real", np.real, saves=(), saves_ans=False, is_view=True, complex_ok=True,
+real = Primitive("real", "real", saves=(), saves_ans=False, is_view=True, complex_ok=True,
                  vjps=(pass_through,), jvp=lambda xp, ts, ans, x: xp.real(ts[0]))
-imag = Primitive("imag", np.imag, saves=(), saves_ans=False, is_view=True, complex_ok=True,
+imag = Primitive("imag", "imag", saves=(), saves_ans=False, is_view=True, complex_ok=True,
                  vjps=(lambda xp, g, ans, x: g * 1j,), jvp=lambda xp, ts, ans, x: xp.imag(ts[0]))
-conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False, complex_ok=True,
+conj = Primitive("conj", "conjugate", saves=(), saves_ans=False, complex_ok=True,
                  vjps=(lambda xp, g, ans, x: xp.conj(g),),
                  jvp=lambda xp, ts, ans, x: xp.conj(ts[0]))
 
@@ -244,13 +244,13 @@ conj = Primitive("conj", np.conjugate, saves=(), saves_ans=False, complex_ok=Tru
 # hypot and logaddexp have no integer kernels; integer division by zero raises, as does an
 # integer to a negative int power; bool has no kernels for division, remainder or a tensor
 # power, and no subtraction.
-add = binary("add", np.add, pass_through, pass_through, saves=(), holomorphic=True,
+add = binary("add", "add", pass_through, pass_through, saves=(), holomorphic=True,
              scalar_operands=True)
-sub = binary("sub", np.subtract, pass_through, lambda xp, v, ans, x, y: -v,
+sub = binary("sub", "subtract", pass_through, lambda xp, v, ans, x, y: -v,
              saves=(), holomorphic=True, scalar_operands=True, integer_rule="no_bool_operand")
-mul = binary("mul", np.multiply, lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
+mul = binary("mul", "multiply", lambda xp, v, ans, x, y: v * y, lambda xp, v, ans, x, y: v * x,
              saves_for=((1,), (0,)), holomorphic=True, scalar_operands=True)
-div = binary("div", np.true_divide, lambda xp, v, ans, x, y: v / y,
+div = binary("div", "true_divide", lambda xp, v, ans, x, y: v / y,
              lambda xp, v, ans, x, y: -v * ans / y, saves=(1,), saves_ans=True, holomorphic=True,
              scalar_operands=True, integer_rule="float")
 
@@ -262,41 +262,33 @@ def _pow_scale_x(xp, v, ans, x, y):
     return xp.where(y == 0, 0.0, v * (y * x ** (y - 1)))
 
 
-pow_p = binary("pow", np.power, _pow_scale_x, _pow_scale_y, saves_ans=True, holomorphic=True,
+pow_p = binary("pow", "power", _pow_scale_x, _pow_scale_y, saves_ans=True, holomorphic=True,
                integer_rule="power")
-maximum = binary("maximum", np.maximum, _max_scale(0, 1), _max_scale(1, 0))
-minimum = binary("minimum", np.minimum, _min_scale(0), _min_scale(1))
-arctan2 = binary("arctan2", np.arctan2, lambda xp, v, ans, y, x: v * x / (x * x + y * y),
+maximum = binary("maximum", "maximum", _max_scale(0, 1), _max_scale(1, 0))
+minimum = binary("minimum", "minimum", _min_scale(0), _min_scale(1))
+arctan2 = binary("arctan2", "arctan2", lambda xp, v, ans, y, x: v * x / (x * x + y * y),
                  lambda xp, v, ans, y, x: -v * y / (x * x + y * y), integer_rule="float")
-logaddexp = binary("logaddexp", np.logaddexp, lambda xp, v, ans, x, y: v * xp.exp(x - ans),
+logaddexp = binary("logaddexp", "logaddexp", lambda xp, v, ans, x, y: v * xp.exp(x - ans),
                    lambda xp, v, ans, x, y: v * xp.exp(y - ans), saves_ans=True,
                    integer_rule="float_only")
-hypot = binary("hypot", np.hypot, lambda xp, v, ans, x, y: v * x / ans,
+hypot = binary("hypot", "hypot", lambda xp, v, ans, x, y: v * x / ans,
                lambda xp, v, ans, x, y: v * y / ans, saves_ans=True, integer_rule="float_only")
 # No gradient flows through the integer part (PyTorch's convention).
-floor_divide = binary("floor_divide", np.floor_divide, _zero, _zero, saves=(),
+floor_divide = binary("floor_divide", "floor_divide", _zero, _zero, saves=(),
                       integer_rule="divide")
-remainder = binary("remainder", _remainder, pass_through,
+remainder = binary("remainder", "remainder", pass_through,
                    lambda xp, v, ans, x, y: -v * xp.floor_divide(x, y), integer_rule="divide")
-fmod = binary("fmod", np.fmod, pass_through,
+fmod = binary("fmod", "fmod", pass_through,
               lambda xp, v, ans, x, y: -v * xp.trunc(x / y), integer_rule="divide")
 
 
 # ----- three-input --------------------------------------------------------------------
-def _where(cond, x, y):
-    return np.where(cond, x, y)
-
-
 # Linear in x and in y, so each argument's VJP rule is also its share of the JVP.
 _where_vjp_x = lambda xp, g, ans, c, x, y: xp.where(c, g, 0.0)  # noqa: E731
 _where_vjp_y = lambda xp, g, ans, c, x, y: xp.where(c, 0.0, g)  # noqa: E731
-where_p = defjvps(Primitive("where", _where, saves=(0,), saves_ans=False, complex_ok=True,
+where_p = defjvps(Primitive("where", "where", saves=(0,), saves_ans=False, complex_ok=True,
                             vjps=(None, _where_vjp_x, _where_vjp_y)),
                   None, _where_vjp_x, _where_vjp_y)
-
-
-def _clip(x, lo, hi):
-    return np.clip(x, lo, hi)
 
 
 def _clip_scale_x(xp, v, ans, x, lo, hi):
@@ -317,7 +309,7 @@ def _clamp_vjp_hi(xp, g, ans, x, lo, hi):
 
 
 # Piecewise linear in each argument: the VJP rules are also the JVP's shares.
-clamp_p = defjvps(Primitive("clamp", _clip, saves=(0, 1, 2), saves_ans=False,
+clamp_p = defjvps(Primitive("clamp", "clip", saves=(0, 1, 2), saves_ans=False,
                             vjps=(_clip_scale_x, _clamp_vjp_lo, _clamp_vjp_hi)),
                   _clip_scale_x, _clamp_vjp_lo, _clamp_vjp_hi)
 

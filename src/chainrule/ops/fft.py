@@ -18,8 +18,8 @@ def _count(shape, axes):
     return math.prod(shape[a] for a in axes)
 
 
-def _fftn(x, axes, inverse):
-    return (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes)
+def _fftn(xp, x, axes, inverse):
+    return (xp.fft.ifftn if inverse else xp.fft.fftn)(x, axes=axes)
 
 
 fftn_p = Primitive("fftn", _fftn, complex_ok=True, saves=(), saves_ans=False)
@@ -31,8 +31,8 @@ defjvp(fftn_p, lambda xp, ts, ans, x, axes, inverse:
        call(xp, fftn_p, ts[0], axes=axes, inverse=inverse))
 
 
-def _rfft(x, axis, n):
-    return np.fft.rfft(x, axis=axis)
+def _rfft(xp, x, axis, n):
+    return xp.fft.rfft(x, axis=axis)
 
 
 def _rfft_vjp(xp, g, ans, x, axis, n):
@@ -50,8 +50,8 @@ defvjp(rfft_p, _rfft_vjp)
 defjvp(rfft_p, lambda xp, ts, ans, x, axis, n: call(xp, rfft_p, ts[0], axis=axis, n=n))
 
 
-def _irfft(x, axis, n):
-    return np.fft.irfft(x, n=n, axis=axis)
+def _irfft(xp, x, axis, n):
+    return xp.fft.irfft(x, n=n, axis=axis)
 
 
 def _half_weights(m, n, axis, ndim):

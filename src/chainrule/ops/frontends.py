@@ -18,7 +18,7 @@ from ..errors import IndexOutOfRangeError, OpError, OpTypeError
 from . import elementwise as ew
 from . import index as ix
 from . import inplace as ip
-from . import linalg, reduce
+from . import reduce
 from . import shape as sh
 from ._util import data_of, normalize_axes, normalize_axis, pick
 

@@ -23,7 +23,7 @@ __all__ = ["getitem_view_p", "getitem_copy_p", "scatter_p", "setitem_p", "gather
            "check_mask", "masked_fill"]
 
 
-def _getitem(x, index, in_shape, accumulate):
+def _getitem(xp, x, index, in_shape, accumulate):
     return x[index]
 
 
@@ -38,10 +38,10 @@ defvjp(getitem_view_p, _getitem_vjp)
 defvjp(getitem_copy_p, _getitem_vjp)
 
 
-def _scatter(g, index, shape, accumulate):
-    out = np.zeros(shape, dtype=g.dtype)
+def _scatter(xp, g, index, shape, accumulate):
+    out = xp.zeros(shape, dtype=g.dtype)
     if accumulate:
-        np.add.at(out, index, g)
+        xp.add.at(out, index, g)
     else:
         out[index] = g
     return out
@@ -52,7 +52,7 @@ defvjp(scatter_p, lambda xp, g, ans, v, index, shape, accumulate:
        call(xp, getitem_copy_p, g, index=index, in_shape=shape, accumulate=accumulate))
 
 
-def _setitem(x, value, index, basic):
+def _setitem(xp, x, value, index, basic):
     out = x.copy()
     out[index] = value
     return out
@@ -71,7 +71,7 @@ defjvp(setitem_p, lambda xp, ts, ans, x, value, index, basic: call(
     ts[1] if ts[1] is not None else 0.0, index=index, basic=basic))
 
 
-def _along_index(index, axis: int, shape: tuple):
+def _along_index(xp, index, axis: int, shape: tuple):
     """The full advanced index that ``take_along_axis(x, index, axis)`` reads from x."""
     out_shape = np.broadcast_shapes(tuple(n if i != axis else 1 for i, n in enumerate(shape)),
                                     tuple(n if i != axis else 1 for i, n in enumerate(index.shape)))
@@ -82,18 +82,18 @@ def _along_index(index, axis: int, shape: tuple):
             full.append(index)
             continue
         n = out_shape[d]
-        ar = np.arange(n) if shape[d] == n else np.zeros(n, dtype=np.intp)
+        ar = xp.arange(n) if shape[d] == n else xp.zeros(n, dtype=xp.intp)
         full.append(ar.reshape((1,) * d + (n,) + (1,) * (nd - d - 1)))
     return tuple(full)
 
 
-def _gather(x, index, axis, in_shape):
-    return np.take_along_axis(x, index, axis)
+def _gather(xp, x, index, axis, in_shape):
+    return xp.take_along_axis(x, index, axis)
 
 
-def _scatter_along(g, index, axis, shape):
-    out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, _along_index(index, axis, shape), g)
+def _scatter_along(xp, g, index, axis, shape):
+    out = xp.zeros(shape, dtype=g.dtype)
+    xp.add.at(out, _along_index(xp, index, axis, shape), g)
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.primitives import apply, describe
 from ..autograd.tensor import Tensor, make_tensor
@@ -93,7 +94,8 @@ def inplace(target: Tensor, prim, others: tuple = (), params: dict = None, opnam
                           f"({data.dtype}) in place with ({describe(others)}): {exc}") from None
         bump(target, opname)
         return target
-    _write(target, prim.forward(target._data, *raw, **params), opname)
+    data = target._data
+    _write(target, prim.forward(_backend.rule_namespace(data), data, *raw, **params), opname)
     return target
 
 

@@ -34,7 +34,7 @@ def _matmul_vjp_y(xp, g, ans, x, y):
 
 
 # Each operand's gradient reads only the other one: data @ W keeps data, not W.
-matmul_p = bilinear(Primitive("matmul", np.matmul, saves=(0, 1), saves_ans=False,
+matmul_p = bilinear(Primitive("matmul", "matmul", saves=(0, 1), saves_ans=False,
                               saves_for=((1,), (0,)), vjps=(_matmul_vjp_x, _matmul_vjp_y)))
 
 
@@ -168,8 +168,8 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
     return tuple(full), out
 
 
-def _einsum_forward(*ops, ins, out):
-    return np.einsum(",".join(ins) + "->" + out, *ops, optimize=len(ops) > 2)
+def _einsum_forward(xp, *ops, ins, out):
+    return xp.einsum(",".join(ins) + "->" + out, *ops, optimize=len(ops) > 2)
 
 
 def _einsum_vjp(xp, g, ans, inputs, needs, ins, out):
@@ -229,8 +229,8 @@ def _mT(xp, a):
     return xp.swapaxes(a, -1, -2)
 
 
-def _solve_forward(a, b, vector):
-    return np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+def _solve_forward(xp, a, b, vector):
+    return xp.linalg.solve(a, b[..., None])[..., 0] if vector else xp.linalg.solve(a, b)
 
 
 def _solve_vjp_b(xp, g, ans, a, b, vector):
@@ -258,13 +258,13 @@ solve_p = Primitive("solve", _solve_forward, saves=(0,), saves_ans=True)
 defvjp(solve_p, _solve_vjp_a, _solve_vjp_b)
 defjvp(solve_p, _solve_jvp)
 
-inv_p = Primitive("inv", np.linalg.inv, saves=(), saves_ans=True)
+inv_p = Primitive("inv", lambda xp, a: xp.linalg.inv(a), saves=(), saves_ans=True)
 defvjp(inv_p, lambda xp, g, ans, a: -xp.matmul(_mT(xp, ans), xp.matmul(g, _mT(xp, ans))))
 defjvp(inv_p, lambda xp, ts, ans, a: -xp.matmul(ans, xp.matmul(ts[0], ans)))
 
 
-def _slogdet_forward(a):
-    return np.linalg.slogdet(a)[1]
+def _slogdet_forward(xp, a):
+    return xp.linalg.slogdet(a)[1]
 
 
 # d log|det A| = tr(A^-1 dA): the gradient is A^-T.
@@ -274,7 +274,7 @@ defvjp(slogdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1
 defjvp(slogdet_p, lambda xp, ts, ans, a: xp.trace(
     xp.matmul(call(xp, inv_p, a), ts[0]), axis1=-2, axis2=-1))
 
-det_p = Primitive("det", np.linalg.det, saves=(0,), saves_ans=True)
+det_p = Primitive("det", lambda xp, a: xp.linalg.det(a), saves=(0,), saves_ans=True)
 defvjp(det_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g * ans, -1), -1) *
        _mT(xp, call(xp, inv_p, a)))
 defjvp(det_p, lambda xp, ts, ans, a: ans * xp.trace(
@@ -302,13 +302,13 @@ def _cholesky_jvp(xp, ts, ans, a):
     return xp.matmul(ans, _phi(xp, xp.matmul(linv, xp.matmul(ta, _mT(xp, linv)))))
 
 
-cholesky_p = Primitive("cholesky", np.linalg.cholesky, saves=(), saves_ans=True)
+cholesky_p = Primitive("cholesky", lambda xp, a: xp.linalg.cholesky(a), saves=(), saves_ans=True)
 defvjp(cholesky_p, _cholesky_vjp)
 defjvp(cholesky_p, _cholesky_jvp)
 
 
-def _eigh_forward(a, part):
-    w, v = np.linalg.eigh(a)
+def _eigh_forward(xp, a, part):
+    w, v = xp.linalg.eigh(a)
     return w if part == 0 else v
 
 

@@ -3,20 +3,17 @@ layer, group and batch normalization.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .. import _fastnp as fnp
 from ..autograd.primitives import Primitive, apply, defjvp, defvjp
 from ._util import shape_of
 
 __all__ = ["normalize_p", "normalize"]
 
 
-def _normalize(x, axes, eps):
-    mu = fnp.mean(x, axis=axes, keepdims=True)
+def _normalize(xp, x, axes, eps):
+    mu = xp.mean(x, axis=axes, keepdims=True)
     centered = x - mu
-    var = fnp.mean(centered * centered, axis=axes, keepdims=True)
-    return centered / np.sqrt(var + eps)
+    var = xp.mean(centered * centered, axis=axes, keepdims=True)
+    return centered / xp.sqrt(var + eps)
 
 
 def _rstd(xp, x, axes, eps):

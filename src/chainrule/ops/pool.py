@@ -11,6 +11,8 @@ called it (max_pool2d, avg_pool3d...).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _fastnp as fnp
@@ -30,72 +32,72 @@ def _pool_geometry(x_shape, kernel, stride, padding, dilation):
             "in_shape": tuple(x_shape)}
 
 
-def _max_pool_argmax(x, kernel, stride, padding, dilation):
+def _max_pool_argmax(xp, x, kernel, stride, padding, dilation):
     """Each window's maximum and its offset (the first one on ties, as argmax; the first
     NaN if any, as PyTorch), by a running comparison over the kernel offsets. The offset is
     updated by arithmetic: np.where and masked copies are many times slower here."""
-    views = offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
+    views = offset_views(xp, x, kernel, stride, padding, dilation, fill=-math.inf)
 
     def scan(nan_wins: bool):
         best = views[0].copy()
-        arg = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
-        better = np.empty(best.shape, dtype=bool)
+        arg = xp.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
+        better = xp.empty(best.shape, dtype=bool)
         for k in range(1, len(views)):
-            np.greater(views[k], best, out=better)
+            xp.greater(views[k], best, out=better)
             if nan_wins:  # a NaN beats everything but an earlier NaN
-                better |= np.isnan(views[k]) & ~np.isnan(best)
-            np.maximum(best, views[k], out=best)
-            arg += better * (arg.dtype.type(k) - arg)  # k where better
+                better |= xp.isnan(views[k]) & ~xp.isnan(best)
+            xp.maximum(best, views[k], out=best)
+            arg += better * xp.subtract(arg.dtype.type(k), arg)  # k where better
         return best, arg
 
     best, arg = scan(False)
     # NaN compares false, so only if a maximum came out NaN is the scan redone with NaN rules
-    return scan(True) if np.isnan(best).any() else (best, arg)
+    return scan(True) if xp.isnan(best).any() else (best, arg)
 
 
-def _max_pool(x, kernel, stride, padding, dilation, in_shape, residual=False):
+def _max_pool(xp, x, kernel, stride, padding, dilation, in_shape, residual=False):
     """Max pooling; with ``residual``, also each window's argmax, for the VJP."""
     if residual:
-        return _max_pool_argmax(x, kernel, stride, padding, dilation)
-    views = offset_views(x, kernel, stride, padding, dilation, fill=-np.inf)
+        return _max_pool_argmax(xp, x, kernel, stride, padding, dilation)
+    views = offset_views(xp, x, kernel, stride, padding, dilation, fill=-math.inf)
     best = views[0].copy()
     for view in views[1:]:
-        np.maximum(best, view, out=best)
+        xp.maximum(best, view, out=best)
     return best, None
 
 
-def _max_pool_scatter(g, x, arg=None, *, kernel, stride, padding, dilation, in_shape):
+def _max_pool_scatter(xp, g, x, arg=None, *, kernel, stride, padding, dilation, in_shape):
     """The VJP of max pooling: each output gradient goes to its window's argmax (from the
     forward, or found again from ``x``)."""
     if arg is None:
-        arg = _max_pool_argmax(x, kernel, stride, padding, dilation)[1]
-    padded = np.zeros(tuple(in_shape[:2]) + tuple(s + 2 * p for s, p in
+        arg = _max_pool_argmax(xp, x, kernel, stride, padding, dilation)[1]
+    padded = xp.zeros(tuple(in_shape[:2]) + tuple(s + 2 * p for s, p in
                                                   zip(in_shape[2:], padding)), dtype=g.dtype)
-    outs = offset_views(padded, kernel, stride, (0,) * len(kernel), dilation)
+    outs = offset_views(xp, padded, kernel, stride, (0,) * len(kernel), dilation)
     # g * mask is exact unless g holds infinities or NaNs (0 * inf is NaN); where windows do
     # not overlap it is written straight into the gradient.
-    finite = bool(np.isfinite(g).all())
+    finite = bool(xp.isfinite(g).all())
     disjoint = all(st >= d * (k - 1) + 1 for k, st, d in zip(kernel, stride, dilation))
-    hit = np.empty(arg.shape, dtype=bool)
+    hit = xp.empty(arg.shape, dtype=bool)
     for k, out in enumerate(outs):
-        np.equal(arg, k, out=hit)
+        xp.equal(arg, k, out=hit)
         if not finite:
-            out += np.where(hit, g, 0)  # written through to ``padded``
+            out += xp.where(hit, g, 0)  # written through to ``padded``
         elif disjoint:
-            np.multiply(g, hit, out=out)
+            xp.multiply(g, hit, out=out)
         else:
             out += g * hit
     crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
     return padded[(slice(None), slice(None)) + crop]
 
 
-def _max_pool_gather(v, x, kernel, stride, padding, dilation, in_shape):
+def _max_pool_gather(xp, v, x, kernel, stride, padding, dilation, in_shape):
     """Transpose of the scatter: read ``v`` at each window's argmax (x fixes the argmax)."""
-    _, arg = _max_pool_argmax(x, kernel, stride, padding, dilation)
-    views = offset_views(v, kernel, stride, padding, dilation)
+    _, arg = _max_pool_argmax(xp, x, kernel, stride, padding, dilation)
+    views = offset_views(xp, v, kernel, stride, padding, dilation)
     out = views[0].copy()
     for k in range(1, len(views)):
-        out = np.where(arg == k, views[k], out)
+        out = xp.where(arg == k, views[k], out)
     return out
 
 
@@ -134,24 +136,28 @@ def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, i
     else:
         counted = np.ones((1, 1) + tuple(in_shape[2:]))
     counted = np.pad(counted, [(0, 0), (0, 0)] + [(0, e) for e in extra])
-    cols = window_view(counted, kernel, stride, padding, (1,) * len(kernel))
+    cols = window_view(np, counted, kernel, stride, padding, (1,) * len(kernel))
     return fnp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim)))
 
 
-def _avg_forward(x, kernel, stride, padding, div):
-    cols = window_view(x, kernel, stride, padding, (1,) * len(kernel))
-    return fnp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim))) / div
+def _avg_forward(xp, x, kernel, stride, padding, div):
+    cols = window_view(xp, x, kernel, stride, padding, (1,) * len(kernel))
+    return xp.sum(cols, axis=tuple(range(cols.ndim - len(kernel), cols.ndim))) / div
 
 
-def _avg_scatter(g, kernel, stride, padding, div, in_shape):
+def _avg_scatter(xp, g, kernel, stride, padding, div, in_shape):
+    nk = len(kernel)
     scaled = (g / div).astype(g.dtype, copy=False)
-    cols = np.broadcast_to(np.expand_dims(scaled, tuple(range(2, 2 + len(kernel)))),
-                           g.shape[:2] + tuple(kernel) + g.shape[2:])
-    return col2im(cols, in_shape, kernel, stride, padding, (1,) * len(kernel))
+    # Every kernel offset's block is ``scaled``: a view with zero strides on the kernel axes
+    # (what np.broadcast_to makes; _fastnp's broadcast_to is a copy). col2im only reads it.
+    cols = xp.lib.stride_tricks.as_strided(
+        scaled, g.shape[:2] + tuple(kernel) + g.shape[2:],
+        scaled.strides[:2] + (0,) * nk + scaled.strides[2:])
+    return col2im(xp, cols, in_shape, kernel, stride, padding, (1,) * nk)
 
 
-avg_pool_p = Primitive("avg_pool", lambda x, kernel, stride, padding, div, in_shape:
-                       _avg_forward(x, kernel, stride, padding, div), saves=(),
+avg_pool_p = Primitive("avg_pool", lambda xp, x, kernel, stride, padding, div, in_shape:
+                       _avg_forward(xp, x, kernel, stride, padding, div), saves=(),
                        saves_ans=False)
 avg_pool_scatter_p = Primitive("avg_pool_scatter", _avg_scatter, saves=(), saves_ans=False)
 defvjp(avg_pool_p, lambda xp, g, ans, x, **p: call(xp, avg_pool_scatter_p, g, **p))

@@ -14,6 +14,7 @@ import operator
 
 import numpy as np
 
+from .. import _fastnp
 from ..autograd.primitives import (Primitive, apply, call, defjvp, defvjp_all, linear,
                                    pass_through)
 from ..autograd.tensor import Tensor
@@ -28,7 +29,7 @@ __all__ = ["reshape_p", "permute_p", "expand_p", "cast_p", "clone_p", "flip_p", 
            "tile", "repeat", "cast", "clone"]
 
 
-def _reshape(x, shape, in_shape):
+def _reshape(xp, x, shape, in_shape):
     return x.reshape(shape)
 
 
@@ -37,25 +38,32 @@ _COPY = dict(saves=(), saves_ans=False)
 
 reshape_p = linear(Primitive("reshape", _reshape, **_VIEW, vjps=(
     lambda xp, g, ans, x, shape, in_shape: xp.reshape(g, in_shape),)))
-permute_p = linear(Primitive("permute", lambda x, axes: x.transpose(axes), **_VIEW, vjps=(
+permute_p = linear(Primitive("permute", lambda xp, x, axes: x.transpose(axes), **_VIEW, vjps=(
     lambda xp, g, ans, x, axes: xp.transpose(g, tuple(np.argsort(axes))),)))
 # The engine sums a gradient down to its input's shape, so broadcasting's VJP is identity;
 # and it casts a gradient back to its input's dtype, so a conversion's is too.
-expand_p = linear(Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), **_VIEW,
-                            vjps=(pass_through,)))
-cast_p = linear(Primitive("cast", lambda x, dtype: x.astype(dtype), **_COPY,
+
+
+def _broadcast_view(xp, x, shape):
+    # A view (is_view): _fastnp.broadcast_to makes a writable copy, so NumPy data gets
+    # NumPy's own broadcast_to; other backends' (CuPy's) is a view already.
+    return (np if xp is _fastnp else xp).broadcast_to(x, shape)
+
+
+expand_p = linear(Primitive("expand", _broadcast_view, **_VIEW, vjps=(pass_through,)))
+cast_p = linear(Primitive("cast", lambda xp, x, dtype: x.astype(dtype), **_COPY,
                           vjps=(pass_through,)))
-clone_p = linear(Primitive("clone", lambda x: x.copy(), **_COPY, vjps=(pass_through,)))
-flip_p = linear(Primitive("flip", lambda x, axis: np.flip(x, axis), **_COPY, vjps=(
+clone_p = linear(Primitive("clone", lambda xp, x: x.copy(), **_COPY, vjps=(pass_through,)))
+flip_p = linear(Primitive("flip", "flip", **_COPY, vjps=(
     lambda xp, g, ans, x, axis: xp.flip(g, axis=axis),)))
-roll_p = linear(Primitive("roll", lambda x, shift, axis: np.roll(x, shift, axis), **_COPY,
+roll_p = linear(Primitive("roll", "roll", **_COPY,
                           vjps=(lambda xp, g, ans, x, shift, axis: xp.roll(
                               g, tuple(-s for s in shift) if isinstance(shift, tuple)
                               else -shift, axis),)))
 
 
-def _pad(x, pad_width, value):
-    return np.pad(x, pad_width, mode="constant", constant_values=value)
+def _pad(xp, x, pad_width, value):
+    return xp.pad(x, pad_width, mode="constant", constant_values=value)
 
 
 # Padding is affine: the padded border of the tangent is 0, whatever the pad value.
@@ -74,7 +82,7 @@ def _tile_vjp(xp, g, ans, x, reps, in_shape):
     return xp.reshape(summed, in_shape)
 
 
-tile_p = linear(Primitive("tile", lambda x, reps, in_shape: np.tile(x, reps), **_COPY,
+tile_p = linear(Primitive("tile", lambda xp, x, reps, in_shape: xp.tile(x, reps), **_COPY,
                           vjps=(_tile_vjp,)))
 
 
@@ -87,12 +95,12 @@ def _concat_vjp(xp, g, ans, inputs, needs, axis, sizes):
     return grads
 
 
-cat_p = Primitive("cat", lambda *xs, axis, sizes: np.concatenate(xs, axis=axis), **_COPY,
+cat_p = Primitive("cat", lambda xp, *xs, axis, sizes: xp.concatenate(xs, axis=axis), **_COPY,
                   complex_ok=True, vjp_all=_concat_vjp)
 defjvp(cat_p, lambda xp, ts, ans, *xs, axis, sizes: xp.concatenate(
     [t if t is not None else xp.zeros_like(x) for t, x in zip(ts, xs)], axis=axis))
 
-stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis), **_COPY,
+stack_p = Primitive("stack", lambda xp, *xs, axis: xp.stack(xs, axis=axis), **_COPY,
                     complex_ok=True)
 defvjp_all(stack_p, lambda xp, g, ans, inputs, needs, axis: [
     g[(slice(None),) * axis + (i,)] if need else None for i, need in enumerate(needs)])

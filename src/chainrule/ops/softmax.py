@@ -3,23 +3,20 @@ subtracted first); both VJPs read the output only.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .. import _fastnp as fnp
 from ..autograd.primitives import Primitive, defjvp, defvjp
 
 __all__ = ["softmax_p", "log_softmax_p"]
 
 
-def _log_softmax(x, axis):
-    m = fnp.amax(x, axis=axis, keepdims=True)
+def _log_softmax(xp, x, axis):
+    m = xp.amax(x, axis=axis, keepdims=True)
     shifted = x - m
-    return shifted - np.log(fnp.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-def _softmax(x, axis):
-    e = np.exp(x - fnp.amax(x, axis=axis, keepdims=True))
-    e /= fnp.sum(e, axis=axis, keepdims=True)
+def _softmax(xp, x, axis):
+    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
+    e /= xp.sum(e, axis=axis, keepdims=True)
     return e
 
 

@@ -28,11 +28,13 @@ def _scipy_special():
     return scipy.special
 
 
-def _polygamma(x, n):
+# SciPy is the CPU backend's library for these (xp names no special functions): the
+# forwards call it on the data, and cast the result with the array's own method.
+def _polygamma(xp, x, n):
     return _scipy_special().polygamma(n, x).astype(x.dtype, copy=False)
 
 
-def _gammaln(x):
+def _gammaln(xp, x):
     return _scipy_special().gammaln(x)
 
 
