@@ -245,15 +245,7 @@ def _setitem(x, v):
 # Filled in from a run of every case with checking.recording() (which lists every leak, not
 # only the first); the reason names the first place each case meets.
 RULE_LEAKS = {}  # every VJP rule reaches arrays through xp only
-# What is left: SciPy is the CPU backend's special-function library (erf, gammaln,
-# polygamma), and these forwards call it on their data.
-FORWARD_LEAKS = {
-    "erf": "ops/elementwise.py:_erf calls numpy.erf directly (forward of erf)",
-    "gelu-0": "ops/elementwise.py:_erf calls numpy.erf directly (forward of gelu)",
-    "gammaln-0": "scipy/special.py:_gammaln calls numpy.gammaln directly (forward of gammaln)",
-    "digamma-0":
-        "scipy/special.py:_polygamma makes its result with NumPy directly (forward of polygamma)",
-}
+FORWARD_LEAKS = {}  # every forward reaches arrays through xp only
 
 
 def _params(known: dict):

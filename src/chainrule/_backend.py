@@ -170,6 +170,16 @@ def rule_namespace(array):
     return _fastnp
 
 
+def special_functions(xp):
+    """The special-function library (erf, expit, gammaln, polygamma) of the namespace
+    ``xp``: its ``special`` attribute (SciPy's for NumPy, when the scipy extra is there),
+    ``cupyx.scipy.special`` for CuPy; None when it has none."""
+    special = getattr(xp, "special", None)
+    if special is None and getattr(xp, "__name__", "").startswith("cupy"):
+        import cupyx.scipy.special as special
+    return special
+
+
 def device_of(array) -> str:
     return "cuda" if type(array).__module__.startswith("cupy") else "cpu"
 

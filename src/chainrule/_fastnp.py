@@ -92,3 +92,16 @@ def cumsum(a, axis=None):
 
 def cumprod(a, axis=None):
     return a.cumprod(axis)
+
+
+def __getattr__(name):
+    # ``special``: SciPy's special functions (the scipy extra), imported on first use, as
+    # the CPU backend's special-function library; None without SciPy.
+    if name == "special":
+        try:
+            import scipy.special as special
+        except ImportError:
+            return None
+        globals()["special"] = special
+        return special
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

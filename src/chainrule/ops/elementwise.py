@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import _fastnp
+from .. import _backend
 from ..autograd.primitives import Primitive, apply, call, defjvps, pass_through
 from ..errors import OpError
 
@@ -52,27 +52,13 @@ def _zero(xp, v, ans, x, *rest, **p):
 
 
 # ----- special functions the NumPy core lacks --------------------------------------------
-_special_module = []
-
-
-def _special():
-    """scipy.special when the `scipy` extra is installed (imported on first use), else None."""
-    if not _special_module:
-        try:
-            import scipy.special
-            _special_module.append(scipy.special)
-        except ImportError:
-            _special_module.append(None)
-    return _special_module[0]
-
-
+# Each namespace's special-function library (SciPy's for NumPy: the scipy extra).
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _erf(xp, x):
-    special = _special()
+    special = _backend.special_functions(xp)
     if special is not None:
-        # scipy.special is the CPU backend's special-function library.
         return special.erf(x)
     # Without SciPy (the `scipy` extra), fall back to the exact math.erf, elementwise.
     return _math_erf(x).astype(xp.result_type(x, xp.float32))
@@ -84,9 +70,7 @@ def _sigmoid_fallback(xp, x):
 
 
 def _sigmoid(xp, x):
-    # scipy.special is the CPU backend's special-function library; any other namespace
-    # gets the exact tanh form.
-    special = _special() if xp is _fastnp else None
+    special = _backend.special_functions(xp)
     return special.expit(x) if special is not None else _sigmoid_fallback(xp, x)
 
 

@@ -8,6 +8,7 @@ tensor(0.5)
 """
 from __future__ import annotations as _annotations
 
+from .. import _backend
 from ..autograd.primitives import Primitive as _Primitive
 from ..autograd.primitives import apply as _apply
 from ..autograd.primitives import call as _call
@@ -20,22 +21,20 @@ __all__ = ["polygamma_p", "gammaln_p", "gammaln", "digamma", "psi", "polygamma",
            "erf", "logsumexp"]
 
 
-def _scipy_special():
-    try:
-        import scipy.special
-    except ImportError:
-        raise ImportError("this function needs SciPy: pip install chainrule[scipy]") from None
-    return scipy.special
+def _special(xp):
+    """The namespace's special-function library (SciPy's for NumPy data)."""
+    special = _backend.special_functions(xp)
+    if special is None:
+        raise ImportError("this function needs SciPy: pip install chainrule[scipy]")
+    return special
 
 
-# SciPy is the CPU backend's library for these (xp names no special functions): the
-# forwards call it on the data, and cast the result with the array's own method.
 def _polygamma(xp, x, n):
-    return _scipy_special().polygamma(n, x).astype(x.dtype, copy=False)
+    return _special(xp).polygamma(n, x).astype(x.dtype, copy=False)
 
 
 def _gammaln(xp, x):
-    return _scipy_special().gammaln(x)
+    return _special(xp).gammaln(x)
 
 
 polygamma_p = _Primitive("polygamma", _polygamma, saves=(0,), saves_ans=False)
