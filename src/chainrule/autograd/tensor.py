@@ -68,15 +68,8 @@ class Tensor:
         arr = as_array(data, dtype, copy=True)
         if requires_grad:
             _check_can_require_grad(arr.dtype, "tensor")
-        self._data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = bool(requires_grad)
+        _fill(self, arr, None, bool(requires_grad))
         self.name = name
-        self._version = [0, None]
-        self._base = None
-        self._hooks = None
-        self._fw = None
 
     # ----- the array -------------------------------------------------------------------
     @property
@@ -352,19 +345,20 @@ _engine_module = None
 
 
 def make_tensor(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
-    """The one internal constructor (ops, the engine, recorded outputs): no conversion, no
-    checks. ``Tensor(...)`` is the public one, which converts and checks its data."""
+    """A tensor on ``data`` as it is, for ops, the engine and recorded outputs: no
+    conversion, no checks (``Tensor(...)`` converts and checks its data first)."""
     t = _new(Tensor)
+    _fill(t, data, grad_fn, requires_grad)
+    return t
+
+
+def _fill(t: Tensor, data, grad_fn, requires_grad: bool) -> None:
+    """Every field of a new tensor: the one place they are written."""
     t._data = data
-    t.grad = None
+    t.grad = t.name = t._base = t._hooks = t._fw = None
     t.grad_fn = grad_fn
     t._requires_grad = requires_grad
-    t.name = None
     t._version = [0, None]
-    t._base = None
-    t._hooks = None
-    t._fw = None
-    return t
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers
