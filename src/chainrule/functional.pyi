@@ -235,7 +235,7 @@ def sigmoid(input) -> Any:
     """The logistic function 1 / (1 + exp(-x))."""
 def sign(input) -> Any:
     """-1, 0 or 1 by the sign of x (gradient 0)."""
-def silu(input) -> Any:
+def silu(input, /) -> Any:
     """x * sigmoid(x)."""
 def sin(input) -> Any:
     """Sine."""

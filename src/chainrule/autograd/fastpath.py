@@ -67,7 +67,7 @@ def unary_operator(prim: Primitive):
     # The forward bound to NumPy: other arrays (CuPy's) take apply(), which finds their xp.
     forward, keeps_x, saves_ans, complex_ok = prim.numpy_forward, prim.keeps[1][0], \
         prim.saves_ans, prim.complex_ok
-    bool_rule_ = prim.bool_rule
+    bool_rule = prim.bool_rule
 
     def op(x):
         if x.__class__ is not Tensor or not _ordinary.all and (forward_state.depth or
@@ -76,8 +76,8 @@ def unary_operator(prim: Primitive):
         xd = x._data
         if xd.__class__ is not _ndarray and not isinstance(xd, _generic):
             return _apply_unary(prim, x)
-        if bool_rule_ is not None and xd.dtype is _BOOL:  # only ops PyTorch treats apart
-            return _bool_unary(prim, bool_rule_, x)
+        if bool_rule is not None and xd.dtype is _BOOL:  # only ops PyTorch treats apart
+            return _bool_unary(prim, bool_rule, x)
         try:
             ans = forward(xd)
         except (ValueError, TypeError, IndexError) as exc:

@@ -492,7 +492,7 @@ class Tensor:
         """In-place ``sigmoid``; returns self."""
     def sign(self) -> Tensor:
         """-1, 0 or 1 by the sign of x (gradient 0)."""
-    def silu(self) -> Tensor:
+    def silu(self, /) -> Tensor:
         """x * sigmoid(x)."""
     def sin(self) -> Tensor:
         """Sine."""

@@ -27,8 +27,8 @@ def sort(a, axis=-1, kind=None, order=None):
     """Sorted values; the gradient goes back to where each value came from."""
     if axis is None:
         a, axis = _ravel(a), 0
-    order_ = _np.argsort(_data(a), axis=axis, kind=kind)
-    return take_along_axis(a, order_, axis)
+    indices = _np.argsort(_data(a), axis=axis, kind=kind)
+    return take_along_axis(a, indices, axis)
 
 
 def partition(a, kth, axis=-1):

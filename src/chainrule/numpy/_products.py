@@ -90,8 +90,8 @@ def kron(a, b):
     sa, sb = _np.shape(_data(a)), _np.shape(_data(b))
     inter_a = tuple(x for n in sa for x in (n, 1))
     inter_b = tuple(x for n in sb for x in (1, n))
-    prod_ = _multiply(_reshape(a, inter_a), _reshape(b, inter_b))
-    return _reshape(prod_, tuple(x * y for x, y in zip(sa, sb)))
+    product = _multiply(_reshape(a, inter_a), _reshape(b, inter_b))
+    return _reshape(product, tuple(x * y for x, y in zip(sa, sb)))
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):

@@ -478,18 +478,35 @@ isnan, isinf = _predicate(np.isnan, "isnan"), _predicate(np.isinf, "isinf")
 isfinite = _predicate(np.isfinite, "isfinite")
 
 
+def _require_floating(op: str, x) -> None:
+    """PyTorch's gelu, silu, softplus, elu and leaky_relu (and softmax, log_softmax) have no
+    integer or bool kernels: raise as it does (its NotImplementedError is a RuntimeError)."""
+    if _integral(x):
+        raise OpTypeError(f"{op}: not implemented for {_dtype_of(x)} tensors (PyTorch has "
+                          f"no integer or bool kernel); convert with .float() first")
+
+
+def _silu(self):
+    """x * sigmoid(x), elementwise; floating point tensors only."""
+    _require_floating("silu", self)
+    return apply(ew.silu, (self,))
+
+
 def _leaky_relu(self, negative_slope=0.01):
     """max(x, 0) + negative_slope * min(x, 0), elementwise."""
+    _require_floating("leaky_relu", self)
     return apply(ew.leaky_relu, (self,), {"negative_slope": negative_slope})
 
 
 def _elu(self, alpha=1.0):
     """x where x > 0, else alpha * (exp(x) - 1), elementwise."""
+    _require_floating("elu", self)
     return apply(ew.elu, (self,), {"alpha": alpha})
 
 
 def _gelu(self, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF (``approximate="tanh"``: its tanh form)."""
+    _require_floating("gelu", self)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return apply(ew.gelu, (self,), {"approximate": approximate})
@@ -497,6 +514,7 @@ def _gelu(self, approximate="none"):
 
 def _softplus(self, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    _require_floating("softplus", self)
     return apply(ew.softplus, (self,), {"beta": beta, "threshold": threshold})
 
 

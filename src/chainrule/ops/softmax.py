@@ -9,12 +9,16 @@ __all__ = ["softmax_p", "log_softmax_p"]
 
 
 def _log_softmax(xp, x, axis):
+    if x.size == 0:  # an empty input (a dim of size 0 included): an empty result, as torch
+        return xp.empty_like(x)
     m = xp.amax(x, axis=axis, keepdims=True)
     shifted = x - m
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _softmax(xp, x, axis):
+    if x.size == 0:
+        return xp.empty_like(x)
     e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
     e /= xp.sum(e, axis=axis, keepdims=True)
     return e
