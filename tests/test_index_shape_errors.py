@@ -328,7 +328,7 @@ SHAPE_CASES = [
     ("einsum_subscripts", lambda: cr.numpy.einsum("ijk", X), OpError,
      r"einsum: subscripts 'ijk' do not fit an operand of shape \(2, 3\)"),
     ("einsum_sizes", lambda: cr.numpy.einsum("ij,jk->ik", X, X), OpError, r"einsum: "),
-    ("inv_square", lambda: cr.numpy.linalg.inv(X), OpError, r"inv: .*\(2, 3\).*square"),
+    ("inv_square", lambda: cr.numpy.linalg.inv(X), OpError, r"inv: .*square.*\(2, 3\)"),
     ("det_square", lambda: cr.numpy.linalg.det(X), OpError, r"det: .*square"),
     ("solve_square", lambda: cr.numpy.linalg.solve(X, cr.zeros(2)), OpError, r"solve: .*square"),
 ]

@@ -67,7 +67,8 @@ class Op:
     ``grad``: False for ops without a gradient (their values are tested against NumPy's
     ``numpy[0]``). ``tested_in``: a test file that covers the op where a row cannot.
     ``uses``: further primitives the op runs (backward-only primitives included), so the
-    completeness test knows they are covered."""
+    completeness test knows they are covered; ``"module:name"`` names one defined in a
+    module this one cannot import (``chainrule.numpy`` builds on the table)."""
     name: str
     impl: Any
     doc: str = ""
@@ -432,7 +433,11 @@ OPS: Tuple[Op, ...] = (
       for name, path, doc, uses in (
           ("einsum", "einsum", "Einstein summation.", (_linalg.einsum_p,)),
           ("inv", "linalg.inv", "Matrix inverse.", (_linalg.inv_p,)),
-          ("det", "linalg.det", "Determinant.", (_linalg.det_p,)),
+          ("det", "linalg.det", "Determinant.",
+           (_linalg.det_p, "chainrule.numpy.linalg:_det_p")),
+          ("qr", "linalg.qr", "QR factorization.", ("chainrule.numpy.linalg:_qr_p",)),
+          ("svd", "linalg.svd", "Singular value decomposition.",
+           ("chainrule.numpy.linalg:_svdvals_p",)),
           ("slogdet", "linalg.slogdet", "Sign and log of the |determinant|.",
            (_linalg.slogdet_p,)),
           ("solve", "linalg.solve", "x with a @ x = b.", (_linalg.solve_p,)),
