@@ -12,9 +12,8 @@ Guarded data, and must agree, with Guarded outputs and gradients:
   still call NumPy, and their outputs are made Guarded, as converted forwards' would be);
 * ``test_forwards_and_rules_use_the_data_namespace``: forwards too.
 
-An op whose rule or forward still calls NumPy directly is marked
-``xfail(strict=True, raises=BackendLeak)`` with the place named: the marks document the
-remaining work, and a mark whose op has been converted fails (strict), so it is removed.
+Every case must pass: a rule or forward that calls NumPy directly fails with BackendLeak
+naming the place (``python tests/test_backend_neutral.py`` lists every leak by case).
 ``test_the_guard_*`` show that the check can fail.
 """
 from __future__ import annotations
@@ -241,21 +240,8 @@ def _setitem(x, v):
     return y
 
 
-# ----- where a forward or rule calls NumPy directly (see the module docstring) --------------
-# Filled in from a run of every case with checking.recording() (which lists every leak, not
-# only the first); the reason names the first place each case meets.
-RULE_LEAKS = {}  # every VJP rule reaches arrays through xp only
-FORWARD_LEAKS = {}  # every forward reaches arrays through xp only
-
-
-def _params(known: dict):
-    out = []
-    for case in CASES:
-        reason = known.get(case.name)
-        marks = [pytest.mark.xfail(strict=True, raises=BackendLeak, reason=reason)] \
-            if reason else []
-        out.append(pytest.param(case, id=case.name, marks=marks))
-    return out
+# Every case must pass in both phases: every forward and rule reaches arrays through xp.
+PARAMS = [pytest.param(case, id=case.name) for case in CASES]
 
 
 # ----- running a case -----------------------------------------------------------------------
@@ -304,12 +290,12 @@ def _fresh_leaks():
     yield
 
 
-@pytest.mark.parametrize("case", _params(RULE_LEAKS))
+@pytest.mark.parametrize("case", PARAMS)
 def test_rules_use_the_data_namespace(case, monkeypatch):
     _check(case, "rules", monkeypatch)
 
 
-@pytest.mark.parametrize("case", _params(FORWARD_LEAKS))
+@pytest.mark.parametrize("case", PARAMS)
 def test_forwards_and_rules_use_the_data_namespace(case, monkeypatch):
     _check(case, "all", monkeypatch)
 
@@ -323,9 +309,6 @@ def test_the_ops_cover_what_the_issue_names():
         assert len([c for c in TABLE_CASES if len(c.shapes) == 1 and c.row == c.name]) > 30
     for name in required:
         assert name in covered, name
-    names = {c.name for c in CASES}
-    assert set(RULE_LEAKS) <= names and set(FORWARD_LEAKS) <= names
-    assert set(RULE_LEAKS) <= set(FORWARD_LEAKS)  # a rule's leak shows in both phases
 
 
 # ----- the check can fail --------------------------------------------------------------------

@@ -38,11 +38,6 @@ def _module_files():
 MODULES = _module_files()
 PUBLIC = sorted(m for m in MODULES if not any(p.startswith("_") for p in m.split(".")))
 
-# Public modules in files this change could not edit: each needs ``__all__`` and its
-# helper imports renamed to ``_`` names. Remove an entry when its module is fixed.
-PENDING_LEAD_EDIT = {
-}
-
 # Import cycles allowed to stay, each with the reason it cannot be broken yet.
 KNOWN_CYCLES = {}
 
@@ -50,8 +45,8 @@ KNOWN_CYCLES = {}
 KNOWN_DEFERRED_CYCLES = {
     # Tensor.backward / clear_graph / register_hook call the engine, which imports Tensor
     # at top level; tensor.py imports the engine when first called (autograd/tensor.py,
-    # pending lead edit: the engine could register itself with Tensor, as chainrule.numpy
-    # registers itself with the engine).
+    # the engine could register itself with Tensor, as chainrule.numpy registers itself
+    # with the engine).
     frozenset({"chainrule.autograd.engine", "chainrule.autograd.tensor"}):
         "Tensor methods reach the engine, which imports Tensor",
 }
@@ -200,9 +195,7 @@ def _submodules(module):
             and v.__name__ == f"{module.__name__}.{n}" and not n.startswith("_")}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(m, marks=pytest.mark.xfail(reason="pending lead edit", strict=False))
-    if m in PENDING_LEAD_EDIT else m for m in PUBLIC])
+@pytest.mark.parametrize("name", PUBLIC)
 def test_public_module_exports_exactly_its_all(name):
     module = import_module(name)
     assert hasattr(module, "__all__"), f"{name} has no __all__"
