@@ -450,8 +450,12 @@ def call(xp, prim: Primitive, *args, **params):
     the backward pass is being recorded (``xp`` is ``chainrule.numpy``)."""
     if xp is graph_namespace():
         return apply(prim, args, params)
-    ans = prim.forward(xp, *args, residual=False, **params)[0] if prim.residual else \
-        prim.forward(xp, *args, **params)
+    if xp is _fastnp:  # the forward already bound to NumPy (no namespace lookup per call)
+        forward = prim.numpy_forward
+    else:
+        forward = partial(prim.forward, xp)
+    ans = forward(*args, residual=False, **params)[0] if prim.residual else \
+        forward(*args, **params)
     return np.asarray(ans) if isinstance(ans, _generic) else ans
 
 
