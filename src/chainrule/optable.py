@@ -14,8 +14,7 @@ row or a row no test. Adding an op is one primitive and one row here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Tuple
 
 import numpy as _np
 
@@ -32,106 +31,13 @@ from .ops import reduce as _reduce
 from .ops import shape as _sh
 from .ops import softmax as _softmax
 from .scipy import special as _special
+from . import optable_activations as _optable_activations
+from . import optable_math as _optable_math
+from . import optable_nn as _optable_nn
+from ._oprow import (_AXES, _B, _M, Check, Op, _binary, _predicate, _reduction,  # noqa: F401
+                     _shape_op, _unary)
 
 __all__ = ["Op", "Check", "OPS", "CONVERSIONS", "PROPERTIES", "row"]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One op-test case: float64 tensors of ``shapes`` drawn uniformly from ``domain`` (one
-    (low, high) per tensor), then ``args`` and ``kwargs``; gradchecked in reverse and
-    forward mode, on C-ordered and non-contiguous inputs, and to second order unless
-    ``second_order`` is False."""
-    shapes: Tuple[tuple, ...]
-    domain: Tuple[Tuple[float, float], ...] = ((-2.0, 2.0),)
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    second_order: bool = True
-    noncontiguous: bool = True  # also on transposed inputs (view refuses them, as PyTorch)
-
-
-@dataclass(frozen=True)
-class Op:
-    """The public surface of one op.
-
-    ``impl``: a one- or two-input elementwise primitive (methods and operators then take the
-    unrolled fast paths), or a function whose first argument is the tensor. ``method`` and
-    ``free``: True to make ``Tensor.<name>`` / ``chainrule.<name>`` from ``impl``, a
-    function to use instead, False for none; ``aliases`` get both. ``operators``: dunder
-    methods made from ``impl`` (``__r*__`` reflected, ``__i*__`` in place), or given as
-    (name, function) pairs. ``inplace``:
-    ``Tensor.<name>_``, True to make it from the primitive or a function. ``numpy``: the
-    NumPy ufuncs ``chainrule.numpy`` answers for with this op (NumPy's semantics).
-    ``domain``: for an elementwise primitive, one (low, high) per input; the op tests then
-    cover 0-d, broadcast and non-contiguous inputs. ``checks``: the cases of any other op.
-    ``grad``: False for ops without a gradient (their values are tested against NumPy's
-    ``numpy[0]``). ``tested_in``: a test file that covers the op where a row cannot.
-    ``uses``: further primitives the op runs (backward-only primitives included), so the
-    completeness test knows they are covered; ``"module:name"`` names one defined in a
-    module this one cannot import (``chainrule.numpy`` builds on the table)."""
-    name: str
-    impl: Any
-    doc: str = ""
-    aliases: Tuple[str, ...] = ()
-    method: Union[bool, Callable] = True
-    free: Union[bool, Callable] = True
-    operators: Tuple[Union[str, Tuple[str, Callable]], ...] = ()
-    inplace: Union[bool, Callable, None] = None
-    numpy: Tuple[str, ...] = ()
-    functional: Optional[str] = None
-    domain: Optional[Tuple[Tuple[float, float], ...]] = None
-    checks: Tuple[Check, ...] = ()
-    second_order: bool = True
-    grad: bool = True
-    tested_in: Optional[str] = None
-    uses: tuple = ()
-
-    def names(self, kind: str) -> Tuple[str, ...]:
-        """The method ("method") or free-function ("free") names this row declares."""
-        given = self.method if kind == "method" else self.free
-        return (self.name,) + self.aliases if given is not False else ()
-
-
-def _unary(name, prim, doc, domain=(-2, 2), *, aliases=(), inplace=None, numpy=None,
-           functional=None, second_order=True, method=True, free=True, operators=()) -> Op:
-    """A one-input elementwise op: method, free function, NumPy ufunc of the same name."""
-    return Op(name, prim, doc, aliases, method=method, free=free, inplace=inplace,
-              operators=operators,
-              numpy=(name,) if numpy is None else numpy, functional=functional,
-              domain=(domain,), second_order=second_order)
-
-
-def _binary(name, prim, doc, dx=(-2, 2), dy=(-2, 2), *, aliases=(), operators=(), inplace=None,
-            numpy=None, method=True, free=True, second_order=True) -> Op:
-    """A two-input elementwise op (broadcasting)."""
-    return Op(name, prim, doc, aliases, method=method, free=free, operators=operators,
-              inplace=inplace, numpy=(name,) if numpy is None else numpy,
-              domain=(dx, dy), second_order=second_order)
-
-
-def _predicate(name, impl, doc, arity=2, numpy=None, operators=(), aliases=()) -> Op:
-    """A comparison or test: a bool tensor, no gradient."""
-    return Op(name, impl, doc, aliases, operators=operators,
-              numpy=(name,) if numpy is None else numpy, domain=((-2, 2),) * arity,
-              grad=False)
-
-
-_M = (3, 4)       # a matrix
-_B = (2, 3, 4)    # a batch of them
-_AXES = ({}, {"dim": 0}, {"dim": -1, "keepdim": True}, {"dim": (0, 2)})
-
-
-def _reduction(name, impl, doc, *, axes=_AXES, domain=(-2, 2), shape=_B, extra=(), **kw) -> Op:
-    """A reduction over ``dim``: checked over no dim, one, the last kept, and two."""
-    checks = tuple(Check((shape,), (domain,), kwargs=a) for a in axes) + extra
-    return Op(name, impl, doc, checks=checks, **kw)
-
-
-def _shape_op(name, impl, doc, *args, shape=_B, checks=None, **kw) -> Op:
-    """A shape op: linear, so one case shows both modes, and its second derivative is 0
-    (its VJP is linear too, and is checked as an op of its own)."""
-    return Op(name, impl, doc, checks=checks or (Check((shape,), args=args, second_order=False),),
-              **kw)
 
 
 _ = None  # (no primitive: the row only names a front-end)
@@ -395,37 +301,12 @@ OPS: Tuple[Op, ...] = (
 
     # ----- conversions and in-place ------------------------------------------------------
 
-    # ----- nn.functional only ------------------------------------------------------------
-    *(Op(name, None, doc, method=False, free=False, functional=name, uses=uses, checks=checks)
-      for name, doc, uses, checks in (
-          ("conv2d", "2-d convolution (cross-correlation), with stride, padding, dilation, "
-           "groups.", (_conv.conv_p, _conv.conv_input_grad_p, _conv.conv_weight_grad_p),
-           (Check(((2, 2, 5, 5), (3, 2, 3, 3), (3,)), ((-2, 2),) * 3, kwargs={"padding": 1}),
-            Check(((1, 4, 6, 5), (4, 2, 2, 3)), ((-2, 2),) * 2,
-                  kwargs={"stride": 2, "groups": 2, "dilation": (2, 1)}))),
-          ("conv1d", "1-d convolution.", (),
-           (Check(((2, 3, 7), (4, 3, 3)), ((-2, 2),) * 2, kwargs={"stride": 2}),)),
-          ("max_pool2d", "2-d max pooling (ties send the gradient to the first maximum).",
-           (_pool.max_pool_p, _pool.max_pool_scatter_p, _pool.max_pool_gather_p),
-           (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
-          ("avg_pool2d", "2-d average pooling.", (_pool.avg_pool_p, _pool.avg_pool_scatter_p),
-           (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
-          ("softmax", "exp(x) / sum(exp(x)) along ``dim``.", (_softmax.softmax_p,),
-           (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
-          ("log_softmax", "log(softmax(x)) along ``dim``, without overflow.",
-           (_softmax.log_softmax_p,),
-           (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
-          ("cross_entropy", "Cross-entropy of logits with class indices or probabilities.",
-           (_ce.cross_entropy_p, _ce.cross_entropy_classes_p),
-           (Check(((4, 5),), args=(_np.array([1, 0, 4, 2]),)),
-            Check(((4, 5), (4, 5)), ((-2, 2), (0.1, 1))),
-            Check(((2, 3, 4),), args=(_np.array([[0, 2, 1, 1], [2, 2, 0, 1]]),),
-                  kwargs={"reduction": "sum"}))),
-          ("layer_norm", "Normalized over the trailing ``normalized_shape`` dims.",
-           (_norm.normalize_p,),
-           (Check(((2, 3, 4),), args=((4,),)),
-            Check(((2, 3, 4),), args=((3, 4),)))),
-      )),
+    # ----- nn.functional only: in chainrule.optable_nn and chainrule.optable_activations --
+    *_optable_nn.ROWS,
+    *_optable_activations.ROWS,
+
+    # ----- more elementwise math, sorting, scans, statistics: in chainrule.optable_math --
+    *_optable_math.ROWS,
 
     # ----- NumPy-namespace only (chainrule.numpy), tested through NumPy code --------------
     *(Op(name, None, doc, method=False, free=False, numpy=(path,), uses=uses,

@@ -1,0 +1,55 @@
+"""The op table's rows for ``nn.functional``-only ops (no Tensor method, no free function).
+
+``chainrule.optable`` joins ``ROWS`` into ``OPS``; see there for what a row declares.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as _np
+
+from ._oprow import Check, Op
+from .ops import conv as _conv
+from .ops import cross_entropy as _ce
+from .ops import normalization as _norm
+from .ops import pool as _pool
+from .ops import softmax as _softmax
+
+__all__ = ["ROWS"]
+
+ROWS: Tuple[Op, ...] = tuple(
+    Op(name, None, doc, method=False, free=False, functional=name, uses=uses, checks=checks)
+    for name, doc, uses, checks in (
+        ("conv2d", "2-d convolution (cross-correlation), with stride, padding, dilation, "
+         "groups.", (_conv.conv_p, _conv.conv_input_grad_p, _conv.conv_weight_grad_p),
+         (Check(((2, 2, 5, 5), (3, 2, 3, 3), (3,)), ((-2, 2),) * 3, kwargs={"padding": 1}),
+          Check(((1, 4, 6, 5), (4, 2, 2, 3)), ((-2, 2),) * 2,
+                kwargs={"stride": 2, "groups": 2, "dilation": (2, 1)}))),
+        ("conv1d", "1-d convolution.", (),
+         (Check(((2, 3, 7), (4, 3, 3)), ((-2, 2),) * 2, kwargs={"stride": 2}),)),
+        ("max_pool2d", "2-d max pooling (ties send the gradient to the first maximum).",
+         (_pool.max_pool_p, _pool.max_pool_scatter_p, _pool.max_pool_gather_p),
+         (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
+        ("avg_pool2d", "2-d average pooling.", (_pool.avg_pool_p, _pool.avg_pool_scatter_p),
+         (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
+        ("softmax", "exp(x) / sum(exp(x)) along ``dim``.", (_softmax.softmax_p,),
+         (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
+        ("log_softmax", "log(softmax(x)) along ``dim``, without overflow.",
+         (_softmax.log_softmax_p,),
+         (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
+        ("cross_entropy", "Cross-entropy of logits with class indices or probabilities.",
+         (_ce.cross_entropy_p, _ce.cross_entropy_classes_p),
+         (Check(((4, 5),), args=(_np.array([1, 0, 4, 2]),)),
+          Check(((4, 5), (4, 5)), ((-2, 2), (0.1, 1))),
+          Check(((2, 3, 4),), args=(_np.array([[0, 2, 1, 1], [2, 2, 0, 1]]),),
+                kwargs={"reduction": "sum"}))),
+        ("layer_norm", "Normalized over the trailing ``normalized_shape`` dims.",
+         (_norm.normalize_p,),
+         (Check(((2, 3, 4),), args=((4,),)),
+          Check(((2, 3, 4),), args=((3, 4),)))),
+    )
+)
+
+
+def __dir__():  # dir() shows the exports, not the helpers
+    return __all__
