@@ -18,18 +18,13 @@ from typing import Tuple
 
 import numpy as _np
 
-from .ops import conv as _conv
-from .ops import cross_entropy as _ce
 from .ops import elementwise as _ew
 from .ops import fft as _fft
 from .ops import frontends as _fr
 from .ops import index as _ix
 from .ops import linalg as _linalg
-from .ops import normalization as _norm
-from .ops import pool as _pool
 from .ops import reduce as _reduce
 from .ops import shape as _sh
-from .ops import softmax as _softmax
 from .scipy import special as _special
 from . import optable_activations as _optable_activations
 from . import optable_math as _optable_math
