@@ -186,3 +186,18 @@ def test_every_dim_taking_op_accepts_axis_too():
     assert cr.cat([x, x], axis=0).shape == (4, 3) and cr.stack([x, x], axis=2).shape == (2, 3, 2)
     assert x.var(axis=1, keepdims=True).shape == (2, 1)
     assert x.norm(axis=0).shape == (3,) and x.logsumexp(axis=1, keepdims=True).shape == (2, 1)
+
+
+def test_every_construction_path_sets_every_field():
+    # Tensor(...) and make_tensor (every op's and the engine's outputs, recorded ones
+    # included) write the fields each in its own lines: they must agree.
+    from chainrule.autograd.tensor import Tensor, make_tensor
+    fields = [f for f in Tensor.__slots__ if f != "__weakref__"]
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    made = {"Tensor": Tensor([1.0]), "make_tensor": make_tensor(np.ones(2)),
+            "recorded": x * 2.0, "no_grad": x.detach() + 1.0}
+    for path, t in made.items():
+        values = {f: getattr(t, f) for f in fields}  # AttributeError: a field left unset
+        assert values["_version"] == [0, None], path
+        assert values["grad"] is None and values["_base"] is None, path
+    assert made["recorded"].grad_fn is not None and made["make_tensor"].grad_fn is None

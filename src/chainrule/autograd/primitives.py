@@ -28,6 +28,8 @@ from .engine import Node, graph_namespace, next_seq, set_tangents
 from .engine import pass_through  # re-exported (in __all__): rules are defined with it
 from .tensor import Tensor, make_tensor
 
+_new = object.__new__  # a Tensor without running __init__ (recorded() fills it in)
+
 __all__ = ["INTEGER_RULES", "BOOL_RULES", "Primitive", "defvjp", "defvjp_all", "defjvp",
            "defjvps", "linear", "bilinear", "describe", "forward_error", "apply", "recorded",
            "alias", "alias_p", "call",
@@ -365,11 +367,16 @@ _NOTHING_KEPT = {1: (None,), 2: (None, None)}
 
 def recorded(prim: Primitive, ans, dtype, inputs, edges, saved: tuple, saves_ans: bool,
              params: dict = _EMPTY, residual=None) -> Tensor:
-    """The output tensor of a recorded call, and its Node: the one place a Node is made
-    (its fields are written here, inline, as this runs once per recorded op)."""
-    node = Node()
-    out = make_tensor(ans, node, True)
-    box = out._version
+    """The output tensor of a recorded call, and its Node: the one place a Node is made.
+    Both are built here, inline: this runs once per recorded op, and a constructor call
+    costs as much as its work (the tensor's fields as make_tensor writes them;
+    tests/test_tensor.py checks they agree)."""
+    out = _new(Tensor)
+    out._data = ans
+    out.grad = out.name = out._base = out._hooks = out._fw = None
+    out._requires_grad = True
+    out._version = box = [0, None]
+    out.grad_fn = node = Node()
     node.seq = next_seq()
     node.prim = prim
     node.inputs = inputs

@@ -68,7 +68,11 @@ class Tensor:
         arr = as_array(data, dtype, copy=True)
         if requires_grad:
             _check_can_require_grad(arr.dtype, "tensor")
-        _fill(self, arr, None, bool(requires_grad))
+        # Every field, as make_tensor writes them (tests/test_tensor.py checks the two agree).
+        self._data = arr
+        self.grad = self._base = self._hooks = self._fw = self.grad_fn = None
+        self._requires_grad = bool(requires_grad)
+        self._version = [0, None]
         self.name = name
 
     # ----- the array -------------------------------------------------------------------
@@ -346,19 +350,16 @@ _engine_module = None
 
 def make_tensor(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
     """A tensor on ``data`` as it is, for ops, the engine and recorded outputs: no
-    conversion, no checks (``Tensor(...)`` converts and checks its data first)."""
+    conversion, no checks (``Tensor(...)`` converts and checks its data first). Its fields
+    are written here, inline: this runs once per op, and a helper call would cost a tenth of
+    an elementwise op's bookkeeping."""
     t = _new(Tensor)
-    _fill(t, data, grad_fn, requires_grad)
-    return t
-
-
-def _fill(t: Tensor, data, grad_fn, requires_grad: bool) -> None:
-    """Every field of a new tensor: the one place they are written."""
     t._data = data
     t.grad = t.name = t._base = t._hooks = t._fw = None
     t.grad_fn = grad_fn
     t._requires_grad = requires_grad
     t._version = [0, None]
+    return t
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers
