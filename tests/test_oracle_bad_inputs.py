@@ -33,29 +33,9 @@ import chainrule as cr
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.oracle
 
-# Cases chainrule does not yet get right; each is an open gap, skipped by name so that the
-# rest of the suite guards what works. Remove an entry once its fix lands.
-KNOWN_GAPS = {
-    "test_reduction[norm]": "norm(p=inf, dim=0) of a 0-d tensor",
-    **{f"test_reduction[{op}]": "the gradient where correction >= the count (nan, torch "
-       "gives 0 or inf)" for op in ("var", "std")},
-    "test_linalg_unary[slogdet]": "the gradient at an exactly singular matrix raises "
-    "LinAlgError (torch gives nan/inf from its LU solve)",
-    "test_linalg_solve": "torch takes b of a's shape without the last axis as a batch of "
-    "vectors; chainrule.numpy follows NumPy 2 (only a 1-d b is a vector)",
-}
-
-
-@pytest.fixture(autouse=True)
-def _skip_known_gaps(request):
-    reason = KNOWN_GAPS.get(request.node.name)
-    if reason is not None:
-        pytest.skip(f"known gap: {reason}")
-
 F = cr.nn.functional
 TF = torch.nn.functional
-HAS_LINALG = hasattr(cr, "linalg")
-LA = cr.linalg if HAS_LINALG else cr.numpy.linalg
+LA = cr.linalg  # PyTorch's rules (chainrule.numpy.linalg keeps NumPy's)
 
 # report_multiple_bugs=False: shrink the first failure only (a failing run stays short)
 SETTINGS = settings(max_examples=40, deadline=None, database=None, report_multiple_bugs=False,
@@ -582,7 +562,9 @@ LINALG_UNARY = {
 # gradients compared through a symmetric input M + M^T (which triangle is read is a
 # convention), or not at all where the input is rank deficient (not unique)
 SYMMETRIC = {"cholesky", "eigvalsh"}
-GRAD_NEEDS_FULL_RANK = {"svd", "pinv", "qr"}
+# slogdet: its gradient at a singular matrix is infinite; torch returns its LU solve's
+# inf/nan, chainrule refuses (tests/test_refusals.py); README lists it.
+GRAD_NEEDS_FULL_RANK = {"svd", "pinv", "qr", "slogdet"}
 
 
 @pytest.mark.parametrize("name", list(LINALG_UNARY))
@@ -622,9 +604,7 @@ def test_linalg_solve(data):
 
 
 def _cr_linalg_norm(m, ord, dim, keepdim):
-    if HAS_LINALG:
-        return LA.norm(m, ord, dim=dim, keepdim=keepdim)
-    return LA.norm(m, ord, axis=dim, keepdims=keepdim)
+    return LA.norm(m, ord, dim=dim, keepdim=keepdim)
 
 
 @SETTINGS

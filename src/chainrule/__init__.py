@@ -21,7 +21,7 @@ from ._seed_names import Variable
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from . import data, errors, func, nn, optim, scipy, utils
+from . import data, errors, func, linalg, nn, optim, scipy, utils
 from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
@@ -37,7 +37,7 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "arange", "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors",
+           "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors", "linalg",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",

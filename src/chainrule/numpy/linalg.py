@@ -224,9 +224,15 @@ def solve(a, b):
     """``x`` with ``a @ x == b``. ``b`` is a vector only when it has one axis, as in
     NumPy 2 (PyTorch also takes ``a``'s shape without the last axis as a batch of vectors;
     NumPy code gets NumPy's rule)."""
+    return solve_batched(a, b, batched_vectors=False)
+
+
+def solve_batched(a, b, batched_vectors: bool):
+    """:func:`solve`, where ``batched_vectors`` also takes a ``b`` of ``a``'s shape without
+    its last axis as a batch of vectors (PyTorch's rule, ``chainrule.linalg.solve``)."""
     sa = _check("solve", a, square=True)
     sb = _check("solve", b, min_ndim=1)
-    vector = len(sb) == 1
+    vector = len(sb) == 1 or batched_vectors and tuple(sb) == tuple(sa[:-1])
     k = sb[-1] if vector else sb[-2]
     if k != sa[-1]:
         raise _OpError(f"linalg.solve: A of shape {sa} and B of shape {sb} do not match: B "
@@ -400,7 +406,11 @@ def matrix_power(a, n):
     # integer matrices have integer powers; negative powers need an inverse
     _check("matrix_power", a, square=True, floating=n < 0)
     if n < 0:
-        a, n = inv(a), -n
+        try:
+            a, n = inv(a), -n
+        except _OpError as exc:  # say which op the user called
+            raise _OpError(f"linalg.matrix_power: a negative power needs the inverse: "
+                           f"{exc}") from None
     result = None
     for _ in range(n):
         result = a if result is None else _matmul(result, a)

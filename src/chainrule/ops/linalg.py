@@ -267,12 +267,25 @@ def _slogdet_forward(xp, a):
     return xp.linalg.slogdet(a)[1]
 
 
+def _slogdet_inverse(xp, a):
+    """A^-1 for slogdet's rules, refused at a singular matrix: there log|det| is -inf and
+    its slope infinite. (PyTorch returns the inf/nan its LU solve happens to give; NumPy's
+    inverse raises LinAlgError, which would name neither the op nor the way out.)"""
+    try:
+        return call(xp, inv_p, a)
+    except np.linalg.LinAlgError:
+        raise OpError(f"slogdet: the gradient at a singular matrix (shape {a.shape}, "
+                      f"{a.dtype}) is infinite: log|det| is -inf there; add a small multiple "
+                      "of the identity to the matrix, or differentiate det instead (its "
+                      "gradient there is finite)") from None
+
+
 # d log|det A| = tr(A^-1 dA): the gradient is A^-T.
 slogdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False)
 defvjp(slogdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1) *
-       _mT(xp, call(xp, inv_p, a)))
+       _mT(xp, _slogdet_inverse(xp, a)))
 defjvp(slogdet_p, lambda xp, ts, ans, a: xp.trace(
-    xp.matmul(call(xp, inv_p, a), ts[0]), axis1=-2, axis2=-1))
+    xp.matmul(_slogdet_inverse(xp, a), ts[0]), axis1=-2, axis2=-1))
 
 det_p = Primitive("det", lambda xp, a: xp.linalg.det(a), saves=(0,), saves_ans=True)
 defvjp(det_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g * ans, -1), -1) *

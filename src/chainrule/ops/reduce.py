@@ -262,10 +262,20 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
 
 def std(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
         ddof=None):
-    """Standard deviation: the square root of :func:`var`."""
+    """Standard deviation: the square root of :func:`var`; its gradient is 0 where it is 0
+    (all values equal), as PyTorch's, not sqrt's infinite slope times 0.
+
+    >>> from chainrule import tensor
+    >>> x = tensor([2., 2.], requires_grad=True)
+    >>> std(x).backward(); x.grad
+    tensor([0., 0.])
+    """
     normalize_axes("std", pick("std", dim, axis, "axis", "dim"), ndim_of(x))  # errors name std
-    return ew.sqrt(var(x, dim, correction, keepdim, axis=axis, keepdims=keepdims,
-                       unbiased=unbiased, ddof=ddof))
+    v = var(x, dim, correction, keepdim, axis=axis, keepdims=keepdims, unbiased=unbiased,
+            ddof=ddof)
+    # The double where: sqrt sees 1 where v is 0, so no inf * 0 reaches the gradient.
+    zero = data_of(v) == 0
+    return apply(ew.where_p, (zero, 0.0, ew.sqrt(apply(ew.where_p, (zero, 1.0, v)))))
 
 
 def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None):
@@ -288,7 +298,8 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None)
     if p in (math.inf, -math.inf):
         shape = shape_of(x)
         axes = normalize_axes("norm", pick("norm", dim, axis, "axis", "dim"), len(shape))
-        if any(shape[a] == 0 for a in (range(len(shape)) if axes is None else axes)):
+        # (A 0-d tensor reduced over dim 0 or -1 is one value, as for sum.)
+        if shape and any(shape[a] == 0 for a in (range(len(shape)) if axes is None else axes)):
             raise OpError(f"norm: cannot compute the {p} norm of an empty tensor (shape "
                           f"{shape}) over the dims reduced; there is no largest value")
     if p == math.inf:
