@@ -13,7 +13,7 @@ from ..autograd.grad_mode import enable_grad as _enable_grad
 from ..autograd.tensor import Tensor as _Tensor
 
 __all__ = ["require_real", "check_hyperparameters", "Optimizer", "SGD", "Adam", "AdamW",
-           "RMSprop", "Adagrad"]
+           "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam"]
 
 # What PyTorch's messages call each hyper-parameter that must be >= 0 ("Invalid learning
 # rate: -0.1"). An optimizer's defaults say which of them it has, so this one table serves
@@ -26,6 +26,8 @@ _NONNEGATIVE = {
     "alpha": "alpha value",
     "lr_decay": "lr_decay value",
     "initial_accumulator_value": "initial_accumulator_value value",
+    "rho": "rho value",
+    "momentum_decay": "momentum_decay value",
 }
 
 # A set's order changes between runs, and so would the meaning of a saved state_dict.
@@ -75,6 +77,8 @@ def check_hyperparameters(values: dict) -> None:
             require_real(beta, f"betas[{i}]")
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if "rho" in values and not values["rho"] <= 1.0:  # Adadelta's rho is in [0, 1]
+        raise ValueError(f"Invalid rho value: {values['rho']}")
     if values.get("nesterov") and (values.get("momentum", 0) <= 0
                                    or values.get("dampening", 0) != 0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -365,3 +369,142 @@ class Adagrad(Optimizer):
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += g * g
         param -= clr * g / (_np.sqrt(state["sum"]) + group["eps"])
+
+
+def _lerp_(avg, target, weight) -> None:
+    """``avg.lerp_(target, weight)`` in place, by PyTorch's formula for ``weight < 0.5``
+    (the running averages' case), so that long runs agree with PyTorch's rounding."""
+    avg += weight * (target - avg)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012): a step size from running averages of squared gradients and
+    squared updates, so ``lr`` (default 1.0) only scales it.
+
+    >>> import chainrule as cr
+    >>> w = cr.nn.Parameter(cr.tensor([1.0, -2.0]))
+    >>> opt = Adadelta([w], lr=1.0)
+    >>> (w * w).sum().backward(); opt.step()
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, *, maximize: bool = False):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = _np.zeros_like(param)
+            state["acc_delta"] = _np.zeros_like(param)
+        state["step"] += 1
+        rho, eps = group["rho"], group["eps"]
+        g = -grad if group["maximize"] else grad
+        g = _decayed(g, param, group["weight_decay"])
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        square_avg *= rho
+        square_avg += (1 - rho) * g * g
+        delta = _np.sqrt(acc_delta + eps) / _np.sqrt(square_avg + eps) * g
+        acc_delta *= rho
+        acc_delta += (1 - rho) * delta * delta
+        param -= group["lr"] * delta
+
+
+
+def _decayed_gradient(param, grad, group):
+    """NAdam's and RAdam's gradient: negated to maximize, with L2 weight decay added, or
+    (``decoupled_weight_decay``) the parameter decayed in place as AdamW does."""
+    g = -grad if group["maximize"] else grad
+    wd = group["weight_decay"]
+    if wd:
+        if group["decoupled_weight_decay"]:
+            param *= 1 - group["lr"] * wd
+        else:
+            g = g + wd * param
+    return g
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016), with PyTorch's momentum-decay schedule
+    ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``; default ``lr`` 2e-3.
+
+    >>> import chainrule as cr
+    >>> w = cr.nn.Parameter(cr.tensor([1.0, -2.0]))
+    >>> opt = NAdam([w])
+    >>> (w * w).sum().backward(); opt.step()
+    """
+
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        b1, b2 = group["betas"]
+        lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
+        if not state:
+            state["step"] = 0
+            state["mu_product"] = 1.0
+            state["exp_avg"] = _np.zeros_like(param)
+            state["exp_avg_sq"] = _np.zeros_like(param)
+        state["step"] += 1
+        t = state["step"]
+        g = _decayed_gradient(param, grad, group)
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        state["mu_product"] *= mu
+        mu_product = state["mu_product"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        _lerp_(m, g, 1 - b1)
+        v *= b2
+        v += (1 - b2) * g * g
+        denom = _np.sqrt(v / (1 - b2 ** t)) + eps
+        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+        param += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+
+
+class RAdam(Optimizer):
+    """Rectified Adam (Liu et al. 2019): plain momentum SGD while the variance estimate is
+    unreliable (``rho_t <= 5``), rectified Adam after.
+
+    >>> import chainrule as cr
+    >>> w = cr.nn.Parameter(cr.tensor([1.0, -2.0]))
+    >>> opt = RAdam([w])
+    >>> (w * w).sum().backward(); opt.step()
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        b1, b2 = group["betas"]
+        lr, eps = group["lr"], group["eps"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _np.zeros_like(param)
+            state["exp_avg_sq"] = _np.zeros_like(param)
+        state["step"] += 1
+        t = state["step"]
+        g = _decayed_gradient(param, grad, group)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        _lerp_(m, g, 1 - b1)
+        v *= b2
+        v += (1 - b2) * g * g
+        bias1, bias2 = 1 - b1 ** t, 1 - b2 ** t
+        m_hat = m / bias1
+        rho_inf = 2 / (1 - b2) - 1
+        rho_t = rho_inf - 2 * t * (b2 ** t) / bias2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf /
+                    ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive = bias2 ** 0.5 / (_np.sqrt(v) + eps)
+            param -= m_hat * lr * adaptive * rect
+        else:
+            param -= m_hat * lr
