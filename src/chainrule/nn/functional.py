@@ -11,8 +11,10 @@ them, by job:
 - ``embedding``: embedding, one_hot;
 - ``losses``: the pointwise losses; ``class_losses``: cross_entropy, nll_loss.
 """
-from .activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax,
-                         softplus, tanh)
+from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                         leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu,
+                         selu, sigmoid, silu, softmax, softmin, softplus, softshrink, softsign,
+                         tanh, tanhshrink, threshold)
 from .attention import scaled_dot_product_attention
 from .class_losses import cross_entropy, nll_loss
 from .dropout import check_dropout_p, dropout
@@ -29,7 +31,9 @@ from .shape import flatten, pad
 __all__ = [
     # activations
     "relu", "sigmoid", "tanh", "silu", "leaky_relu", "elu", "gelu", "softplus", "softmax",
-    "log_softmax",
+    "log_softmax", "celu", "selu", "softsign", "logsigmoid", "hardsigmoid", "hardswish",
+    "relu6", "mish", "hardtanh", "prelu", "rrelu", "glu", "threshold", "softmin",
+    "tanhshrink", "softshrink", "hardshrink",
     # linear maps
     "linear", "conv1d", "conv2d", "conv3d",
     # shape

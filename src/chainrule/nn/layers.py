@@ -25,7 +25,10 @@ __all__ = ["Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "Max
            "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Flatten", "Dropout", "Embedding",
            "LayerNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "ReLU",
            "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
-           "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
+           "LogSoftmax", "CELU", "SELU", "Softsign", "LogSigmoid", "Hardsigmoid",
+           "Hardswish", "ReLU6", "Mish", "Hardtanh", "PReLU", "RReLU", "GLU", "Threshold",
+           "Softmin", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d", "MSELoss",
+           "L1Loss", "HuberLoss", "SmoothL1Loss",
            "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
 
 
@@ -389,36 +392,136 @@ class BatchNorm3d(_BatchNorm):
     dims = (5,)
 
 
-def _activation(name, fn, **defaults):
+_REQUIRED = object()  # a module argument without a default (Threshold's threshold, value)
+
+
+def _activation(name, fn, doc=None, **defaults):
+    """A module calling ``fn(x, **arguments)``; ``defaults`` name the arguments in
+    PyTorch's order (``inplace`` among them where PyTorch's module takes it)."""
     def __init__(self, *args, **kwargs):
         _Module.__init__(self)
         names = list(defaults)
+        if len(args) > len(names):
+            raise TypeError(f"{name}() takes {len(names)} arguments but {len(args)} were "
+                            f"given")
         values = dict(defaults)
         values.update(zip(names, args))
-        values.update({k: v for k, v in kwargs.items() if k != "inplace"})
+        for key, value in kwargs.items():
+            if key not in values:
+                raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+            values[key] = value
+        missing = [k for k, v in values.items() if v is _REQUIRED]
+        if missing:
+            raise TypeError(f"{name}() missing required argument(s): {', '.join(missing)}")
         self.__dict__["_args"] = values
 
     def forward(self, x):
         return fn(x, **self._args)
 
     def extra_repr(self):
-        return ", ".join(f"{k}={v}" for k, v in self._args.items())
+        # as PyTorch's: inplace is shown only when set
+        return ", ".join(f"{k}={v}" for k, v in self._args.items()
+                         if not (k == "inplace" and not v))
 
     return type(name, (_Module,), {"__init__": __init__, "forward": forward,
                                    "extra_repr": extra_repr,
-                                   "__doc__": f"The {name} activation as a module."})
+                                   "__doc__": doc or f"The {name} activation as a module."})
 
 
-ReLU = _activation("ReLU", lambda x: _F.relu(x))
+ReLU = _activation("ReLU", _F.relu, inplace=False)
 Sigmoid = _activation("Sigmoid", lambda x: _F.sigmoid(x))
 Tanh = _activation("Tanh", lambda x: _F.tanh(x))
-SiLU = _activation("SiLU", lambda x: _F.silu(x))
-LeakyReLU = _activation("LeakyReLU", _F.leaky_relu, negative_slope=0.01)
-ELU = _activation("ELU", _F.elu, alpha=1.0)
+SiLU = _activation("SiLU", _F.silu, inplace=False)
+LeakyReLU = _activation("LeakyReLU", _F.leaky_relu, negative_slope=0.01, inplace=False)
+ELU = _activation("ELU", _F.elu, alpha=1.0, inplace=False)
 GELU = _activation("GELU", _F.gelu, approximate="none")
 Softplus = _activation("Softplus", _F.softplus, beta=1.0, threshold=20.0)
 Softmax = _activation("Softmax", _F.softmax, dim=-1)
 LogSoftmax = _activation("LogSoftmax", _F.log_softmax, dim=-1)
+CELU = _activation("CELU", _F.celu, alpha=1.0, inplace=False)
+SELU = _activation("SELU", _F.selu, inplace=False)
+Softsign = _activation("Softsign", lambda x: _F.softsign(x))
+LogSigmoid = _activation("LogSigmoid", lambda x: _F.logsigmoid(x))
+Hardsigmoid = _activation("Hardsigmoid", _F.hardsigmoid, inplace=False)
+Hardswish = _activation("Hardswish", _F.hardswish, inplace=False)
+ReLU6 = _activation("ReLU6", _F.relu6, inplace=False)
+Mish = _activation("Mish", _F.mish, inplace=False)
+Hardtanh = _activation("Hardtanh", _F.hardtanh, min_val=-1.0, max_val=1.0, inplace=False)
+GLU = _activation("GLU", _F.glu, dim=-1)
+Threshold = _activation("Threshold", _F.threshold, threshold=_REQUIRED, value=_REQUIRED,
+                        inplace=False)
+Tanhshrink = _activation("Tanhshrink", lambda x: _F.tanhshrink(x))
+Softshrink = _activation("Softshrink", _F.softshrink, lambd=0.5)
+Hardshrink = _activation("Hardshrink", _F.hardshrink, lambd=0.5)
+# PyTorch shows the shrinks' lambd bare: Softshrink(0.5)
+Softshrink.extra_repr = Hardshrink.extra_repr = lambda self: str(self._args["lambd"])
+
+
+class PReLU(_Module):
+    """x where x > 0, else a * x, with learnable slopes ``a``: one, or ``num_parameters``
+    (one per input channel, dim 1), each initialized to ``init``.
+
+    >>> import chainrule as cr
+    >>> cr.nn.PReLU()(cr.tensor([-4.0, 1.0])).tolist()
+    [-1.0, 1.0]
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        _backend.normalize_device(device)
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = _empty((num_parameters,), dtype, "PReLU")
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, x):
+        return _F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(_Module):
+    """Randomized leaky ReLU: random slopes in [lower, upper] in training, their mean in
+    evaluation (``F.rrelu`` with the module's ``training`` flag)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x):
+        return _F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                             else "")
+
+
+class Softmin(_Module):
+    """softmax(-x) along ``dim`` (PyTorch's implicit dim, with its warning, when None)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return _F.softmin(x, self.dim, _stacklevel=5)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(_Module):
+    """Softmax over the channels (dim -3) of a (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, x):
+        ndim = len(x.shape)
+        if ndim not in (3, 4):
+            raise _OpError(f"Softmax2d: expected input to be 3D or 4D, got {ndim}D instead "
+                           f"(shape {tuple(x.shape)})")
+        return _F.softmax(x, -3)
 
 
 def _loss(name, fn, **defaults):

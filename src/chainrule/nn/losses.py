@@ -13,6 +13,7 @@ from ..errors import OpError
 from ..ops import elementwise as ew
 from ..ops import reduce
 from ..ops._util import data_of, shape_of
+from ..ops.activations import binary_cross_entropy_p
 from .activation import softplus
 
 __all__ = ["check_reduction", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
@@ -124,10 +125,9 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _same_shape_target("binary_cross_entropy", input, target)
     _check_unit_interval("binary_cross_entropy", "input", input)
     _check_unit_interval("binary_cross_entropy", "target", target)
-    # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
-    log_p = ew.clamp(ew.log(input), min=-100.0)
-    log_q = ew.clamp(ew.log(1.0 - input), min=-100.0)
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    # One primitive: PyTorch clamps the logs at -100 and floors p (1 - p) in the gradient,
+    # so that p = 0 or 1 gives a finite loss and a finite gradient (see ops.activations).
+    loss = apply(binary_cross_entropy_p, (input, target))
     if weight is not None:
         loss = loss * weight
     return _reduce_loss(loss, reduction, "binary_cross_entropy")
