@@ -11,8 +11,10 @@ import math
 import numpy as np
 
 from .. import _backend
+from ..autograd.fastpath import binary_operator
 from ..autograd.primitives import Primitive, apply, call, defjvps, pass_through
-from ..errors import OpError
+from ..autograd.tensor import Tensor, make_tensor
+from ..errors import OpError, OpTypeError
 
 __all__ = ["unary", "binary", "neg", "positive", "absolute", "exp", "exp2", "expm1", "log",
            "log1p", "log2", "log10", "sqrt", "rsqrt", "cbrt", "square", "reciprocal", "sin",
@@ -21,7 +23,9 @@ __all__ = ["unary", "binary", "neg", "positive", "absolute", "exp", "exp2", "exp
            "sigmoid", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "erf", "sign",
            "floor", "ceil", "trunc", "rint", "round_p", "real", "imag", "conj", "add", "sub", "mul",
            "div", "pow_p", "maximum", "minimum", "arctan2", "logaddexp", "hypot", "floor_divide",
-           "remainder", "fmod", "where_p", "clamp_p", "clamp", "round"]
+           "remainder", "fmod", "where_p", "clamp_p", "clamp", "round", "copysign", "xlogy",
+           "lerp", "logit", "frac", "sgn", "float_power", "div_mode", "isclose", "allclose",
+           "nan_to_num"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -266,6 +270,33 @@ fmod = binary("fmod", "fmod", pass_through,
               lambda xp, v, ans, x, y: -v * xp.trunc(x / y), integer_rule="divide")
 
 
+
+def _copysign_scale_x(xp, v, ans, x, y):
+    # d/dx copysign(x, y) = ans / x, +-1; 0 at x == 0 (PyTorch's convention).
+    return v * xp.where(x == 0, 0.0, ans / xp.where(x == 0, 1.0, x))
+
+
+copysign = binary("copysign", "copysign", _copysign_scale_x, _zero, saves=(0,), saves_ans=True,
+                  integer_rule="float")
+
+
+def _xlogy(xp, x, y):
+    # 0 where x == 0 (even for y == 0 or inf), NaN where y is NaN: scipy's and PyTorch's.
+    # (where() makes a Python-number operand float64: the result takes the dtype the
+    # ufuncs would give, Python numbers weak, as for every other binary op.)
+    # Integer operands are converted before the forward (integer_rule "float").
+    dtype = xp.result_type(x, y)
+    zero = x == 0
+    out = x * xp.log(xp.where(zero, 1.0, y))
+    out = xp.where(zero, xp.where(xp.isnan(y), y, 0.0 * out), out)
+    return out.astype(dtype, copy=False) if dtype.kind in "fc" else out
+
+
+xlogy = binary("xlogy", _xlogy,
+               lambda xp, v, ans, x, y: v * xp.where(x == 0, 0.0,
+                                                     xp.log(xp.where(x == 0, 1.0, y))),
+               lambda xp, v, ans, x, y: v * x / y, integer_rule="float")
+
 # ----- three-input --------------------------------------------------------------------
 # Linear in x and in y, so each argument's VJP rule is also its share of the JVP.
 _where_vjp_x = lambda xp, g, ans, c, x, y: xp.where(c, g, 0.0)  # noqa: E731
@@ -314,6 +345,179 @@ def clamp(x, min=None, max=None):
 
 def round(x, decimals: int = 0):
     return apply(round_p, (x,), {"decimals": decimals} if decimals else {})
+
+
+
+# ----- PyTorch front-ends composed of the primitives above --------------------------------
+def _data(x):
+    return x._data if hasattr(x, "_data") else np.asarray(x)
+
+
+def _is_float(x) -> bool:
+    return _data(x).dtype.kind in "fc"
+
+
+def _to_default_float(x):
+    """Integer and bool tensors as the default float dtype (PyTorch's unary float ops)."""
+    # Tensor.to (made from the op table) casts: this module cannot import ops.shape, which
+    # builds on it.
+    return x if _is_float(x) else x.to(_backend.get_default_dtype())
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``; ``weight`` a number or a tensor. Gradients flow to
+    all three (PyTorch's formula: from ``end`` back when ``|weight| >= 0.5``, for accuracy).
+
+    >>> from chainrule import tensor
+    >>> lerp(tensor([1., 2.]), tensor([3., 6.]), 0.5)
+    tensor([2., 4.])
+    """
+    a, b = _data(input), _data(end)
+    if a.dtype != b.dtype:
+        raise OpTypeError(f"lerp: expected dtype {a.dtype} for `end` but got dtype {b.dtype}; "
+                          f"convert one with .to()")
+    diff = end - input
+    if isinstance(weight, (int, float)):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    small = np.abs(_data(weight)) < 0.5
+    return apply(where_p, (small, input + weight * diff, end - diff * (1 - weight)))
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps] (gradient 0
+    outside). Integer tensors give the default float dtype.
+
+    >>> from chainrule import tensor
+    >>> logit(tensor([0.5, 0.75]))
+    tensor([0.0000000, 1.0986123])
+    """
+    z = _to_default_float(input)
+    if eps is not None:
+        z = apply(clamp_p, (z, eps, 1.0 - eps))
+    with np.errstate(divide="ignore"):  # -inf at 0 and inf at 1, silently, as PyTorch
+        return apply(log, (z / (1.0 - z),))
+
+
+def frac(input):
+    """The fractional part, x - trunc(x) (gradient 1); floating point tensors only.
+
+    >>> from chainrule import tensor
+    >>> frac(tensor([1.5, -2.25]))
+    tensor([ 0.50, -0.25])
+    """
+    if not _is_float(input):
+        raise OpTypeError(f"frac: not implemented for {_data(input).dtype} tensors (PyTorch has "
+                          f"no integer kernel); convert with .float() first")
+    return input - apply(trunc, (input,))
+
+
+def sgn(input):
+    """sign(x) for real tensors; z / |z| (0 at 0) for complex ones.
+
+    >>> from chainrule import tensor
+    >>> sgn(tensor([-2., 0., 3.]))
+    tensor([-1.,  0.,  1.])
+    """
+    if _data(input).dtype.kind != "c":
+        return input.sign()
+    mag = apply(absolute, (input,))
+    return input / apply(where_p, (_data(mag) == 0, 1.0, mag))
+
+
+def float_power(input, exponent):
+    """``input ** exponent`` computed in float64 (complex128 if either is complex), as
+    PyTorch's float_power; gradients flow back in each input's own dtype.
+
+    >>> from chainrule import tensor
+    >>> float_power(tensor([2, 3]), 2)
+    tensor([4., 9.], dtype=float64)
+    """
+    complex_ = any(np.asarray(_data(v)).dtype.kind == "c" for v in (input, exponent))
+    dtype = np.complex128 if complex_ else np.float64
+    if not isinstance(input, Tensor):
+        input = make_tensor(np.asarray(input, dtype))
+    base = input.to(dtype)
+    if isinstance(exponent, Tensor):
+        exponent = exponent.to(dtype)
+    return base ** exponent
+
+
+# The operators' fast paths, with PyTorch's promotion (made once, not per call).
+_true_divide, _floor_divide = binary_operator(div), binary_operator(floor_divide)
+
+
+def div_mode(input, other, *, rounding_mode=None):
+    """Division: true division (``rounding_mode=None``), rounded toward zero (``"trunc"``)
+    or down (``"floor"``, Python's ``//``). The rounded modes keep integer dtypes and have
+    gradient 0.
+
+    >>> from chainrule import tensor
+    >>> div_mode(tensor([-7, 7]), 2, rounding_mode="trunc")
+    tensor([-3,  3])
+    """
+    if rounding_mode is None:
+        return _true_divide(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise OpError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', "
+                      f"got {rounding_mode!r}")
+    if not isinstance(input, Tensor):
+        input = make_tensor(np.asarray(input))
+    if rounding_mode == "floor" or (_is_float(input) or _is_float(other) or
+                                    isinstance(other, float)):
+        if rounding_mode == "floor":
+            return _floor_divide(input, other)
+        return apply(trunc, (_true_divide(input, other),))
+    q = _floor_divide(input, other)  # integer: checks division by zero
+    a, b, qd = _data(input), np.asarray(_data(other)), q._data
+    # floor and trunc differ where the division is inexact and the signs differ
+    fix = (a - qd * b != 0) & ((a < 0) != (b < 0))
+    return make_tensor((qd + fix).astype(qd.dtype))
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """|input - other| <= atol + rtol * |other| elementwise (infinities equal when equal):
+    a bool tensor, no gradient. Both must have one dtype, as in PyTorch.
+
+    >>> from chainrule import tensor
+    >>> isclose(tensor([1., 2.]), tensor([1. + 1e-9, 2.1]))
+    tensor([ True, False])
+    """
+    a, b = _data(input), _data(other)
+    if a.dtype != b.dtype:
+        raise OpTypeError(f"isclose: expected both inputs to have one dtype, got {a.dtype} and "
+                          f"{b.dtype}; convert one with .to()")
+    if rtol < 0 or atol < 0:
+        raise OpError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    if a.dtype == np.bool_:
+        return make_tensor(np.asarray(a == b))
+    return make_tensor(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether :func:`isclose` holds everywhere: a Python bool.
+
+    >>> from chainrule import tensor
+    >>> allclose(tensor([1., 2.]), tensor([1., 2. + 1e-9]))
+    True
+    """
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the
+    dtype's largest and smallest finite values); gradient 1 where the input is finite, 0
+    where it was replaced.
+
+    >>> from chainrule import tensor
+    >>> nan_to_num(tensor([float("nan"), 1.]))
+    tensor([0., 1.])
+    """
+    d = _data(input)
+    if d.dtype.kind not in "fc":
+        return apply(where_p, (True, input, input))  # a copy, in the graph: nothing to replace
+    filled = np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf)
+    return apply(where_p, (np.isfinite(d), input, filled))
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

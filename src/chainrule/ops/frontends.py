@@ -20,7 +20,7 @@ from . import index as ix
 from . import inplace as ip
 from . import reduce
 from . import shape as sh
-from ._util import data_of, normalize_axes, normalize_axis, pick
+from ._util import check_size, data_of, normalize_axes, normalize_axis, pick, shape_arg
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
            "logical_not", "isnan", "isinf", "isfinite"]
@@ -569,6 +569,128 @@ def _T(self):
 def _mT(self):
     """The last two dimensions swapped (a batch of matrices transposed)."""
     return sh.swapaxes(self, -1, -2)
+
+
+# ----- creation from a tensor, dtype conversion by another tensor or by name ---------------
+def _new_dtype(self, dtype):
+    return np.dtype(dtype) if dtype is not None else self._data.dtype
+
+
+def _finish_new(self, data, requires_grad: bool, device) -> Tensor:
+    _backend.normalize_device(device)
+    out = make_tensor(data)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _new_filled(fill, name: str):
+    def op(self, *size, dtype=None, device=None, requires_grad=False):
+        if not size:
+            raise OpTypeError(f"{name}: missing the size; give {name}(2, 3) or {name}((2, 3))")
+        shape = shape_arg(name, size)
+        check_size(name, shape)
+        return _finish_new(self, np.full(shape, fill, _new_dtype(self, dtype)), requires_grad,
+                           device)
+    op.__name__ = name
+    op.__doc__ = (f"A new tensor of {'zeros' if fill == 0 else 'ones'} of ``size``, in this "
+                  f"tensor's dtype unless ``dtype`` is given.\n\n"
+                  f">>> from chainrule import tensor\n"
+                  f">>> tensor([1, 2]).{name}(2).tolist()\n[{fill}, {fill}]")
+    return op
+
+
+_new_zeros, _new_ones = _new_filled(0, "new_zeros"), _new_filled(1, "new_ones")
+
+
+def _new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    """A new uninitialized tensor of ``size``, in this tensor's dtype unless ``dtype`` is
+    given."""
+    if not size:
+        raise OpTypeError("new_empty: missing the size; give new_empty(2, 3)")
+    shape = shape_arg("new_empty", size)
+    check_size("new_empty", shape)
+    return _finish_new(self, np.empty(shape, _new_dtype(self, dtype)), requires_grad, device)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor of ``size`` filled with ``fill_value``, in this tensor's dtype unless
+    ``dtype`` is given (whatever the fill value's type, as in PyTorch).
+
+    >>> from chainrule import tensor
+    >>> tensor([1, 2]).new_full((2,), 1.5).tolist()
+    [1, 1]
+    """
+    shape = shape_arg("new_full", (size,))
+    check_size("new_full", shape)
+    return _finish_new(self, np.full(shape, data_of(fill_value), _new_dtype(self, dtype)),
+                       requires_grad, device)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (no graph), in this tensor's dtype unless
+    ``dtype`` is given.
+
+    >>> from chainrule import tensor
+    >>> tensor([1.5]).new_tensor([1, 2]).dtype
+    dtype('float32')
+    """
+    raw = data._data if isinstance(data, Tensor) else data
+    return _finish_new(self, np.array(raw, dtype=_new_dtype(self, dtype)), requires_grad,
+                       device)
+
+
+def _type_as(self, other):
+    """Converted to ``other``'s dtype (the tensor itself if it already has it)."""
+    return sh.cast(self, other.dtype)
+
+
+# PyTorch's legacy type names, by dtype: Tensor.type() and Tensor.type("...Tensor").
+_TYPE_NAMES = {np.dtype(k): v for k, v in (
+    ("float32", "FloatTensor"), ("float64", "DoubleTensor"), ("float16", "HalfTensor"),
+    ("int64", "LongTensor"), ("int32", "IntTensor"), ("int16", "ShortTensor"),
+    ("int8", "CharTensor"), ("uint8", "ByteTensor"), ("bool", "BoolTensor"),
+    ("complex64", "ComplexFloatTensor"), ("complex128", "ComplexDoubleTensor"))}
+_BY_TYPE_NAME = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+def _type(self, dtype=None, non_blocking=False):
+    """With no argument, the type's name (``'chainrule.FloatTensor'``); else converted to
+    ``dtype`` (a dtype, or a name such as ``'torch.DoubleTensor'``).
+
+    >>> from chainrule import tensor
+    >>> tensor([1.]).type(), tensor([1.]).type("torch.LongTensor").dtype
+    ('chainrule.FloatTensor', dtype('int64'))
+    """
+    if dtype is None:
+        return "chainrule." + _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        name = dtype.rsplit(".", 1)[-1]
+        if name not in _BY_TYPE_NAME:
+            raise OpTypeError(f"type: unknown type name {dtype!r}; expected one of "
+                              f"{sorted(_BY_TYPE_NAME)}")
+        dtype = _BY_TYPE_NAME[name]
+    return sh.cast(self, dtype)
+
+
+# ----- in-place forms of the functional indexing and triangle ops --------------------------
+def _inplace_of(fn, name: str):
+    """``Tensor.<name>``: ``fn`` (the functional form) computed, then written into self
+    (recorded as a write of the whole tensor, so gradients flow as through ``fn``)."""
+    def op(self, *args, **kwargs):
+        ip.setitem(self, Ellipsis, fn(self, *args, **kwargs), name)
+        return self
+    op.__name__ = name
+    op.__doc__ = f"In-place ``{name.rstrip('_')}``; returns self."
+    return op
+
+
+_tril_, _triu_ = _inplace_of(sh.tril, "tril_"), _inplace_of(sh.triu, "triu_")
+_scatter_add_ = _inplace_of(ix.scatter_add, "scatter_add_")
+_scatter_reduce_ = _inplace_of(ix.scatter_reduce, "scatter_reduce_")
+_index_add_ = _inplace_of(ix.index_add, "index_add_")
+_index_copy_ = _inplace_of(ix.index_copy, "index_copy_")
+_index_fill_ = _inplace_of(ix.index_fill, "index_fill_")
+_masked_scatter_ = _inplace_of(ix.masked_scatter, "masked_scatter_")
+_put_ = _inplace_of(ix.put, "put_")
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

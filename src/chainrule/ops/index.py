@@ -7,20 +7,24 @@ index_select, scatter_add, index_add) never wrap: an index outside [0, size) rai
 IndexOutOfRangeError, where NumPy would silently read -1 as the last entry."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, linear
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, make_tensor
 from . import elementwise as ew
 from ..errors import IndexOutOfRangeError, OpError, OpTypeError
 from ._util import (check_index_dtype, check_index_range, data_of, index_error, ndim_of,
                     normalize_dim, shape_of)
-from .shape import clone, reshape
+from .shape import cast, clone, concatenate, expand, moveaxis, pad, reshape
 
 __all__ = ["getitem_view_p", "getitem_copy_p", "scatter_p", "setitem_p", "gather_p",
            "scatter_add_p", "normalize_index", "getitem", "empty_selection", "index_put", "gather",
            "take_along_dim", "take_along_axis", "index_select", "scatter_add", "index_add",
-           "check_mask", "masked_fill"]
+           "check_mask", "masked_fill", "narrow", "diagonal", "diag", "diag_embed", "unfold",
+           "repeat_interleave", "scatter_reduce", "index_copy", "index_fill", "masked_select",
+           "masked_scatter", "nonzero", "take", "put"]
 
 
 def _getitem(xp, x, index, in_shape, accumulate):
@@ -325,7 +329,10 @@ def scatter_add(x, dim: int, index, src):
     check_index_range("scatter_add", idx, dim, shape[dim])
     if shape_of(src) != idx.shape:
         src = getitem(src, tuple(slice(0, k) for k in idx.shape))
-    update = apply(scatter_add_p, (src,), {"index": idx, "axis": dim, "shape": shape})
+    sub = tuple(k if i != dim else n for i, (k, n) in enumerate(zip(idx.shape, shape)))
+    update = apply(scatter_add_p, (src,), {"index": idx, "axis": dim, "shape": sub})
+    if sub != shape:  # an index smaller than x outside dim: the rest gets nothing
+        update = pad(update, tuple((0, n - k) for k, n in zip(sub, shape)))
     out = apply(ew.add, (x, update))
     return out if out_shape == shape else reshape(out, out_shape)
 
@@ -391,6 +398,407 @@ def check_mask(op: str, mask, shape: tuple):
 def masked_fill(x, mask, value):
     """``value`` where ``mask`` (bool, broadcastable to x's shape) is true, ``x`` elsewhere."""
     return apply(ew.where_p, (check_mask("masked_fill", mask, shape_of(x)), value, x))
+
+
+# ----- slices, diagonals, windows and repeats (composites of getitem and scatter) ----------
+def _int_arg(op: str, name: str, v) -> int:
+    if isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype.kind in "iu":
+        return int(v._data)
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise OpTypeError(f"{op}: {name} must be an int, got {type(v).__name__}") from None
+
+
+def narrow(x, dim: int, start, length: int):
+    """The slice ``start:start + length`` of dim ``dim`` (a view); ``start`` may count from
+    the end, and may be a 0-d integer tensor.
+
+    >>> from chainrule import arange
+    >>> narrow(arange(6).reshape(2, 3), 1, 1, 2).tolist()
+    [[1, 2], [4, 5]]
+    """
+    shape = shape_of(x)
+    if not shape:
+        raise OpError("narrow: cannot be applied to a 0-d tensor; reshape it to 1-d first")
+    dim = normalize_dim("narrow", dim, len(shape))
+    start, length = _int_arg("narrow", "start", start), _int_arg("narrow", "length", length)
+    n = shape[dim]
+    if not -n <= start <= n:
+        raise IndexOutOfRangeError(f"narrow: start {start} is out of range for dim {dim} of "
+                                   f"size {n} (shape {shape}); expected one in [{-n}, {n}]")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise OpError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                      f"dim {dim} (shape {shape}); length must be in [0, {n - start}]")
+    return getitem(x, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def _diag_index(k: int, offset: int):
+    return np.arange(k) + max(-offset, 0), np.arange(k) + max(offset, 0)
+
+
+def _two_dims(op: str, dim1, dim2, nd: int):
+    d1, d2 = normalize_dim(op, dim1, nd), normalize_dim(op, dim2, nd)
+    if d1 == d2:
+        raise OpError(f"{op}: dim1 and dim2 name the same dim {d1}; give two different dims")
+    return d1, d2
+
+
+def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """The diagonal ``offset`` (above the main one when positive) of the matrices in dims
+    ``dim1`` and ``dim2``, as the last dim of the result (the others keep their order).
+
+    >>> from chainrule import arange
+    >>> diagonal(arange(9).reshape(3, 3), 1).tolist()
+    [1, 5]
+    """
+    shape = shape_of(x)
+    if len(shape) < 2:
+        raise OpError(f"diagonal: the input must have at least 2 dims, got shape {shape}")
+    d1, d2 = _two_dims("diagonal", dim1, dim2, len(shape))
+    offset = _int_arg("diagonal", "offset", offset)
+    n, m = shape[d1], shape[d2]
+    k = max(0, min(n + min(offset, 0), m - max(offset, 0)))
+    return getitem(moveaxis(x, (d1, d2), (-2, -1)), (Ellipsis,) + _diag_index(k, offset))
+
+
+_diagonal_of = diagonal  # (diag's own argument is named diagonal, as in PyTorch)
+
+
+def diag_embed(x, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """Matrices in dims ``dim1`` and ``dim2`` (of the result) with the last dim of ``x`` on
+    their diagonal ``offset`` and 0 elsewhere.
+
+    >>> from chainrule import tensor
+    >>> diag_embed(tensor([1, 2])).tolist()
+    [[1, 0], [0, 2]]
+    """
+    shape = shape_of(x)
+    if not shape:
+        raise OpError("diag_embed: the input must have at least 1 dim, got a 0-d tensor")
+    d1, d2 = _two_dims("diag_embed", dim1, dim2, len(shape) + 1)
+    offset = _int_arg("diag_embed", "offset", offset)
+    k = shape[-1]
+    size = k + abs(offset)
+    out = apply(scatter_p, (x,), {"index": (Ellipsis,) + _diag_index(k, offset),
+                                  "shape": shape[:-1] + (size, size), "accumulate": False})
+    return moveaxis(out, (-2, -1), (d1, d2))
+
+
+def diag(x, diagonal: int = 0):
+    """For a vector, the square matrix with it on diagonal ``diagonal``; for a matrix, that
+    diagonal as a vector.
+
+    >>> from chainrule import tensor
+    >>> diag(tensor([1, 2]), 1).tolist()
+    [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
+    """
+    nd = ndim_of(x)
+    if nd == 1:
+        return diag_embed(x, diagonal, 0, 1)
+    if nd == 2:
+        return _diagonal_of(x, diagonal)
+    raise OpError(f"diag: expects a vector or a matrix, got shape {shape_of(x)}; use "
+                  f"diagonal() or diag_embed() for batches")
+
+
+def unfold(x, dimension: int, size: int, step: int):
+    """Tensor.unfold: the windows of ``size`` along ``dimension``, ``step`` apart, as a new
+    last dim (dim ``dimension`` becomes the window count).
+
+    >>> from chainrule import arange
+    >>> unfold(arange(5), 0, 2, 2).tolist()
+    [[0, 1], [2, 3]]
+    """
+    shape = shape_of(x)
+    dim = normalize_dim("unfold", dimension, len(shape))
+    size, step = _int_arg("unfold", "size", size), _int_arg("unfold", "step", step)
+    n = shape[dim] if shape else 1
+    if size < 0 or size > n:
+        raise OpError(f"unfold: size {size} is out of range for dim {dim} of size {n} (shape "
+                      f"{shape}); the largest window is {n}")
+    if step <= 0:
+        raise OpError(f"unfold: step is {step} but must be > 0")
+    if not shape:
+        return getitem(reshape(x, (1,)), slice(0, size))
+    count = (n - size) // step + 1
+    windows = np.arange(count)[:, None] * step + np.arange(size)[None, :]
+    out = getitem(x, (slice(None),) * dim + (windows,))
+    return moveaxis(out, dim + 1, -1)
+
+
+def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
+    """Each entry repeated ``repeats`` times (an int, or one count per entry) along ``dim``
+    (over the flattened tensor when None). With the counts alone, the index that repeats
+    each position that many times.
+
+    >>> from chainrule import tensor
+    >>> repeat_interleave(tensor([1, 2]), 2).tolist()
+    [1, 1, 2, 2]
+    """
+    if repeats is None:  # repeat_interleave(counts): the indices 0, 0, 1, ...
+        counts = _counts("repeat_interleave", np.asarray(data_of(x)), None)
+        return _no_grad(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    if dim is None:
+        x, dim = reshape(x, (-1,)), 0
+    elif ndim_of(x) == 0:
+        x = reshape(x, (1,))
+    shape = shape_of(x)
+    dim = normalize_dim("repeat_interleave", dim, len(shape))
+    n = shape[dim]
+    if isinstance(repeats, (Tensor, np.ndarray, list, tuple)):
+        counts = _counts("repeat_interleave", np.asarray(data_of(repeats)), n)
+    else:
+        counts = np.full(n, _int_arg("repeat_interleave", "repeats", repeats), np.int64)
+        if n and counts[0] < 0:
+            raise OpError(f"repeat_interleave: repeats must be >= 0, got {counts[0]}")
+    idx = np.repeat(np.arange(n), counts)
+    if output_size is not None and output_size != idx.size:
+        raise OpError(f"repeat_interleave: output_size {output_size} differs from the "
+                      f"{idx.size} entries the repeats make")
+    return getitem(x, (slice(None),) * dim + (idx,))
+
+
+def _counts(op: str, counts, n):
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise OpError(f"{op}: repeats must be a 0-d or 1-d integer tensor, got "
+                      f"{counts.dtype} of shape {counts.shape}")
+    counts = counts.reshape(-1)
+    if n is not None and counts.size == 1:
+        counts = np.repeat(counts, n)
+    if n is not None and counts.size != n:
+        raise OpError(f"{op}: {counts.size} repeats for a dim of size {n}; give one count per "
+                      f"entry (or a single int)")
+    if counts.size and counts.min() < 0:
+        raise OpError(f"{op}: repeats must be >= 0, got {int(counts.min())}")
+    return counts
+
+
+def _no_grad(data) -> Tensor:
+    return make_tensor(np.asarray(data))
+
+
+# ----- scatter with reductions, index_copy/fill, masks, flat take/put -------------------
+_REDUCE_PAD = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
+
+
+def _long_index(op: str, index):
+    idx = _index_array(index)
+    check_index_dtype(op, idx, ("int64",))
+    return idx
+
+
+def scatter_reduce(x, dim: int, index, src, reduce: str, *, include_self: bool = True):
+    """PyTorch's scatter_reduce: ``x`` with each ``src[i][j]`` (for dim 1) reduced into
+    ``out[i][index[i][j]]`` by ``reduce`` ("sum", "prod", "mean", "amax", "amin"), the
+    value already in ``x`` included unless ``include_self`` is False. Gradients flow to
+    both (ties of amax/amin share it evenly). Indices must lie in [0, x.shape[dim]).
+
+    >>> from chainrule import tensor
+    >>> scatter_reduce(tensor([1., 2.]), 0, tensor([0, 0]), tensor([4., 7.]), "amax").tolist()
+    [7.0, 2.0]
+    """
+    op = "scatter_reduce"
+    if reduce not in _REDUCE_PAD:
+        raise OpError(f"{op}: reduce must be one of {sorted(_REDUCE_PAD)}, got {reduce!r}")
+    nd = ndim_of(x)
+    dim = normalize_dim(op, dim, nd)
+    idx = _index_array(index)
+    _same_dtype(op, x, src)
+    if not idx.size:
+        return clone(x)
+    check_index_dtype(op, idx, ("int64",))
+    out_shape = shape_of(x)
+    x, idx = _promote_scalars(x, idx)
+    if ndim_of(src) == 0:
+        src = reshape(src, (1,))
+    shape = shape_of(x)
+    _check_fits(op, idx.shape, shape, dim, "input")
+    _check_fits(op, idx.shape, shape_of(src), None, "source")
+    check_index_range(op, idx, dim, shape[dim])
+    if shape_of(src) != idx.shape:
+        src = getitem(src, tuple(slice(0, k) for k in idx.shape))
+    coords = list(np.indices(idx.shape, sparse=True))
+    coords[dim] = idx
+    targets = np.ravel_multi_index(np.broadcast_arrays(*coords), shape).reshape(-1)
+    # Group the sources by target: one row per target, padded with the reduction's unit.
+    order = np.argsort(targets, kind="stable")
+    uniq, start, counts = np.unique(targets[order], return_index=True, return_counts=True)
+    group = np.repeat(np.arange(uniq.size), counts)
+    rows = np.full((uniq.size, int(counts.max())), targets.size)
+    rows[group, np.arange(targets.size) - start[group]] = order
+    dtype = np.result_type(data_of(x))
+    unit = _REDUCE_PAD[reduce]
+    if dtype.kind == "b":
+        unit = unit > 0  # amax pads with False, amin and prod with True
+    elif dtype.kind in "iu" and not np.isfinite(unit):
+        unit = np.iinfo(dtype).min if unit < 0 else np.iinfo(dtype).max
+    flat_src = concatenate([reshape(src, (-1,)), np.full((1,), unit, dtype)])
+    table = getitem(flat_src, rows)
+    flat_x = reshape(x, (-1,))
+    if include_self:
+        table = concatenate([reshape(getitem(flat_x, uniq), (-1, 1)), table], 1)
+    # Through the Tensor methods: the reductions module builds on this one.
+    res = getattr(table, "sum" if reduce == "mean" else reduce)(1)
+    if reduce == "mean":
+        n = (counts + bool(include_self)).astype(dtype if dtype.kind in "fc" else np.int64)
+        res = apply(ew.div, (res, n)) if dtype.kind in "fc" else \
+            _no_grad(np.floor_divide(data_of(res), n))
+    res = cast(res, dtype)
+    out = apply(setitem_p, (flat_x, res), {"index": uniq, "basic": False})
+    return reshape(out, out_shape)
+
+
+def _dim_index(op: str, x, dim, index):
+    """dim (normalized), the int64 index vector, and x read as 1-d when 0-d."""
+    nd = ndim_of(x)
+    dim = normalize_dim(op, dim, nd)
+    idx = _vector_index(op, index)
+    check_index_dtype(op, idx, ("int64",))
+    idx = idx.reshape(-1)
+    if nd == 0:
+        x = reshape(x, (1,))
+    check_index_range(op, idx, dim, shape_of(x)[dim])
+    return x, dim, idx
+
+
+def index_copy(x, dim: int, index, source):
+    """``x`` with the slices ``index`` (an int64 vector) of dim ``dim`` replaced by those of
+    ``source``, in order; gradients flow to both.
+
+    >>> from chainrule import tensor, zeros
+    >>> index_copy(zeros(3), 0, tensor([2]), tensor([5.])).tolist()
+    [0.0, 0.0, 5.0]
+    """
+    out_shape = shape_of(x)
+    x, dim, idx = _dim_index("index_copy", x, dim, index)
+    _same_dtype("index_copy", x, source)
+    shape = shape_of(x)
+    want = shape[:dim] + (idx.size,) + shape[dim + 1:]
+    if ndim_of(source) == 0 and want == (1,):
+        source = reshape(source, (1,))
+    if shape_of(source) != want:
+        raise OpError(f"index_copy: the source has shape {shape_of(source)} but {idx.size} "
+                      f"slices of dim {dim} of the input (shape {out_shape}) need {want}")
+    out = apply(setitem_p, (x, source), {"index": (slice(None),) * dim + (idx,),
+                                         "basic": False})
+    return reshape(out, out_shape) if shape != out_shape else out
+
+
+def index_fill(x, dim: int, index, value):
+    """``x`` with the slices ``index`` (an int64 vector) of dim ``dim`` set to ``value`` (a
+    number or a 0-d tensor, which gets the gradient of every entry it fills)."""
+    out_shape = shape_of(x)
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise OpError(f"index_fill: the value must be a number or a 0-d tensor, got shape "
+                      f"{value.shape}")
+    x, dim, idx = _dim_index("index_fill", x, dim, index)
+    out = apply(setitem_p, (x, value), {"index": (slice(None),) * dim + (idx,),
+                                        "basic": False})
+    return reshape(out, out_shape) if shape_of(x) != out_shape else out
+
+
+def _broadcast_mask(op: str, x, mask):
+    m = data_of(mask)
+    m = np.asarray(m) if not hasattr(m, "dtype") else m
+    if m.dtype != np.bool_:
+        raise OpTypeError(f"{op}: the mask must be bool, got {m.dtype}; compare to get one "
+                          f"(mask != 0)")
+    return m
+
+
+def masked_select(x, mask):
+    """The entries of ``x`` where ``mask`` (bool; x and mask broadcast together) holds, as
+    a 1-d tensor.
+
+    >>> from chainrule import tensor
+    >>> masked_select(tensor([1, 2, 3]), tensor([True, False, True])).tolist()
+    [1, 3]
+    """
+    m = _broadcast_mask("masked_select", x, mask)
+    try:
+        shape = np.broadcast_shapes(shape_of(x), m.shape)
+    except ValueError:
+        raise OpError(f"masked_select: the input of shape {shape_of(x)} and the mask of "
+                      f"shape {m.shape} do not broadcast") from None
+    if shape_of(x) != shape:
+        x = expand(x, shape)
+    return getitem(reshape(x, (-1,)), np.broadcast_to(m, shape).reshape(-1))
+
+
+def masked_scatter(x, mask, source):
+    """``x`` with the entries where ``mask`` (bool, broadcastable to x) holds replaced, in
+    order, by the first entries of ``source``; gradients flow to both."""
+    m = check_mask("masked_scatter", mask, shape_of(x))
+    m = np.broadcast_to(m, shape_of(x))
+    _same_dtype("masked_scatter", x, source)
+    count = int(np.count_nonzero(m))
+    have = int(np.prod(shape_of(source)))
+    if have < count:
+        raise OpError(f"masked_scatter: the mask selects {count} entries but the source has "
+                      f"only {have} (shape {shape_of(source)})")
+    taken = getitem(reshape(source, (-1,)), slice(0, count))
+    return apply(setitem_p, (x, taken), {"index": m, "basic": False})
+
+
+def nonzero(x, *, as_tuple: bool = False):
+    """The indices of the nonzero entries: an int64 tensor of shape (count, ndim), or with
+    ``as_tuple`` one index vector per dim (a 0-d input counts as 1-d). No gradient.
+
+    >>> from chainrule import tensor
+    >>> nonzero(tensor([0, 3, 5])).tolist()
+    [[1], [2]]
+    """
+    data = np.asarray(data_of(x))
+    if as_tuple:
+        return tuple(_no_grad(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
+    if data.ndim == 0:
+        return _no_grad(np.zeros((int(data != 0), 0), np.int64))
+    return _no_grad(np.argwhere(data).astype(np.int64))
+
+
+def _flat_index(op: str, index, n: int):
+    """The int64 entries of ``index`` as positions in a flattened tensor of ``n`` entries:
+    in [-n, n), the negative ones counting from the end; anything else raises."""
+    idx = _long_index(op, index)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+        raise IndexOutOfRangeError(f"{op}: index {bad} is out of range for a tensor of {n} "
+                                   f"elements; indices must be in [{-n}, {n})")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def take(x, index):
+    """The entries of ``x``, read as 1-d, at ``index`` (int64, any shape: the result's).
+
+    >>> from chainrule import tensor
+    >>> take(tensor([[1, 2], [3, 4]]), tensor([0, -1])).tolist()
+    [1, 4]
+    """
+    n = int(np.prod(shape_of(x)))
+    idx = _flat_index("take", index, n)
+    return reshape(getitem(reshape(x, (-1,)), idx.reshape(-1)), idx.shape)
+
+
+def put(x, index, source, accumulate: bool = False):
+    """``x`` with the entries at ``index`` (of x read as 1-d) set to (or with
+    ``accumulate``, increased by) those of ``source``, one per index."""
+    shape = shape_of(x)
+    idx = _flat_index("put", index, int(np.prod(shape))).reshape(-1)
+    if int(np.prod(shape_of(source))) != idx.size:
+        raise OpError(f"put: {idx.size} indices but the source has "
+                      f"{int(np.prod(shape_of(source)))} entries; give one per index")
+    _same_dtype("put", x, source)
+    flat, src = reshape(x, (-1,)), reshape(source, (-1,))
+    if accumulate:
+        update = apply(scatter_p, (src,), {"index": idx, "shape": (flat.shape[0],),
+                                           "accumulate": True})
+        out = apply(ew.add, (flat, update))
+    else:
+        out = apply(setitem_p, (flat, src), {"index": idx, "basic": False})
+    return reshape(out, shape)
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

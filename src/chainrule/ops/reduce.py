@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.primitives import Primitive, apply, defjvp, defvjp
 from ..autograd.tensor import Tensor, make_tensor
-from ..errors import OpError
+from ..errors import OpError, OpTypeError
 from . import elementwise as ew
 from . import index as ix
 from . import shape as sh
@@ -18,7 +18,8 @@ from ._util import data_of, ndim_of, normalize_axes, normalize_axis, pick, reduc
 
 __all__ = ["sum_p", "mean_p", "amax_p", "amin_p", "prod_p", "logsumexp_p", "norm2_p", "cumsum_p",
            "cumprod_p", "sum", "mean", "prod", "amax", "amin", "logsumexp", "var", "std", "norm",
-           "cumsum", "cumprod", "MinMax", "argmax", "argmin", "max", "min"]
+           "cumsum", "cumprod", "MinMax", "argmax", "argmin", "max", "min", "var_mean",
+           "std_mean", "nansum", "nanmean", "count_nonzero", "MinMaxPair", "aminmax"]
 
 
 def _keep(xp, g, shape, axis, keepdims):
@@ -388,6 +389,106 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Without ``dim``: the smallest element. With ``dim``: ``(values, indices)``. With a
     tensor: the elementwise minimum."""
     return _max_min("min", argmin, amin, ew.minimum, x, dim, keepdim, axis, keepdims)
+
+
+
+# ----- PyTorch front-ends composed of the reductions above --------------------------------
+# PyTorch's dtypes and checks are the Tensor methods' (ops.frontends, which builds on this
+# module): these front-ends reach them through the methods.
+def var_mean(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """``(var, mean)`` over ``dim``: :func:`var` with ``correction`` and the mean.
+
+    >>> from chainrule import tensor
+    >>> var_mean(tensor([1., 2., 3., 4.]))
+    (tensor(1.6666666), tensor(2.5))
+    """
+    if isinstance(dim, bool):  # var_mean(input, unbiased): PyTorch's older overload
+        dim, unbiased = None, dim
+    return (input.var(dim, correction, keepdim, unbiased=unbiased), input.mean(dim, keepdim))
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """``(std, mean)`` over ``dim``: :func:`std` with ``correction`` and the mean.
+
+    >>> from chainrule import tensor
+    >>> std_mean(tensor([1., 3.]))
+    (tensor(1.4142135), tensor(2.))
+    """
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (input.std(dim, correction, keepdim, unbiased=unbiased), input.mean(dim, keepdim))
+
+
+def _without_nan(x):
+    """``x`` with NaN as 0 (gradient 0 there), for float tensors; others as they are."""
+    d = data_of(x)
+    if np.asarray(d).dtype.kind not in "fc":
+        return x
+    return apply(ew.where_p, (np.isnan(d), 0.0, x))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over ``dim`` counting NaN as 0 (which gets gradient 0); integer tensors sum in
+    int64, as PyTorch's sum.
+
+    >>> from chainrule import tensor
+    >>> nansum(tensor([1., float("nan"), 2.]))
+    tensor(3.)
+    """
+    return _without_nan(input).sum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` of the values that are not NaN (NaN where all are NaN);
+    floating point tensors only.
+
+    >>> from chainrule import tensor
+    >>> nanmean(tensor([1., float("nan"), 2.]))
+    tensor(1.5)
+    """
+    if dtype is not None:
+        input = sh.cast(input, dtype)
+    d = data_of(input)
+    if np.asarray(d).dtype.kind not in "fc":
+        raise OpTypeError(f"nanmean: expected a floating point or complex tensor, got "
+                          f"{np.asarray(d).dtype}; convert with .float() first (or pass dtype=)")
+    axes = normalize_axes("nanmean", dim, np.ndim(d))
+    if axes and not np.ndim(d):
+        axes = ()
+    count = np.sum(~np.isnan(d), axis=axes, keepdims=bool(keepdim))
+    with np.errstate(invalid="ignore", divide="ignore"):  # all NaN: 0 / 0 = NaN, silently
+        return _without_nan(input).sum(axes, keepdim) / np.asarray(count, d.dtype)
+
+
+def count_nonzero(input, dim=None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (an int or a tuple; all when None):
+    int64, no gradient.
+
+    >>> from chainrule import tensor
+    >>> count_nonzero(tensor([[0, 1], [2, 3]]), dim=0)
+    tensor([1, 2])
+    """
+    d = data_of(input)
+    axes = normalize_axes("count_nonzero", dim, np.ndim(d))
+    if axes and not np.ndim(d):
+        axes = ()
+    return make_tensor(np.asarray(np.count_nonzero(d, axis=axes), np.int64))
+
+
+MinMaxPair = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over ``dim`` (all elements when None); tied extremes share the
+    gradient evenly, as amin and amax.
+
+    >>> from chainrule import tensor
+    >>> aminmax(tensor([3., 1., 2.]))
+    aminmax(min=tensor(1.), max=tensor(3.))
+    """
+    if dim is None and keepdim:
+        dim = tuple(range(np.ndim(data_of(input))))
+    return MinMaxPair(input.amin(dim, keepdim), input.amax(dim, keepdim))
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

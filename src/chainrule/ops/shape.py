@@ -19,6 +19,7 @@ from ..autograd.primitives import (Primitive, apply, call, defjvp, defvjp_all, l
                                    pass_through)
 from ..autograd.tensor import Tensor
 from ..errors import OpError, OpTypeError
+from . import elementwise as ew
 from ._util import ndim_of, normalize_axes, normalize_dim, shape_arg, shape_of
 
 __all__ = ["reshape_p", "permute_p", "expand_p", "cast_p", "clone_p", "flip_p", "roll_p", "pad_p",
@@ -26,7 +27,7 @@ __all__ = ["reshape_p", "permute_p", "expand_p", "cast_p", "clone_p", "flip_p", 
            "reshape", "view", "flatten", "ravel", "squeeze", "unsqueeze", "expand_dims",
            "permute", "transpose", "swapaxes", "moveaxis", "broadcast_to", "expand",
            "concatenate", "cat", "stack", "split", "chunk", "unbind", "flip", "roll", "pad",
-           "tile", "repeat", "cast", "clone"]
+           "tile", "repeat", "cast", "clone", "t", "tril", "triu", "unflatten", "meshgrid"]
 
 
 def _reshape(xp, x, shape, in_shape):
@@ -529,6 +530,109 @@ def cast(x, dtype):
 def clone(x):
     """A copy with its own memory; gradients flow through it."""
     return apply(clone_p, (x,))
+
+
+def t(x):
+    """PyTorch's t: a matrix transposed; a 0-d or 1-d tensor comes back as it is.
+
+    >>> from chainrule import zeros
+    >>> t(zeros(2, 3)).shape
+    (3, 2)
+    """
+    nd = ndim_of(x)
+    if nd > 2:
+        raise OpError(f"t: expects a tensor of at most 2 dims, got {nd} (shape "
+                      f"{shape_of(x)}); use transpose(dim0, dim1) or mT for batches")
+    return swapaxes(x, 0, -1) if nd == 2 else apply(permute_p, (x,), {"axes": tuple(range(nd))})
+
+
+def _triangle(op: str, x, diagonal: int, lower: bool):
+    shape = shape_of(x)
+    if len(shape) < 2:
+        raise OpError(f"{op}: the input must have at least 2 dims, got shape {shape}; "
+                      f"unsqueeze a vector first, or use diag() to make a matrix")
+    diagonal = operator.index(diagonal)
+    n, m = shape[-2:]
+    rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
+    keep = cols - rows <= diagonal if lower else cols - rows >= diagonal
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
+    # A zero of the input's own dtype: a Python 0 would promote bool and 0.0 integers.
+    return apply(ew.where_p, (keep, x, np.zeros((), data.dtype)))
+
+
+def tril(x, diagonal: int = 0):
+    """The lower triangle of the last two dims: entries with ``col - row <= diagonal``
+    kept, the rest 0.
+
+    >>> from chainrule import ones
+    >>> tril(ones(2, 2))
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    return _triangle("tril", x, diagonal, True)
+
+
+def triu(x, diagonal: int = 0):
+    """The upper triangle of the last two dims: entries with ``col - row >= diagonal``
+    kept, the rest 0."""
+    return _triangle("triu", x, diagonal, False)
+
+
+def unflatten(x, dim: int, sizes):
+    """Dim ``dim`` split into ``sizes`` (one entry may be -1, inferred): the inverse of
+    flatten.
+
+    >>> from chainrule import zeros
+    >>> unflatten(zeros(2, 6), 1, (2, 3)).shape
+    (2, 2, 3)
+    """
+    shape = shape_of(x)
+    dim = normalize_dim("unflatten", dim, len(shape), scalar_ok=False)
+    sizes = shape_arg("unflatten", (sizes,))
+    if not sizes:
+        raise OpError("unflatten: sizes must be non-empty")
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[dim]) or \
+            (-1 in sizes and (known == 0 or shape[dim] % known)):
+        raise OpError(f"unflatten: sizes {sizes} do not multiply to the size {shape[dim]} of "
+                      f"dim {dim} (shape {shape}); at most one -1, the rest dividing it")
+    return reshape(x, shape[:dim] + sizes + shape[dim + 1:])
+
+
+def meshgrid(*tensors, indexing: str = None):
+    """Coordinate grids from 1-d (or 0-d) tensors: output ``i`` varies along dim ``i``
+    (``indexing="ij"``, the default, as in PyTorch) or with the first two dims swapped
+    (``"xy"``, NumPy's default). Each output is an expanded view.
+
+    >>> from chainrule import arange
+    >>> [g.shape for g in meshgrid(arange(2), arange(3), indexing="ij")]
+    [(2, 3), (2, 3)]
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise OpError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors:
+        raise OpError("meshgrid: expects a non-empty list of tensors")
+    for i, v in enumerate(tensors):
+        if ndim_of(v) > 1:
+            raise OpError(f"meshgrid: expects 0-d or 1-d tensors, got shape {shape_of(v)} at "
+                          f"position {i}")
+    sizes = [math.prod(shape_of(v)) for v in tensors]
+    dims = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        dims[0], dims[1] = 1, 0
+    out_shape = [0] * len(tensors)
+    for d, n in zip(dims, sizes):
+        out_shape[d] = n
+    out = []
+    for v, d in zip(tensors, dims):
+        view_shape = [1] * len(tensors)
+        view_shape[d] = -1
+        out.append(expand(reshape(v, tuple(view_shape)), tuple(out_shape)))
+    return tuple(out)
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers
