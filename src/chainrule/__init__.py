@@ -8,6 +8,8 @@
 tensor([[ 4.,  4.],
         [ 7., 11.]])
 """
+import numpy as _np
+
 from . import methods as _methods  # noqa: F401  (gives Tensor its operators)
 from . import numpy  # noqa: F401  (registers the namespace used by recorded backward passes)
 from . import autograd
@@ -22,6 +24,8 @@ from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_li
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
 from . import data, errors, func, linalg, nn, optim, scipy, utils
+from . import accelerator, backends, cuda, distributions
+from ._device import device
 from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
@@ -31,6 +35,10 @@ from . import _malloc
 _malloc.tune()  # keep freed array memory for reuse: see chainrule/_malloc.py
 
 bool = _bool_
+# PyTorch's dtype names that shadow builtins here (as in torch): cr.float is float32.
+float, int, short = float32, int32, int16
+cfloat = complex64 = _np.complex64
+cdouble = complex128 = _np.complex128
 __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty", "full",
@@ -38,6 +46,8 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors", "linalg",
+           "distributions", "cuda", "accelerator", "backends", "device", "float", "int",
+           "short", "cfloat", "cdouble", "complex64", "complex128",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",

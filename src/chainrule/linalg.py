@@ -34,7 +34,7 @@ def solve(A, B, *, left: bool = True):
     if not left:
         raise NotImplementedError("linalg.solve: left=False (X @ A == B) is not supported; "
                                   "solve A.mT X^T = B^T instead: solve(A.mT, B.mT).mT")
-    return _np_linalg.solve_batched(A, B, batched_vectors=True)
+    return _np_linalg._solve(A, B, batched_vectors=True)
 
 
 def cholesky(A, *, upper: bool = False):

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .. import _backend
+from .. import _backend, _device
 from .._backend import DIFFERENTIABLE_DTYPES
 
 __all__ = ["as_array", "Tensor", "make_tensor"]
@@ -77,13 +77,21 @@ class Tensor:
 
     # ----- the array -------------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
-        """The underlying array (NumPy on the CPU). Writing to it bypasses autograd."""
-        return self._data
+    def data(self) -> "Tensor":
+        """A tensor on the same memory, outside the graph, as PyTorch's ``.data``: changes
+        made through it (``p.data.add_(p.grad, alpha=-lr)``) bypass autograd. The raw
+        array is ``.detach().numpy()``.
+
+        >>> import chainrule as cr
+        >>> w = cr.zeros(2, requires_grad=True)
+        >>> _ = w.data.fill_(0.5); w
+        tensor([0.5, 0.5], requires_grad=True)
+        """
+        return make_tensor(self._data)
 
     @data.setter
     def data(self, value) -> None:
-        arr = as_array(value)
+        arr = as_array(value._data if isinstance(value, Tensor) else value)
         if arr.shape != self._data.shape or arr.dtype != self._data.dtype:
             arr = arr.astype(self._data.dtype, copy=False)
         self._data = arr
@@ -102,8 +110,13 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return _backend.device_of(self._data)
+    def device(self) -> "_device.device":
+        """Where the data lives: ``device(type='cpu')`` (a ``str`` subclass)."""
+        return _device.device(_backend.device_of(self._data))
+
+    @property
+    def is_cuda(self) -> bool:
+        return _backend.device_of(self._data) == "cuda"
 
     @property
     def itemsize(self) -> int:
@@ -315,11 +328,29 @@ class Tensor:
         return self.__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.numpy(force=True), self._requires_grad, self.name))
+        # The class travels too: a deep copy of a module keeps its Parameters Parameters.
+        return (_rebuild, (self.__class__, self.numpy(force=True), self._requires_grad,
+                           self.name))
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        """A leaf copy of the data, of the same class (Parameter stays Parameter), with
+        ``requires_grad``, name and ``.grad`` copied, as ``copy.deepcopy`` of a torch
+        tensor."""
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created by the user (graph leaves) "
+                               "support deepcopy; call .detach() first, as in PyTorch")
+        out = _rebuild(self.__class__, self._data.copy(), self._requires_grad, self.name)
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
 
 
-def _rebuild(data, requires_grad, name):
-    return Tensor(data, requires_grad=requires_grad, name=name)
+def _rebuild(cls, data, requires_grad, name):
+    out = make_tensor(data, None, requires_grad)
+    out.__class__ = cls  # Tensor and its subclasses share the slots (no fields of their own)
+    out.name = name
+    return out
 
 
 class _HookHandle:

@@ -3,7 +3,7 @@ from typing import Any
 
 def _check_can_require_grad(dtype, where) -> Any: ...
 def _engine() -> Any: ...
-def _rebuild(data, requires_grad, name) -> Any: ...
+def _rebuild(cls, data, requires_grad, name) -> Any: ...
 def as_array(data, dtype=..., copy=...) -> Any:
     """Turn ``data`` into an array following PyTorch's defaults: Python floats become the
     default float dtype (float32), Python ints int64; NumPy arrays keep their dtype."""
@@ -29,6 +29,10 @@ class Tensor:
     def __array_ufunc__(self, ufunc, method, *inputs, out=..., **kwargs) -> Any:
         """``Tensor.__array_ufunc__``: NumPy ufuncs on tensors run the differentiable op."""
     def __bool__(self) -> Any: ...
+    def __deepcopy__(self, memo) -> Any:
+        """A leaf copy of the data, of the same class (Parameter stays Parameter), with
+        ``requires_grad``, name and ``.grad`` copied, as ``copy.deepcopy`` of a torch
+        tensor."""
     def __float__(self) -> Any: ...
     def __format__(self, spec) -> Any: ...
     def __index__(self) -> Any: ...
@@ -45,7 +49,9 @@ class Tensor:
         links are dropped and the tensor becomes a leaf that does not require grad."""
     @property
     def data(self) -> Any:
-        """The underlying array (NumPy on the CPU). Writing to it bypasses autograd."""
+        """A tensor on the same memory, outside the graph, as PyTorch's ``.data``: changes
+        made through it (``p.data.add_(p.grad, alpha=-lr)``) bypass autograd. The raw
+        array is ``.detach().numpy()``."""
     @data.setter
     def data(self, value) -> None: ...
     def detach(self) -> Any:
@@ -54,12 +60,15 @@ class Tensor:
     def detach_(self) -> Any:
         """Cut this tensor out of the graph, in place; it becomes a leaf."""
     @property
-    def device(self) -> Any: ...
+    def device(self) -> Any:
+        """Where the data lives: ``device(type='cpu')`` (a ``str`` subclass)."""
     def dim(self) -> Any: ...
     @property
     def dtype(self) -> Any: ...
     def incr_grad(self, gradient) -> Any:
         """Add ``gradient`` to ``.grad`` (seed 001's ``incr_grad``)."""
+    @property
+    def is_cuda(self) -> Any: ...
     @property
     def is_leaf(self) -> Any:
         """True for tensors the user made (not produced by a recorded op)."""
@@ -222,10 +231,14 @@ class Tensor:
         """In-place ``add``; returns self."""
     def all(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Whether all elements along ``dim`` are true."""
+    def allclose(self, /, other, rtol=..., atol=..., equal_nan=...) -> Tensor:
+        """Whether isclose holds everywhere (a Python bool)."""
     def amax(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Largest value over ``dim`` (ties share the gradient)."""
     def amin(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Smallest value over ``dim`` (ties share the gradient)."""
+    def aminmax(self, /, *, dim=..., keepdim=...) -> Tensor:
+        """(min, max) over ``dim``."""
     def any(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Whether any element along ``dim`` is true."""
     def arccos(self) -> Tensor:
@@ -246,6 +259,8 @@ class Tensor:
         """Index of the largest value over ``dim``."""
     def argmin(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Index of the smallest value over ``dim``."""
+    def argsort(self, /, dim=..., descending=..., *, stable=...) -> Tensor:
+        """The indices that sort ``dim``."""
     def asin(self) -> Tensor:
         """Inverse sine."""
     def asinh(self) -> Tensor:
@@ -306,21 +321,35 @@ class Tensor:
         """The tensor, or a C-contiguous copy of it."""
     def copy_(self, /, src) -> Tensor:
         """``src`` copied in, in place."""
+    def copysign(self, other) -> Tensor:
+        """|x| with the sign of y (gradient 0 to y)."""
     def cos(self) -> Tensor:
         """Cosine."""
     def cosh(self) -> Tensor:
         """Hyperbolic cosine."""
+    def count_nonzero(self, /, dim=...) -> Tensor:
+        """The number of nonzero elements over ``dim``."""
     def cpu(self, /) -> Tensor:
         """The tensor itself: it lives on the CPU already."""
+    def cummax(self, /, dim) -> Tensor:
+        """The running maximum along ``dim``, and its indices."""
+    def cummin(self, /, dim) -> Tensor:
+        """The running minimum along ``dim``, and its indices."""
     def cumprod(self, /, dim=..., *, axis=..., dtype=...) -> Tensor:
         """Running product along ``dim``."""
     def cumsum(self, /, dim=..., *, axis=..., dtype=...) -> Tensor:
         """Running sum along ``dim``."""
-    def div(self, other) -> Tensor:
+    def diag(self, /, diagonal=...) -> Tensor:
+        """A vector on a matrix's diagonal, or a matrix's diagonal."""
+    def diag_embed(self, /, offset=..., dim1=..., dim2=...) -> Tensor:
+        """Matrices with the last dim on their diagonal."""
+    def diagonal(self, /, offset=..., dim1=..., dim2=...) -> Tensor:
+        """The diagonal ``offset`` of dims dim1, dim2, last."""
+    def div(self, /, other, *, rounding_mode=...) -> Tensor:
         """True division x / y."""
     def div_(self, other) -> Tensor:
         """In-place ``div``; returns self."""
-    def divide(self, other) -> Tensor:
+    def divide(self, /, other, *, rounding_mode=...) -> Tensor:
         """True division x / y."""
     def divide_(self, other) -> Tensor:
         """In-place ``div``; returns self."""
@@ -358,12 +387,16 @@ class Tensor:
         """The order of ``dims`` reversed."""
     def float(self) -> Tensor:
         """A copy converted to float32 (gradients flow back in this tensor's dtype)."""
+    def float_power(self, /, exponent) -> Tensor:
+        """input ** exponent in float64 (complex128)."""
     def floor(self) -> Tensor:
         """Largest integer <= x (gradient 0)."""
     def floor_divide(self, other) -> Tensor:
         """x // y, rounded down (gradient 0)."""
     def fmod(self, other) -> Tensor:
         """The C remainder of x / y, with the sign of x."""
+    def frac(self, /) -> Tensor:
+        """x - trunc(x), the fractional part (gradient 1)."""
     def gather(self, /, dim=..., index=..., *, axis=...) -> Tensor:
         """Values picked along ``dim`` by an index tensor."""
     def ge(self, /, other) -> Tensor:
@@ -376,20 +409,38 @@ class Tensor:
         """A copy converted to float16 (gradients flow back in this tensor's dtype)."""
     def hypot(self, other) -> Tensor:
         """sqrt(x * x + y * y)."""
+    def index_add(self, /, dim, index, source, *, alpha=...) -> Tensor:
+        """``alpha * source`` added along ``dim`` at ``index``."""
+    def index_add_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``index_add``; returns self."""
+    def index_copy(self, /, dim, index, source) -> Tensor:
+        """Slices ``index`` of ``dim`` replaced by ``source``'s."""
+    def index_copy_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``index_copy``; returns self."""
+    def index_fill(self, /, dim, index, value) -> Tensor:
+        """Slices ``index`` of ``dim`` set to ``value``."""
+    def index_fill_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``index_fill``; returns self."""
     def index_select(self, /, dim=..., index=..., *, axis=...) -> Tensor:
         """Slices picked along ``dim`` by an index vector."""
     def int(self) -> Tensor:
         """A copy converted to int32 (gradients flow back in this tensor's dtype)."""
+    def isclose(self, /, other, rtol=..., atol=..., equal_nan=...) -> Tensor:
+        """|x - y| <= atol + rtol * |y|, elementwise."""
     def isfinite(self, /) -> Tensor:
         """Whether x is finite."""
     def isinf(self, /) -> Tensor:
         """Whether x is infinite."""
     def isnan(self, /) -> Tensor:
         """Whether x is NaN."""
+    def kthvalue(self, /, k, dim=..., keepdim=...) -> Tensor:
+        """The k-th smallest value along ``dim``, and its index."""
     def le(self, /, other) -> Tensor:
         """x <= y."""
     def leaky_relu(self, /, negative_slope=...) -> Tensor:
         """x where x > 0, else negative_slope * x."""
+    def lerp(self, /, end, weight) -> Tensor:
+        """input + weight * (end - input); weight a number or a tensor."""
     def log(self) -> Tensor:
         """Natural logarithm."""
     def log10(self) -> Tensor:
@@ -400,6 +451,8 @@ class Tensor:
         """Base-2 logarithm."""
     def logaddexp(self, other) -> Tensor:
         """log(exp(x) + exp(y)), without overflow."""
+    def logcumsumexp(self, /, dim) -> Tensor:
+        """log(cumsum(exp(x))) along ``dim``."""
     def logical_and(self, /, other) -> Tensor:
         """The truth values of x and y, and-ed."""
     def logical_not(self, /) -> Tensor:
@@ -408,6 +461,8 @@ class Tensor:
         """The truth values of x and y, or-ed."""
     def logical_xor(self, /, other) -> Tensor:
         """The truth values of x and y, xor-ed."""
+    def logit(self, /, eps=...) -> Tensor:
+        """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given."""
     def logsumexp(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """log(sum(exp(x))) over ``dim``, without overflow."""
     def long(self) -> Tensor:
@@ -418,6 +473,12 @@ class Tensor:
         """``value`` where ``mask`` holds."""
     def masked_fill_(self, /, mask, value) -> Tensor:
         """In-place ``masked_fill``; returns self."""
+    def masked_scatter(self, /, mask, source) -> Tensor:
+        """Entries where ``mask`` holds replaced, in order, by ``source``'s."""
+    def masked_scatter_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``masked_scatter``; returns self."""
+    def masked_select(self, /, mask) -> Tensor:
+        """The entries where ``mask`` holds, as 1-d."""
     def matmul(self, /, y) -> Tensor:
         """Matrix product with NumPy's broadcasting rules."""
     def max(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
@@ -426,16 +487,22 @@ class Tensor:
         """The larger of x and y (ties share the gradient)."""
     def mean(self, /, dim=..., keepdim=..., *, axis=..., keepdims=..., dtype=...) -> Tensor:
         """Arithmetic mean over ``dim``."""
+    def median(self, /, dim=..., keepdim=...) -> Tensor:
+        """The lower median; with ``dim``, values and indices."""
     def min(self, /, dim=..., keepdim=..., *, axis=..., keepdims=...) -> Tensor:
         """Smallest value; with ``dim``, the values and their indices."""
     def minimum(self, other) -> Tensor:
         """The smaller of x and y (ties share the gradient)."""
     def mm(self, /, y) -> Tensor:
         """Product of two matrices."""
+    def mode(self, /, dim=..., keepdim=...) -> Tensor:
+        """The most frequent value along ``dim``, and its last index."""
     def moveaxis(self, /, source, destination) -> Tensor:
         """A dim moved to another position."""
     def movedim(self, /, source, destination) -> Tensor:
         """A dim moved to another position."""
+    def msort(self, /) -> Tensor:
+        """Sorted along dim 0."""
     def mul(self, other) -> Tensor:
         """x * y."""
     def mul_(self, other) -> Tensor:
@@ -444,6 +511,14 @@ class Tensor:
         """x * y."""
     def multiply_(self, other) -> Tensor:
         """In-place ``mul``; returns self."""
+    def nan_to_num(self, /, nan=..., posinf=..., neginf=...) -> Tensor:
+        """NaN, +inf and -inf replaced by finite values."""
+    def nanmean(self, /, dim=..., keepdim=..., *, dtype=...) -> Tensor:
+        """Mean over ``dim`` of the values that are not NaN."""
+    def nansum(self, /, dim=..., keepdim=..., *, dtype=...) -> Tensor:
+        """Sum over ``dim``, NaN counted as 0."""
+    def narrow(self, /, dim, start, length) -> Tensor:
+        """The slice start:start + length of ``dim`` (a view)."""
     def ne(self, /, other) -> Tensor:
         """x != y."""
     def neg(self) -> Tensor:
@@ -454,6 +529,18 @@ class Tensor:
         """Negation, -x."""
     def negative_(self) -> Tensor:
         """In-place ``neg``; returns self."""
+    def new_empty(self, /, *size, dtype=..., device=..., requires_grad=...) -> Tensor:
+        """A new uninitialized tensor, in this dtype."""
+    def new_full(self, /, size, fill_value, *, dtype=..., device=..., requires_grad=...) -> Tensor:
+        """A new tensor filled with a value, in this dtype."""
+    def new_ones(self, /, *size, dtype=..., device=..., requires_grad=...) -> Tensor:
+        """A new tensor of ones, in this tensor's dtype."""
+    def new_tensor(self, /, data, *, dtype=..., device=..., requires_grad=...) -> Tensor:
+        """A copy of data, in this tensor's dtype."""
+    def new_zeros(self, /, *size, dtype=..., device=..., requires_grad=...) -> Tensor:
+        """A new tensor of zeros, in this tensor's dtype."""
+    def nonzero(self, /, *, as_tuple=...) -> Tensor:
+        """The indices of the nonzero entries."""
     def norm(self, /, p=..., dim=..., keepdim=..., *, axis=..., keepdims=..., ord=...) -> Tensor:
         """The p-norm over ``dim`` (2 by default)."""
     def permute(self, /, *dims) -> Tensor:
@@ -464,6 +551,12 @@ class Tensor:
         """In-place ``pow``; returns self."""
     def prod(self, /, dim=..., keepdim=..., *, axis=..., keepdims=..., dtype=...) -> Tensor:
         """Product over ``dim`` (exact gradient at zeros)."""
+    def put(self, /, index, source, accumulate=...) -> Tensor:
+        """Entries of the flattened tensor at ``index`` set to ``source``'s."""
+    def put_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``put``; returns self."""
+    def quantile(self, /, q, dim=..., keepdim=..., *, interpolation=...) -> Tensor:
+        """The q-th quantiles over ``dim`` (q a number or 1-D)."""
     def ravel(self, /) -> Tensor:
         """The values as one dimension."""
     def reciprocal(self) -> Tensor:
@@ -476,6 +569,8 @@ class Tensor:
         """x % y, with the sign of y."""
     def repeat(self, /, *sizes) -> Tensor:
         """Tiled ``sizes`` times along each dim."""
+    def repeat_interleave(self, /, repeats=..., dim=..., *, output_size=...) -> Tensor:
+        """Each entry repeated ``repeats`` times along ``dim``."""
     def reshape(self, /, *shape) -> Tensor:
         """The same values in a new shape."""
     def reshape_as(self, /, other) -> Tensor:
@@ -486,6 +581,16 @@ class Tensor:
         """x rounded to ``decimals`` places, halves to even (gradient 0)."""
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x)."""
+    def scatter_add(self, /, dim, index, src) -> Tensor:
+        """``src`` added into ``dim`` at ``index``."""
+    def scatter_add_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``scatter_add``; returns self."""
+    def scatter_reduce(self, /, dim, index, src, reduce, *, include_self=...) -> Tensor:
+        """``src`` reduced into ``dim`` at ``index`` (sum, prod, mean, amax, amin)."""
+    def scatter_reduce_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``scatter_reduce``; returns self."""
+    def sgn(self, /) -> Tensor:
+        """sign(x) for real tensors, z / |z| for complex ones."""
     def sigmoid(self) -> Tensor:
         """The logistic function 1 / (1 + exp(-x))."""
     def sigmoid_(self) -> Tensor:
@@ -500,6 +605,8 @@ class Tensor:
         """Hyperbolic sine."""
     def softplus(self, /, beta=..., threshold=...) -> Tensor:
         """log(1 + exp(beta * x)) / beta."""
+    def sort(self, /, dim=..., descending=..., *, stable=...) -> Tensor:
+        """The values along ``dim`` in order, and their indices."""
     def split(self, /, split_size_or_sections, dim=..., *, axis=...) -> Tensor:
         """Pieces of ``split_size_or_sections`` along ``dim``."""
     def sqrt(self) -> Tensor:
@@ -524,6 +631,10 @@ class Tensor:
         """Two dims swapped."""
     def swapdims(self, /, axis1, axis2) -> Tensor:
         """Two dims swapped."""
+    def t(self, /) -> Tensor:
+        """A matrix transposed (0-d and 1-d tensors as they are)."""
+    def take(self, /, index) -> Tensor:
+        """Entries of the flattened tensor at ``index``."""
     def take_along_dim(self, /, indices, dim=..., *, axis=...) -> Tensor:
         """Values picked along ``dim`` (broadcasting)."""
     def tan(self) -> Tensor:
@@ -536,16 +647,36 @@ class Tensor:
         """Tiled ``reps`` times along each dim."""
     def to(self, /, *args, dtype=..., device=..., copy=...) -> Tensor:
         """Converted to a dtype (the device must be the CPU)."""
+    def topk(self, /, k, dim=..., largest=..., sorted=...) -> Tensor:
+        """The k largest (or smallest) values along ``dim``, and indices."""
     def transpose(self, /, dim0=..., dim1=..., *, axes=...) -> Tensor:
         """Two dims swapped."""
-    def true_divide(self, other) -> Tensor:
+    def tril(self, /, diagonal=...) -> Tensor:
+        """The lower triangle (col - row <= ``diagonal``), 0 above."""
+    def tril_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``tril``; returns self."""
+    def triu(self, /, diagonal=...) -> Tensor:
+        """The upper triangle (col - row >= ``diagonal``), 0 below."""
+    def triu_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``triu``; returns self."""
+    def true_divide(self, /, other, *, rounding_mode=...) -> Tensor:
         """True division x / y."""
     def true_divide_(self, other) -> Tensor:
         """In-place ``div``; returns self."""
     def trunc(self) -> Tensor:
         """x rounded toward zero (gradient 0)."""
+    def type(self, /, dtype=..., non_blocking=...) -> Tensor:
+        """The type's name, or a copy converted to a dtype."""
+    def type_as(self, /, other) -> Tensor:
+        """Converted to another tensor's dtype."""
     def unbind(self, /, dim=..., *, axis=...) -> Tensor:
         """The slices along ``dim``, as a tuple."""
+    def unflatten(self, /, dim, sizes) -> Tensor:
+        """One dim split into ``sizes``."""
+    def unfold(self, /, dimension, size, step) -> Tensor:
+        """Windows of ``size`` along a dim, ``step`` apart."""
+    def unique(self, /, sorted=..., return_inverse=..., return_counts=..., dim=...) -> Tensor:
+        """The distinct values (inverse indices, counts)."""
     def unsqueeze(self, /, dim=..., *, axis=...) -> Tensor:
         """A size-1 dim inserted at ``dim``."""
     def var(self, /, dim=..., correction=..., keepdim=..., *, axis=..., keepdims=..., unbiased=..., ddof=...) -> Tensor:
@@ -556,5 +687,7 @@ class Tensor:
         """A view with another tensor's shape."""
     def where(self, /, condition, other) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``."""
+    def xlogy(self, other) -> Tensor:
+        """x * log(y), 0 where x == 0 (NaN where y is NaN)."""
     def zero_(self, /) -> Tensor:
         """Set to 0 in place."""

@@ -1,6 +1,9 @@
 """``chainrule.nn``: modules, layers, losses and initializations, as in ``torch.nn``."""
 from .. import _seed_names
 from . import functional, init
+from .layers import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
+                     Mish, PReLU, ReLU6, RReLU, Softmax2d, Softmin, Softshrink, Softsign,
+                     Tanhshrink, Threshold)
 from .layers import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                      AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss,
@@ -27,10 +30,13 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU", "MultiheadAttention",
     # activations
     "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
-    "LogSoftmax",
+    "LogSoftmax", "CELU", "SELU", "Softsign", "LogSigmoid", "Hardsigmoid", "Hardswish",
+    "ReLU6", "Mish", "Hardtanh", "PReLU", "RReLU", "GLU", "Threshold", "Softmin",
+    "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d",
     # losses
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss",
     # submodules
     "functional", "init", "utils",
 ]
+# chainrule.nn.modules (torch.nn.modules' import paths) is imported when a program names it.

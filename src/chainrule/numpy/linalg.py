@@ -224,10 +224,10 @@ def solve(a, b):
     """``x`` with ``a @ x == b``. ``b`` is a vector only when it has one axis, as in
     NumPy 2 (PyTorch also takes ``a``'s shape without the last axis as a batch of vectors;
     NumPy code gets NumPy's rule)."""
-    return solve_batched(a, b, batched_vectors=False)
+    return _solve(a, b, batched_vectors=False)
 
 
-def solve_batched(a, b, batched_vectors: bool):
+def _solve(a, b, batched_vectors: bool):
     """:func:`solve`, where ``batched_vectors`` also takes a ``b`` of ``a``'s shape without
     its last axis as a batch of vectors (PyTorch's rule, ``chainrule.linalg.solve``)."""
     sa = _check("solve", a, square=True)

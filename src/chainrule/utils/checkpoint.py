@@ -1,14 +1,14 @@
-"""Utilities: activation checkpointing."""
+"""``chainrule.utils.checkpoint``: activation checkpointing, as ``torch.utils.checkpoint``."""
 from __future__ import annotations as _annotations
 
 import warnings as _warnings
 from typing import Callable as _Callable
 
-from .autograd import engine as _engine
-from .autograd.function import Function as _Function
-from .autograd import grad_mode as _grad_mode
-from .autograd.grad_mode import enable_grad as _enable_grad
-from .autograd.tensor import Tensor as _Tensor
+from ..autograd import engine as _engine
+from ..autograd.function import Function as _Function
+from ..autograd import grad_mode as _grad_mode
+from ..autograd.grad_mode import enable_grad as _enable_grad
+from ..autograd.tensor import Tensor as _Tensor
 
 __all__ = ["checkpoint"]
 

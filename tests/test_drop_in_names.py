@@ -1,0 +1,104 @@
+"""The names and habits PyTorch programs rely on, under chainrule's import paths."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+
+
+def test_device_objects_as_torch_device():
+    d = cr.device("cuda:1")
+    assert (d.type, d.index, str(d), repr(d)) == ("cuda", 1, "cuda:1",
+                                                   "device(type='cuda', index=1)")
+    assert cr.device("cuda", 1) == d and cr.device(d) == d and hash(d) == hash("cuda:1")
+    cpu = cr.device("cpu")
+    assert cpu.index is None and cpu == "cpu" and pickle.loads(pickle.dumps(cpu)) == cpu
+    for bad in ("gpu", "cuda:x", "cuda:-1"):
+        with pytest.raises(RuntimeError, match="device"):
+            cr.device(bad)
+
+
+def test_tensors_live_on_the_cpu_device():
+    device = cr.device("cuda" if cr.cuda.is_available() else "cpu")
+    t = cr.ones(2, 3).to(device)
+    assert t.device == cpu_device() and isinstance(t.device, cr.device)
+    assert t.is_cuda is False and t.device.type == "cpu"
+    assert cr.zeros(2, device=device).device == "cpu"
+    m = nn.Linear(3, 1).to(device)
+    assert m(t).shape == (2, 1)
+    with pytest.raises(NotImplementedError, match="CUDA"):
+        t.to("cuda")
+
+
+def cpu_device():
+    return cr.device("cpu")
+
+
+def test_no_accelerator_and_settable_backend_flags():
+    assert cr.cuda.is_available() is False and cr.cuda.device_count() == 0
+    assert cr.accelerator.is_available() is False
+    assert cr.accelerator.current_accelerator() is None
+    cr.cuda.manual_seed(0)
+    cr.cuda.manual_seed_all(0)
+    cr.backends.cudnn.benchmark = True
+    cr.backends.cudnn.deterministic = True
+    cr.backends.cuda.matmul.allow_tf32 = True
+    assert cr.backends.mps.is_available() is False and cr.backends.cudnn.is_available() is False
+
+
+def test_dtype_names():
+    assert cr.float is cr.float32 and cr.int is cr.int32 and cr.long is cr.int64
+    assert cr.short is cr.int16 and cr.double is cr.float64
+    assert cr.ones(2, dtype=cr.float).dtype == np.float32
+    assert cr.tensor([1 + 2j], dtype=cr.cfloat).dtype == np.complex64
+
+
+def test_import_paths():
+    from chainrule.nn.modules.conv import Conv2d
+    from chainrule.nn.modules.linear import Linear
+    from chainrule.nn.modules.loss import MSELoss
+    from chainrule.nn.modules.module import Module
+    from chainrule.utils.checkpoint import checkpoint
+    from chainrule.utils.data import DataLoader, Dataset, TensorDataset, random_split
+    assert Linear is nn.Linear and Conv2d is nn.Conv2d and MSELoss is nn.MSELoss
+    assert Module is nn.Module and Dataset is cr.data.Dataset
+    assert checkpoint is cr.utils.checkpoint
+    data = TensorDataset(cr.arange(10.0).reshape(5, 2), cr.arange(5))
+    train, test = random_split(data, [3, 2])
+    assert len(train) == 3 and len(test) == 2
+    assert [b[0].shape for b in DataLoader(data, batch_size=2)] == [(2, 2), (2, 2), (1, 2)]
+    assert cr.nn.utils.clip_grad_norm_ is not None and cr.distributions.Normal is not None
+
+
+def test_data_is_a_tensor_sharing_memory_outside_the_graph():
+    model = nn.Linear(2, 3)
+    model.bias.data.fill_(0.01)
+    np.testing.assert_allclose(model.bias.detach().numpy(), [0.01] * 3, rtol=1e-6)
+    p = model.weight
+    p.sum().backward()
+    before = p.detach().numpy().copy()
+    p.data.add_(p.grad, alpha=-0.1)
+    np.testing.assert_allclose(p.detach().numpy(), before - 0.1, rtol=1e-6)
+    assert isinstance(p.data, cr.Tensor) and not p.data.requires_grad
+    assert p.data.grad_fn is None and p.requires_grad
+    p.data = cr.zeros(3, 2)  # assigning replaces the values, keeps the Parameter
+    assert isinstance(p, nn.Parameter) and p.detach().numpy().sum() == 0
+
+
+def test_deepcopy_of_a_module_keeps_parameters():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model(cr.ones(4, 2)).sum().backward()
+    twin = copy.deepcopy(model)
+    pairs = list(zip(model.parameters(), twin.parameters()))
+    assert len(pairs) == 4
+    for a, b in pairs:
+        assert type(b) is nn.Parameter and b is not a and b.requires_grad
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    next(twin.parameters()).data.fill_(5.0)
+    assert next(model.parameters()).detach().numpy().max() < 5.0  # no memory shared
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(model(cr.ones(1, 2)))
