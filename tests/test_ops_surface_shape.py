@@ -497,3 +497,37 @@ def test_oracle_inplace_forms():
         getattr(a, name)(*args)
         getattr(b, name)(*(_arg(torch, v) for v in args))
         np.testing.assert_allclose(a.numpy(), b.numpy(), err_msg=name)
+
+
+# ----- view(dtype): the same bits read as another dtype -------------------------------------
+def test_view_dtype_reinterprets_bits():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    bits = x.view(cr.int32)
+    assert bits.dtype == np.int32 and not bits.requires_grad
+    assert bits.tolist() == [1065353216, 1073741824]
+    assert cr.ones(2, 3).view(cr.float16).shape == (2, 6)
+    assert cr.ones(2, 4, dtype=cr.float16).view(cr.float64).shape == (2, 1)
+    same = x.view(cr.float32)
+    assert same.requires_grad  # the same dtype: an ordinary, differentiable view
+    same.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    for bad in (lambda: cr.tensor(1.0).view(cr.float16),
+                lambda: cr.ones(3, 2).t().view(cr.float16),
+                lambda: cr.ones(3).view(cr.float64)):
+        with pytest.raises(RuntimeError, match="view"):
+            bad()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("src, dst, shape", [("float32", "int32", (2, 3)),
+                                             ("float32", "float16", (2, 3)),
+                                             ("float16", "float32", (3, 4)),
+                                             ("int64", "float64", (5,)),
+                                             ("float64", "uint8", (2,))])
+def test_view_dtype_against_torch(src, dst, shape):
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).normal(size=shape).astype(src)
+    ours = cr.tensor(data).view(np.dtype(dst))
+    theirs = torch.from_numpy(data.copy()).view(getattr(torch, dst))
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

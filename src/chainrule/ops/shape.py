@@ -17,7 +17,7 @@ import numpy as np
 from .. import _fastnp
 from ..autograd.primitives import (Primitive, apply, call, defjvp, defvjp_all, linear,
                                    pass_through)
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, make_tensor
 from ..errors import OpError, OpTypeError
 from . import elementwise as ew
 from ._util import ndim_of, normalize_axes, normalize_dim, shape_arg, shape_of
@@ -152,7 +152,15 @@ def _reshape(op: str, x, shape):
 
 def view(x, *shape):
     """PyTorch's view: reshape without ever copying. Raises OpError where the data's
-    strides (after a transpose or a strided slice) cannot express the new shape."""
+    strides (after a transpose or a strided slice) cannot express the new shape.
+    ``view(dtype)`` reinterprets the bits instead (no gradient across dtypes).
+
+    >>> from chainrule import tensor, int32
+    >>> tensor([1.0]).view(int32)
+    tensor([1065353216], dtype=int32)
+    """
+    if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+        return _view_dtype(x, np.dtype(shape[0]))
     out = _reshape("view", x, shape)
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if not data.flags.c_contiguous and out._data.size and \
@@ -162,6 +170,30 @@ def view(x, *shape):
                       f"be viewed as shape {out._data.shape} without a copy; use reshape(), "
                       f"which copies, or call contiguous() first")
     return out
+
+
+def _view_dtype(x, dtype: np.dtype):
+    """The same bytes read as ``dtype``; the last dim scales by the ratio of item sizes."""
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
+    if dtype == data.dtype:
+        return view(x, *data.shape)
+    what = f"to view {data.dtype} as {dtype} (different element sizes)"
+    if dtype.itemsize != data.itemsize:
+        if data.ndim == 0:
+            raise OpError(f"view: a 0-d tensor cannot be viewed as another element size: "
+                          f"{what}; reshape it to 1-d first")
+        if data.shape[-1] > 1 and data.strides[-1] != data.itemsize:
+            raise OpError(f"view: the last dim must be contiguous (stride 1) {what}, got "
+                          f"stride {data.strides[-1] // data.itemsize}; call contiguous() "
+                          f"first")
+        if data.shape[-1] * data.itemsize % dtype.itemsize:
+            raise OpError(f"view: the last dim ({data.shape[-1]}) must be divisible by "
+                          f"{dtype.itemsize // data.itemsize} {what}")
+    try:
+        return make_tensor(data.view(dtype))  # bits, not values: outside the graph
+    except ValueError as exc:  # strides NumPy cannot reinterpret
+        raise OpError(f"view: cannot {what[3:]} for a tensor of shape {data.shape}: {exc}; "
+                      f"call contiguous() first") from None
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
