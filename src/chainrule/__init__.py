@@ -26,6 +26,7 @@ from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_li
 from . import data, errors, func, linalg, nn, optim, scipy, utils
 from . import accelerator, backends, cuda, distributions
 from ._device import device
+from .sampling import Generator, bernoulli, multinomial, normal, poisson, randperm
 from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
@@ -48,6 +49,7 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors", "linalg",
            "distributions", "cuda", "accelerator", "backends", "device", "float", "int",
            "short", "cfloat", "cdouble", "complex64", "complex128",
+           "Generator", "randperm", "multinomial", "bernoulli", "normal", "poisson",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
