@@ -1,6 +1,9 @@
 """``chainrule.data``: datasets, loaders, and readers for common formats."""
 from .datasets import load_digits, read_idx
-from .loader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from .loader import (BatchSampler, DataLoader, Dataset, RandomSampler, Sampler,
+                     SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
+                     WeightedRandomSampler, default_collate, random_split)
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate",
-           "random_split", "read_idx", "load_digits"]
+           "random_split", "read_idx", "load_digits", "Sampler", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
