@@ -55,3 +55,18 @@ def test_values_shapes_dtypes():
 def test_bad_arguments_are_runtime_errors(bad):
     with pytest.raises(RuntimeError):
         bad()
+
+
+def test_data_samplers_take_a_generator():
+    from chainrule.utils.data import DataLoader, RandomSampler, TensorDataset, random_split
+    data = TensorDataset(cr.arange(10.0))
+
+    def order(seed):
+        return list(RandomSampler(data, generator=cr.Generator().manual_seed(seed)))
+    assert order(2) == order(2) and sorted(order(2)) == list(range(10))
+    parts = random_split(data, [6, 4], generator=cr.Generator().manual_seed(1))
+    again = random_split(data, [6, 4], generator=cr.Generator().manual_seed(1))
+    assert list(parts[0].indices) == list(again[0].indices)
+    loader = DataLoader(data, batch_size=3, shuffle=True,
+                        generator=cr.Generator().manual_seed(0))
+    assert sorted(v for (batch,) in loader for v in batch.tolist()) == list(range(10))

@@ -79,7 +79,7 @@ def random_split(dataset, lengths, generator: _np.random.Generator | None = None
         lengths = counts
     if sum(lengths) != n:
         raise ValueError(f"random_split: lengths {list(lengths)} do not add up to {n}")
-    rng = generator or _backend.generator()
+    rng = _rng(generator)
     order = rng.permutation(n)
     out, start = [], 0
     for length in lengths:
@@ -91,7 +91,10 @@ def random_split(dataset, lengths, generator: _np.random.Generator | None = None
 def _rng(generator: _np.random.Generator | None) -> _np.random.Generator:
     # Looked up at iteration time, not construction, so cr.manual_seed between epochs
     # (or before the first) reproduces the order, as torch.manual_seed does.
-    return generator if generator is not None else _backend.generator()
+    if generator is None:
+        return _backend.generator()
+    # A chainrule.Generator (torch.Generator's counterpart) holds a NumPy one.
+    return getattr(generator, "_rng", generator)
 
 
 def _is_positive_int(value) -> bool:
