@@ -12,7 +12,10 @@ from .layers import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAv
                      LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d,
                      MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus,
                      Tanh)
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import Dropout1d, Dropout2d, Dropout3d
 from .module import Module, ModuleDict, ModuleList, Sequential
+from .shape import PixelShuffle, PixelUnshuffle, Unflatten
 from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN, MultiheadAttention
 from . import utils  # noqa: E402
@@ -20,6 +23,9 @@ from . import utils  # noqa: E402
 Dense = _seed_names.make_dense(Linear)  # seed 002's name (see chainrule._seed_names)
 
 __all__ = [
+    # distances, channel dropout, pixel shuffles
+    "CosineSimilarity", "PairwiseDistance", "Dropout1d", "Dropout2d", "Dropout3d",
+    "PixelShuffle", "PixelUnshuffle", "Unflatten",
     # containers
     "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter",
     # layers
