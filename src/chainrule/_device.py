@@ -53,5 +53,9 @@ class device(str):  # noqa: N801  (torch.device's name)
         return device, (self.type, self.index)
 
 
+# The devices tensor.device answers with, made once (a property read must not parse).
+DEVICE_OF_ARRAY = {"cpu": device("cpu"), "cuda": device("cuda", 0)}
+
+
 def __dir__():  # dir() shows the exports, not the helpers
     return __all__

@@ -112,7 +112,7 @@ class Tensor:
     @property
     def device(self) -> "_device.device":
         """Where the data lives: ``device(type='cpu')`` (a ``str`` subclass)."""
-        return _device.device(_backend.device_of(self._data))
+        return _device.DEVICE_OF_ARRAY[_backend.device_of(self._data)]
 
     @property
     def is_cuda(self) -> bool:

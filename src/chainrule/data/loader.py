@@ -97,8 +97,15 @@ def _rng(generator: _np.random.Generator | None) -> _np.random.Generator:
     return getattr(generator, "_rng", generator)
 
 
-def _is_positive_int(value) -> bool:
-    return isinstance(value, (int, _np.integer)) and not isinstance(value, bool) and value > 0
+def _check_positive_int(owner: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, _np.integer)) or value <= 0:
+        raise ValueError(f"{owner}: {name} should be a positive integer value, but got "
+                         f"{name}={value!r}")
+
+
+def _check_bool(owner: str, name: str, value, error=ValueError) -> None:
+    if not isinstance(value, bool):
+        raise error(f"{owner}: {name} should be a boolean value, but got {name}={value!r}")
 
 
 class Sampler:
@@ -154,12 +161,8 @@ class RandomSampler(Sampler):
                  generator: _np.random.Generator | None = None) -> None:
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
-        if not isinstance(replacement, bool):
-            raise TypeError("RandomSampler: replacement should be a boolean value, but got "
-                            f"replacement={replacement!r}")
-        if not _is_positive_int(self.num_samples):
-            raise ValueError("RandomSampler: num_samples should be a positive integer value, "
-                             f"but got num_samples={self.num_samples!r}")
+        _check_bool("RandomSampler", "replacement", replacement, TypeError)
+        _check_positive_int("RandomSampler", "num_samples", self.num_samples)
 
     @property
     def num_samples(self) -> int:
@@ -207,12 +210,8 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples: int, replacement: bool = True,
                  generator: _np.random.Generator | None = None) -> None:
-        if not _is_positive_int(num_samples):
-            raise ValueError("WeightedRandomSampler: num_samples should be a positive integer "
-                             f"value, but got num_samples={num_samples!r}")
-        if not isinstance(replacement, bool):
-            raise ValueError("WeightedRandomSampler: replacement should be a boolean value, "
-                             f"but got replacement={replacement!r}")
+        _check_positive_int("WeightedRandomSampler", "num_samples", num_samples)
+        _check_bool("WeightedRandomSampler", "replacement", replacement)
         data = weights._data if isinstance(weights, _Tensor) else weights
         w = _np.asarray(data, dtype=_np.float64)
         if w.ndim != 1:
@@ -261,12 +260,8 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Sampler | _Iterable[int], batch_size: int,
                  drop_last: bool) -> None:
-        if not _is_positive_int(batch_size):
-            raise ValueError("BatchSampler: batch_size should be a positive integer value, "
-                             f"but got batch_size={batch_size!r}")
-        if not isinstance(drop_last, bool):
-            raise ValueError("BatchSampler: drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last!r}")
+        _check_positive_int("BatchSampler", "batch_size", batch_size)
+        _check_bool("BatchSampler", "drop_last", drop_last)
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self) -> _Iterator[list[int]]:

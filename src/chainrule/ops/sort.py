@@ -126,6 +126,16 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     return _Topk(_take(input, dim, idx), _indices(idx))
 
 
+def _picked(result, input, dim, idx, keepdim: bool):
+    """``result(values, indices)`` of kthvalue, median and mode: ``input`` taken at the
+    indices ``idx`` (keepdims) along ``dim``; a 0-d input (``dim`` None) is its own value,
+    at index 0."""
+    if dim is None:
+        return result(sh.clone(input), _indices(np.zeros((), np.int64)))
+    return result(_squeeze(_take(input, dim, idx), dim, keepdim),
+                  _indices(idx if keepdim else np.squeeze(idx, dim)))
+
+
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest value along ``dim`` (k from 1) and its index.
 
@@ -137,10 +147,9 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     dim = normalize_dim("kthvalue", dim, a.ndim)
     _check_k("kthvalue", k, a.shape[dim] if a.ndim else 1, 1)
     if not a.ndim:
-        return _Kthvalue(sh.clone(input), _indices(np.zeros((), np.int64)))
+        return _picked(_Kthvalue, input, None, None, False)
     idx = np.take(_argsort(a, dim, False), [k - 1], axis=dim)
-    return _Kthvalue(_squeeze(_take(input, dim, idx), dim, keepdim),
-                     _indices(idx if keepdim else np.squeeze(idx, dim)))
+    return _picked(_Kthvalue, input, dim, idx, keepdim)
 
 
 def _median_index(a, dim: int):
@@ -176,13 +185,12 @@ def median(input, dim=None, keepdim: bool = False):
         return reduce.amax(apply(ew.where_p, (ties, input, -np.inf)))
     dim = normalize_dim("median", dim, a.ndim)
     if not a.ndim:
-        return _Median(sh.clone(input), _indices(np.zeros((), np.int64)))
+        return _picked(_Median, input, None, None, False)
     if not a.shape[dim]:
         raise IndexOutOfRangeError(f"median: expected reduction dim {dim} to have non-zero "
                                    f"size (shape {a.shape})")
     idx = _median_index(a, dim)
-    return _Median(_squeeze(_take(input, dim, idx), dim, keepdim),
-                   _indices(idx if keepdim else np.squeeze(idx, dim)))
+    return _picked(_Median, input, dim, idx, keepdim)
 
 
 def mode(input, dim: int = -1, keepdim: bool = False):
@@ -196,7 +204,7 @@ def mode(input, dim: int = -1, keepdim: bool = False):
     a = _raw(input)
     dim = normalize_dim("mode", dim, a.ndim)
     if not a.ndim:
-        return _Mode(sh.clone(input), _indices(np.zeros((), np.int64)))
+        return _picked(_Mode, input, None, None, False)
     if not a.shape[dim]:
         raise IndexOutOfRangeError(f"mode: expected reduction dim {dim} to have non-zero size "
                                    f"(shape {a.shape})")
@@ -209,8 +217,7 @@ def mode(input, dim: int = -1, keepdim: bool = False):
         hits = np.flatnonzero((row == v) | (np.isnan(row) & np.isnan(v)))
         best[r] = hits[-1] if hits.size else n - 1
     idx = np.moveaxis(best.reshape(np.moveaxis(a, dim, -1).shape[:-1] + (1,)), -1, dim)
-    return _Mode(_squeeze(_take(input, dim, idx), dim, keepdim),
-                 _indices(idx if keepdim else np.squeeze(idx, dim)))
+    return _picked(_Mode, input, dim, idx, keepdim)
 
 
 def _cumulative(op: str, better, out_type, input, dim):

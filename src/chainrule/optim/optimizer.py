@@ -416,12 +416,26 @@ def _decayed_gradient(param, grad, group):
     (``decoupled_weight_decay``) the parameter decayed in place as AdamW does."""
     g = -grad if group["maximize"] else grad
     wd = group["weight_decay"]
+    if not group["decoupled_weight_decay"]:
+        return _decayed(g, param, wd)
     if wd:
-        if group["decoupled_weight_decay"]:
-            param *= 1 - group["lr"] * wd
-        else:
-            g = g + wd * param
+        param *= 1 - group["lr"] * wd
     return g
+
+
+def _adam_moments(state, param, g, b1: float, b2: float):
+    """NAdam's and RAdam's step count and moment estimates, updated in place (created at the
+    first step): returns (t, exp_avg, exp_avg_sq)."""
+    if "step" not in state:
+        state["step"] = 0
+        state["exp_avg"] = _np.zeros_like(param)
+        state["exp_avg_sq"] = _np.zeros_like(param)
+    state["step"] += 1
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    _lerp_(m, g, 1 - b1)
+    v *= b2
+    v += (1 - b2) * g * g
+    return state["step"], m, v
 
 
 class NAdam(Optimizer):
@@ -445,22 +459,13 @@ class NAdam(Optimizer):
     def _update(self, param, grad, state, group):
         b1, b2 = group["betas"]
         lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = _np.zeros_like(param)
-            state["exp_avg_sq"] = _np.zeros_like(param)
-        state["step"] += 1
-        t = state["step"]
+        state.setdefault("mu_product", 1.0)
         g = _decayed_gradient(param, grad, group)
+        t, m, v = _adam_moments(state, param, g, b1, b2)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         mu_product = state["mu_product"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        _lerp_(m, g, 1 - b1)
-        v *= b2
-        v += (1 - b2) * g * g
         denom = _np.sqrt(v / (1 - b2 ** t)) + eps
         param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
         param += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
@@ -486,17 +491,8 @@ class RAdam(Optimizer):
     def _update(self, param, grad, state, group):
         b1, b2 = group["betas"]
         lr, eps = group["lr"], group["eps"]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _np.zeros_like(param)
-            state["exp_avg_sq"] = _np.zeros_like(param)
-        state["step"] += 1
-        t = state["step"]
         g = _decayed_gradient(param, grad, group)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        _lerp_(m, g, 1 - b1)
-        v *= b2
-        v += (1 - b2) * g * g
+        t, m, v = _adam_moments(state, param, g, b1, b2)
         bias1, bias2 = 1 - b1 ** t, 1 - b2 ** t
         m_hat = m / bias1
         rho_inf = 2 / (1 - b2) - 1
