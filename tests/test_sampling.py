@@ -70,3 +70,76 @@ def test_data_samplers_take_a_generator():
     loader = DataLoader(data, batch_size=3, shuffle=True,
                         generator=cr.Generator().manual_seed(0))
     assert sorted(v for (batch,) in loader for v in batch.tolist()) == list(range(10))
+
+
+# In-place fills (Tensor methods), checked by their supports and moments on 20000 draws.
+FILLS = [  # (method, args, check of the samples, expected mean or None)
+    ("uniform_", (2.0, 3.0), lambda v: ((v >= 2) & (v < 3)).all(), 2.5),
+    ("normal_", (1.0, 2.0), lambda v: np.isfinite(v).all(), 1.0),
+    ("bernoulli_", (0.25,), lambda v: np.isin(v, (0, 1)).all(), 0.25),
+    ("exponential_", (4.0,), lambda v: (v >= 0).all(), 0.25),
+    ("geometric_", (0.5,), lambda v: ((v >= 1) & (v == np.round(v))).all(), 2.0),
+    ("cauchy_", (0.0, 1.0), lambda v: np.isfinite(v).all(), None),
+    ("log_normal_", (0.0, 0.5), lambda v: (v > 0).all(), np.exp(0.125)),
+    ("random_", (3, 7), lambda v: np.isin(v, (3, 4, 5, 6)).all(), 4.5),
+    ("random_", (5,), lambda v: np.isin(v, range(5)).all(), 2.0),
+]
+
+
+@pytest.mark.parametrize("name,args,holds,mean", FILLS)
+def test_fills_in_place_with_the_right_distribution(name, args, holds, mean):
+    x = cr.zeros(20000, dtype=cr.float64)
+    assert getattr(x, name)(*args) is x
+    v = x.numpy()
+    assert x.dtype == cr.float64 and holds(v)
+    if mean is not None:
+        assert abs(v.mean() - mean) < 0.05 * max(1.0, abs(mean))
+    cr.manual_seed(4)
+    a = getattr(cr.zeros(5), name)(*args).numpy()
+    cr.manual_seed(4)
+    assert np.array_equal(a, getattr(cr.zeros(5), name)(*args).numpy())
+    g = cr.Generator().manual_seed(9)
+    b = getattr(cr.zeros(5), name)(*args, generator=g).numpy()
+    assert np.array_equal(b, getattr(cr.zeros(5), name)(*args, generator=g.manual_seed(9))
+                          .numpy())
+
+
+def test_fills_write_through_views_and_refuse_grad_leaves():
+    base = cr.zeros(4, 3)
+    base[1].uniform_(5, 6)
+    assert (base.numpy()[1] >= 5).all() and (base.numpy()[[0, 2, 3]] == 0).all()
+    w = cr.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="normal_"):
+        w.normal_()
+    with cr.no_grad():
+        w.normal_()
+    assert w.requires_grad and (w.detach().numpy() != 0).any()
+
+
+def test_random_with_no_bounds_spans_the_exact_integers():
+    v = cr.zeros(1000).random_().numpy()
+    assert (v >= 0).all() and (v <= 2 ** 24).all() and (v == np.round(v)).all()
+    assert v.max() > 2 ** 20
+    b = cr.zeros(100, dtype=cr.bool).random_().numpy()
+    assert b.dtype == np.bool_ and b.any() and not b.all()
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: cr.zeros(3).uniform_(2, 1),
+    lambda: cr.zeros(3).normal_(0, -1),
+    lambda: cr.zeros(3).bernoulli_(1.5),
+    lambda: cr.zeros(3).exponential_(0),
+    lambda: cr.zeros(3).geometric_(1.5),
+    lambda: cr.zeros(3).random_(5, 5),
+    lambda: cr.zeros(3, dtype=cr.int64).normal_(),
+])
+def test_bad_fills_raise_as_pytorch(bad):
+    with pytest.raises(RuntimeError):
+        bad()
+
+
+def test_multinomial_and_bernoulli_are_methods():
+    cr.manual_seed(0)
+    assert cr.tensor([0.0, 1.0, 0.0]).multinomial(4, True).tolist() == [1] * 4
+    assert cr.tensor([1.0, 0.0]).bernoulli().tolist() == [1.0, 0.0]
+    assert cr.zeros(3).bernoulli(1.0).tolist() == [1.0] * 3

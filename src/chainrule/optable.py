@@ -25,6 +25,7 @@ from .ops import index as _ix
 from .ops import linalg as _linalg
 from .ops import reduce as _reduce
 from .ops import shape as _sh
+from . import sampling as _sampling
 from .scipy import special as _special
 from . import optable_activations as _optable_activations
 from . import optable_math as _optable_math
@@ -415,6 +416,19 @@ OPS: Tuple[Op, ...] = (
        tested_in="tests/test_inplace.py"),
     Op("copy_", _fr._copy_, "``src`` copied in, in place.", free=False,
        tested_in="tests/test_inplace.py"),
+    # Random draws as methods (the free functions are chainrule.sampling's): no gradient.
+    *(Op(name, getattr(_sampling, name), doc, free=False, grad=False,
+         tested_in="tests/test_sampling.py") for name, doc in (
+        ("multinomial", "Category indices drawn from these weights (1-D or 2-D)."),
+        ("bernoulli", "1 with probability given by this tensor (or ``p``), else 0."),
+        ("uniform_", "Filled with samples uniform on [from, to), in place."),
+        ("normal_", "Filled with normal samples, in place."),
+        ("bernoulli_", "Filled with Bernoulli(p) samples, in place."),
+        ("exponential_", "Filled with exponential samples, in place."),
+        ("geometric_", "Filled with geometric samples (trials to the first success), in place."),
+        ("cauchy_", "Filled with Cauchy samples, in place."),
+        ("log_normal_", "Filled with log-normal samples, in place."),
+        ("random_", "Filled with integers uniform on [from, to), in place."))),
 )
 
 # Conversions by dtype name: Tensor.float(), .double(), ...

@@ -1,5 +1,7 @@
 """Random sampling with PyTorch's names: ``Generator`` objects, ``randperm``, ``multinomial``,
-``bernoulli``, ``normal`` and ``poisson``. Without a ``generator`` they draw from the global
+``bernoulli``, ``normal`` and ``poisson``, and the in-place fills Tensor methods are
+(``uniform_``, ``normal_``, ``bernoulli_``, ``exponential_``, ``geometric_``, ``cauchy_``,
+``log_normal_``, ``random_``). Without a ``generator`` they draw from the global
 one that ``cr.manual_seed`` seeds. Samples are data, not functions of the inputs: they carry
 no gradient (reparameterized sampling is ``distributions``' ``rsample``).
 
@@ -19,7 +21,9 @@ from .autograd.tensor import Tensor as _Tensor
 from .autograd.tensor import make_tensor as _make_tensor
 from .errors import OpError as _OpError
 
-__all__ = ["Generator", "randperm", "multinomial", "bernoulli", "normal", "poisson"]
+__all__ = ["Generator", "randperm", "multinomial", "bernoulli", "normal", "poisson",
+           "uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "cauchy_",
+           "log_normal_", "random_"]
 
 
 class Generator:
@@ -138,6 +142,116 @@ def poisson(input, generator: Optional[Generator] = None) -> _Tensor:
     if (rates < 0).any():
         raise _OpError("poisson: expected all rates >= 0")
     return _make_tensor(_rng(generator).poisson(rates).astype(rates.dtype))
+
+
+
+# In-place fills: Tensor methods. They write through ``setitem`` so that a leaf requiring
+# grad refuses them as PyTorch does, views write through to their base, and the version
+# counter moves (a saved tensor overwritten later is caught).
+
+def _fill_with(tensor: _Tensor, op: str, values) -> _Tensor:
+    from .ops import inplace  # (ops builds on this module's siblings: import when used)
+    inplace.setitem(tensor, Ellipsis, _np.asarray(values).astype(tensor._data.dtype), op)
+    return tensor
+
+
+def _floating(op: str, tensor: _Tensor) -> None:
+    _array(op, tensor)  # raises for a non-floating dtype
+
+
+def _positive(op: str, name: str, value) -> None:
+    if not value > 0:
+        raise _OpError(f"{op}: expects {name} > 0, got {name}={value}")
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *,
+             generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with samples uniform on [a, b), in place.
+
+    >>> import chainrule as cr
+    >>> bool(((cr.zeros(100).uniform_(2, 3) >= 2)).all())
+    True
+    """
+    _floating("uniform_", self)
+    if a > b:
+        raise _OpError(f"uniform_: expects from <= to, got from={a} > to={b}")
+    return _fill_with(self, "uniform_", _rng(generator).uniform(a, b, self.shape))
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *,
+            generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with normal samples of ``mean`` and ``std``, in place."""
+    _floating("normal_", self)
+    if std < 0:
+        raise _OpError(f"normal_: expects std >= 0.0, got std={std}")
+    return _fill_with(self, "normal_", _rng(generator).normal(mean, std, self.shape))
+
+
+def bernoulli_(self, p=0.5, *, generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with 1 with probability ``p`` (a float or a tensor broadcast to this one), else 0,
+    in place."""
+    probs = _np.asarray(p._data if isinstance(p, _Tensor) else p, dtype=_np.float64)
+    if ((probs < 0) | (probs > 1)).any():
+        raise _OpError(f"bernoulli_: expects 0 <= p <= 1, got p={p}")
+    draws = _rng(generator).random(self.shape) < probs
+    return _fill_with(self, "bernoulli_", draws)
+
+
+def exponential_(self, lambd: float = 1.0, *,
+                 generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with exponential samples of rate ``lambd``, in place."""
+    _floating("exponential_", self)
+    _positive("exponential_", "lambd", lambd)
+    return _fill_with(self, "exponential_", _rng(generator).exponential(1 / lambd, self.shape))
+
+
+def geometric_(self, p: float, *, generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...),
+    in place."""
+    if not 0 < p < 1:
+        raise _OpError(f"geometric_: expects p to be in (0, 1), got p={p}")
+    return _fill_with(self, "geometric_", _rng(generator).geometric(p, self.shape))
+
+
+def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
+            generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with Cauchy samples of ``median`` and scale ``sigma``, in place."""
+    _floating("cauchy_", self)
+    _positive("cauchy_", "sigma", sigma)
+    draws = median + sigma * _rng(generator).standard_cauchy(self.shape)
+    return _fill_with(self, "cauchy_", draws)
+
+
+def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
+                generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with exp of normal samples of ``mean`` and ``std``, in place."""
+    _floating("log_normal_", self)
+    _positive("log_normal_", "std", std)
+    return _fill_with(self, "log_normal_", _rng(generator).lognormal(mean, std, self.shape))
+
+
+def _random_bounds(dtype: _np.dtype):
+    """PyTorch's default range of ``random_()``: [0, 2**mantissa] for floats (every integer
+    there is exact), [0, max] for integers, {0, 1} for bool."""
+    if dtype.kind == "f":
+        return 0, 2 ** (_np.finfo(dtype).nmant + 1) + 1
+    if dtype.kind == "b":
+        return 0, 2
+    return 0, int(_np.iinfo(dtype).max) + 1
+
+
+def random_(self, from_=None, to=None, *,
+            generator: Optional[Generator] = None) -> _Tensor:
+    """Fill with integers uniform on [from, to), in place: ``random_(to)`` is [0, to);
+    ``random_()`` spans the dtype's exactly representable non-negative integers."""
+    lo, hi = _random_bounds(self._data.dtype)
+    if to is None and from_ is not None:
+        hi = from_  # random_(to): one argument is the upper bound
+    elif to is not None:
+        lo, hi = from_ or 0, to
+    if lo >= hi:
+        raise _OpError(f"random_: expects from < to, got from={lo} >= to={hi}")
+    return _fill_with(self, "random_", _rng(generator).integers(lo, hi, self.shape))
 
 
 def __dir__():  # dir() shows the exports, not the helpers

@@ -273,6 +273,10 @@ class Tensor:
         """The angle of the point (y, x): atan(x / y) by quadrant."""
     def atanh(self) -> Tensor:
         """Inverse hyperbolic tangent."""
+    def bernoulli(self, /, p=..., *, generator=...) -> Tensor:
+        """1 with probability given by this tensor (or ``p``), else 0."""
+    def bernoulli_(self, /, p=..., *, generator=...) -> Tensor:
+        """Filled with Bernoulli(p) samples, in place."""
     def bitwise_and(self, /, other) -> Tensor:
         """x & y: bitwise on integers, logical on bools."""
     def bitwise_and_(self, other) -> Tensor:
@@ -297,6 +301,8 @@ class Tensor:
         """A copy converted to bool (gradients flow back in this tensor's dtype)."""
     def broadcast_to(self, /, *shape) -> Tensor:
         """A view broadcast to ``shape``."""
+    def cauchy_(self, /, median=..., sigma=..., *, generator=...) -> Tensor:
+        """Filled with Cauchy samples, in place."""
     def ceil(self) -> Tensor:
         """Smallest integer >= x (gradient 0)."""
     def chunk(self, /, chunks, dim=..., *, axis=...) -> Tensor:
@@ -377,6 +383,8 @@ class Tensor:
         """A size-1 dim inserted at ``dim``."""
     def expm1(self) -> Tensor:
         """exp(x) - 1, exact for small x."""
+    def exponential_(self, /, lambd=..., *, generator=...) -> Tensor:
+        """Filled with exponential samples, in place."""
     def fill_(self, /, value) -> Tensor:
         """Set to ``value`` in place."""
     def fix(self) -> Tensor:
@@ -403,6 +411,8 @@ class Tensor:
         """x >= y."""
     def gelu(self, /, approximate=...) -> Tensor:
         """x * Phi(x), Phi the standard normal CDF."""
+    def geometric_(self, /, p, *, generator=...) -> Tensor:
+        """Filled with geometric samples (trials to the first success), in place."""
     def gt(self, /, other) -> Tensor:
         """x > y."""
     def half(self) -> Tensor:
@@ -449,6 +459,8 @@ class Tensor:
         """log(1 + x), exact for small x."""
     def log2(self) -> Tensor:
         """Base-2 logarithm."""
+    def log_normal_(self, /, mean=..., std=..., *, generator=...) -> Tensor:
+        """Filled with log-normal samples, in place."""
     def logaddexp(self, other) -> Tensor:
         """log(exp(x) + exp(y)), without overflow."""
     def logcumsumexp(self, /, dim) -> Tensor:
@@ -507,6 +519,8 @@ class Tensor:
         """x * y."""
     def mul_(self, other) -> Tensor:
         """In-place ``mul``; returns self."""
+    def multinomial(self, /, num_samples, replacement=..., *, generator=...) -> Tensor:
+        """Category indices drawn from these weights (1-D or 2-D)."""
     def multiply(self, other) -> Tensor:
         """x * y."""
     def multiply_(self, other) -> Tensor:
@@ -543,6 +557,8 @@ class Tensor:
         """The indices of the nonzero entries."""
     def norm(self, /, p=..., dim=..., keepdim=..., *, axis=..., keepdims=..., ord=...) -> Tensor:
         """The p-norm over ``dim`` (2 by default)."""
+    def normal_(self, /, mean=..., std=..., *, generator=...) -> Tensor:
+        """Filled with normal samples, in place."""
     def permute(self, /, *dims) -> Tensor:
         """The dims reordered."""
     def pow(self, other) -> Tensor:
@@ -557,6 +573,8 @@ class Tensor:
         """In-place ``put``; returns self."""
     def quantile(self, /, q, dim=..., keepdim=..., *, interpolation=...) -> Tensor:
         """The q-th quantiles over ``dim`` (q a number or 1-D)."""
+    def random_(self, /, from_=..., to=..., *, generator=...) -> Tensor:
+        """Filled with integers uniform on [from, to), in place."""
     def ravel(self, /) -> Tensor:
         """The values as one dimension."""
     def reciprocal(self) -> Tensor:
@@ -675,6 +693,8 @@ class Tensor:
         """One dim split into ``sizes``."""
     def unfold(self, /, dimension, size, step) -> Tensor:
         """Windows of ``size`` along a dim, ``step`` apart."""
+    def uniform_(self, /, a=..., b=..., *, generator=...) -> Tensor:
+        """Filled with samples uniform on [from, to), in place."""
     def unique(self, /, sorted=..., return_inverse=..., return_counts=..., dim=...) -> Tensor:
         """The distinct values (inverse indices, counts)."""
     def unsqueeze(self, /, dim=..., *, axis=...) -> Tensor:
