@@ -160,7 +160,7 @@ BAD = [
      OpError, r"Conv2d: padding='same' is not supported for strided"),
     ("Conv2d_reflect_too_much", lambda: nn.Conv2d(3, 4, 3, padding=7,
                                                   padding_mode="reflect")(t((1, 3, 7, 7))),
-     OpError, r"pad: reflect padding \(7, 7\) of dim 3 must be less than its size 7"),
+     OpError, r"pad: reflect padding \(7, 7\) of dim 3 .* must be less than the dim.s size 7"),
     ("pad_circular_too_much", lambda: F.pad(t((1, 2, 3)), (4, 0), mode="circular"),
      OpError, r"pad: circular padding"),
     ("pad_mode", lambda: F.pad(t((1, 2, 3)), (1, 1), mode="foo"), OpError, r"pad: mode"),

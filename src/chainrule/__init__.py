@@ -27,6 +27,7 @@ from . import data, errors, func, linalg, nn, optim, scipy, utils
 from . import accelerator, backends, cuda, distributions
 from ._device import device
 from .sampling import Generator, bernoulli, multinomial, normal, poisson, randperm
+from . import serialization  # noqa: F401  (add_safe_globals, safe_globals, ...)
 from .serialization import load, save
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
@@ -53,4 +54,5 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
+           "serialization",
            *_functional_all]

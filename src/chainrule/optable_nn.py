@@ -11,6 +11,7 @@ import numpy as _np
 from ._oprow import Check, Op
 from .ops import conv as _conv
 from .ops import cross_entropy as _ce
+from .ops import fold as _fold
 from .ops import normalization as _norm
 from .ops import pool as _pool
 from .ops import softmax as _softmax
@@ -27,6 +28,19 @@ ROWS: Tuple[Op, ...] = tuple(
                 kwargs={"stride": 2, "groups": 2, "dilation": (2, 1)}))),
         ("conv1d", "1-d convolution.", (),
          (Check(((2, 3, 7), (4, 3, 3)), ((-2, 2),) * 2, kwargs={"stride": 2}),)),
+        ("conv_transpose2d", "2-d transposed convolution (conv2d's input gradient), with "
+         "stride, padding, output_padding, groups, dilation.", (),
+         (Check(((2, 4, 3, 3), (4, 2, 3, 3), (2,)), ((-2, 2),) * 3,
+                kwargs={"stride": 2, "padding": 1, "output_padding": 1}),
+          Check(((1, 4, 3, 2), (4, 1, 2, 2)), ((-2, 2),) * 2,
+                kwargs={"stride": 2, "groups": 2, "dilation": (2, 1)}))),
+        ("unfold", "im2col: every sliding block of (N, C, H, W) as a column (N, C*kh*kw, L).",
+         (_fold.unfold_p, _fold.fold_p),
+         (Check(((2, 3, 5, 4),), args=(2,)),
+          Check(((1, 2, 6, 5),), args=((2, 3),), kwargs={"stride": 2, "padding": 1}))),
+        ("fold", "col2im: columns (N, C*kh*kw, L) summed back into (N, C, *output_size).", (),
+         (Check(((2, 12, 12),), args=((4, 5), 2)),
+          Check(((1, 8, 4),), args=((5, 5), 2), kwargs={"stride": 2}))),
         ("max_pool2d", "2-d max pooling (ties send the gradient to the first maximum).",
          (_pool.max_pool_p, _pool.max_pool_scatter_p, _pool.max_pool_gather_p),
          (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),

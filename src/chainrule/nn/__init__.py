@@ -7,17 +7,27 @@ from .layers import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardta
 from .layers import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                      AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss,
-                     BCEWithLogitsLoss, Conv1d, Conv2d, Conv3d, CrossEntropyLoss, Dropout,
+                     BCEWithLogitsLoss, Conv1d, Conv2d, Conv3d, ConvTranspose1d,
+                     ConvTranspose2d, ConvTranspose3d, CrossEntropyLoss, Dropout,
                      Embedding, Flatten, GroupNorm, HuberLoss, Identity, KLDivLoss, L1Loss,
                      LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d,
                      MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus,
                      Tanh)
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout1d, Dropout2d, Dropout3d
+from .fold import Fold, Unfold
+from .loss_modules import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+                           MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                           MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+                           TripletMarginWithDistanceLoss)
 from .module import Module, ModuleDict, ModuleList, Sequential
 from .shape import PixelShuffle, PixelUnshuffle, Unflatten
 from .parameter import Parameter
-from .recurrent import GRU, LSTM, RNN, MultiheadAttention
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, MultiheadAttention, RNNCell
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
+from .unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import utils  # noqa: E402
 
 Dense = _seed_names.make_dense(Linear)  # seed 002's name (see chainrule._seed_names)
@@ -25,15 +35,20 @@ Dense = _seed_names.make_dense(Linear)  # seed 002's name (see chainrule._seed_n
 __all__ = [
     # distances, channel dropout, pixel shuffles
     "CosineSimilarity", "PairwiseDistance", "Dropout1d", "Dropout2d", "Dropout3d",
-    "PixelShuffle", "PixelUnshuffle", "Unflatten",
+    "PixelShuffle", "PixelUnshuffle", "Unflatten", "Fold", "Unfold",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     # containers
     "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter",
     # layers
-    "Identity", "Linear", "Dense", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d",
+    "Identity", "Linear", "Dense", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+    "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d",
     "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "AdaptiveMaxPool3d", "Flatten", "Dropout", "Embedding", "LayerNorm", "GroupNorm",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "RNN", "LSTM", "GRU", "MultiheadAttention",
+    "RNNCell", "LSTMCell", "GRUCell", "Transformer", "TransformerEncoder", "TransformerDecoder",
+    "TransformerEncoderLayer", "TransformerDecoderLayer",
     # activations
     "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
     "LogSoftmax", "CELU", "SELU", "Softsign", "LogSigmoid", "Hardsigmoid", "Hardswish",
@@ -42,6 +57,9 @@ __all__ = [
     # losses
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss",
+    "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
     # submodules
     "functional", "init", "utils",
 ]

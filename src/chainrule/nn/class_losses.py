@@ -10,12 +10,12 @@ import numpy as np
 from ..autograd.primitives import apply
 from ..errors import IndexOutOfRangeError, OpError
 from ..ops import index as ix
-from ..ops import reduce
+from ..ops import reduce as rd
 from ..ops import shape as sh
 from ..ops._util import data_of, shape_of
 from ..ops.cross_entropy import cross_entropy_classes_p, cross_entropy_p
 from .embedding import index_span
-from .losses import check_reduction
+from .losses import check_reduction, legacy_reduction
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -77,14 +77,20 @@ def _no_weight_mean(per, valid, dtype):
     ignored, zero class weights): the value is 0/0, NaN, while the ignored rows still get a
     zero gradient and the others NaN. ``per``: the unreduced row losses."""
     rows = np.where(valid, np.nan, 0.0).astype(dtype)
-    return reduce.sum(per * rows) + np.nan
+    return rd.sum(per * rows) + np.nan
 
 
-def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
     """Cross-entropy of logits (N, C), (N, C, d...) or (C,) against class indices or class
     probabilities (a floating target of the input's shape); one fused primitive
-    (log-softmax and the weighted sum together)."""
+    (log-softmax and the weighted sum together).
+
+    >>> import chainrule as cr
+    >>> round(cross_entropy(cr.tensor([[0., 0.]]), cr.tensor([1])).item(), 4)
+    0.6931
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction("cross_entropy", reduction)
     if label_smoothing > 1.0:
         raise OpError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
@@ -108,8 +114,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         q = probs * w.astype(dtype) if weight is not None else probs
         per = apply(cross_entropy_p, (logits, q))
         if reduction == "mean":
-            return reduce.mean(per)
-        return _per_sample(per, shape) if reduction == "none" else reduce.sum(per)
+            return rd.mean(per)
+        return _per_sample(per, shape) if reduction == "none" else rd.sum(per)
     idx, valid = _class_targets("cross_entropy", shape, target, weight, ignore_index)
     safe = idx if valid is None else np.where(valid, idx, 0)
     if not eps:
@@ -139,12 +145,14 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     per = apply(cross_entropy_p, (logits, q.astype(dtype)))
     if reduction == "mean":
         total = float((w[safe] * valid).sum())
-        return reduce.sum(per) / total if total else _no_weight_mean(per, valid, dtype)
-    return _per_sample(per, shape) if reduction == "none" else reduce.sum(per)
+        return rd.sum(per) / total if total else _no_weight_mean(per, valid, dtype)
+    return _per_sample(per, shape) if reduction == "none" else rd.sum(per)
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
+             reduce=None, reduction: str = "mean"):
     """Negative log-likelihood of log-probabilities (N, C, ...) or (C,) at class indices."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction("nll_loss", reduction)
     shape, logp = _scores("nll_loss", input)
     c = shape[1] if len(shape) > 1 else shape[0]
@@ -157,9 +165,9 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     per = -picked * scale
     if reduction == "mean":
         total = float(scale.sum())
-        return reduce.sum(per) / total if total else \
+        return rd.sum(per) / total if total else \
             _no_weight_mean(-picked, valid, data_of(input).dtype)
-    return _per_sample(per, shape) if reduction == "none" else reduce.sum(per)
+    return _per_sample(per, shape) if reduction == "none" else rd.sum(per)
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

@@ -11,15 +11,18 @@ from ..autograd.tensor import Tensor as _Tensor
 from ..autograd.tensor import make_tensor as _make_tensor
 from ..errors import OpError as _OpError
 from ..ops import shape as _sh
+from ..ops.conv import transpose_out_size as _transpose_out_size
 from ..ops.nn import as_tuple as _as_tuple
 from ..ops.nn import check_steps as _check_steps
 from ..ops.nn import string_padding as _string_padding
 from . import functional as _F
 from . import init as _init
+from . import linear as _linear
 from .module import Module as _Module
 from .parameter import Parameter as _Parameter
 
-__all__ = ["Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d",
+__all__ = ["Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+           "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool2d",
            "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Flatten", "Dropout", "Embedding",
@@ -159,6 +162,113 @@ class Conv2d(_ConvNd):
 
 class Conv3d(_ConvNd):
     """3-D convolution layer over (N, C, D, H, W) or (C, D, H, W)."""
+
+    nd = 3
+
+
+class _ConvTransposeNd(_Module):
+    """Shared by ConvTranspose1d/2d/3d: PyTorch's arguments (in its order: output_padding,
+    groups, bias, dilation), checks, weight shape (in_channels, out_channels/groups,
+    *kernel_size), initialization and ``forward(input, output_size=None)``."""
+
+    nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        _backend.normalize_device(device)
+        nd, name = self.nd, type(self).__name__
+        if padding_mode != "zeros":
+            raise _OpError(f'{name}: only "zeros" padding mode is supported, got '
+                           f"padding_mode={padding_mode!r}")
+        if type(groups) is not int or groups <= 0:
+            raise _OpError(f"{name}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise _OpError(f"{name}: in_channels ({in_channels}) and out_channels "
+                           f"({out_channels}) must be divisible by groups ({groups})")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _as_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = _as_tuple(stride, nd, "stride", name)
+        self.padding = _as_tuple(padding, nd, "padding", name)
+        self.dilation = _as_tuple(dilation, nd, "dilation", name)
+        self.output_padding = _as_tuple(output_padding, nd, "output_padding", name)
+        self.groups, self.padding_mode = groups, padding_mode
+        _check_steps(name, self.kernel_size, self.stride, self.padding, self.dilation)
+        self.weight = _empty((in_channels, out_channels // groups) + self.kernel_size, dtype,
+                             name)
+        self.bias = _empty((out_channels,), dtype, name) if bias else None
+        if not bias:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
+        if self.bias is not None:
+            # PyTorch's fan-in of the transposed weight: its dim 1 times the kernel.
+            fan_in = (self.out_channels // self.groups) * _math.prod(self.kernel_size)
+            bound = 1 / _math.sqrt(fan_in) if fan_in else 0
+            _init.uniform_(self.bias, -bound, bound)
+
+    def _output_padding(self, x, output_size) -> tuple:
+        """The output_padding that gives ``output_size`` (spatial sizes, or the whole shape),
+        by PyTorch's rule: each size must lie in [smallest, smallest + stride - 1]."""
+        if output_size is None:
+            return self.output_padding
+        nd, name = self.nd, type(self).__name__
+        ndim = len(x.shape)
+        lead = 2 if ndim == nd + 2 else 1
+        size = tuple(int(v) for v in output_size)
+        if len(size) == lead + nd:
+            size = size[lead:]
+        if len(size) != nd:
+            raise _OpError(f"{name}: for a {ndim}-D input, output_size must have {nd} or "
+                           f"{lead + nd} elements, got {len(size)}: {tuple(output_size)}")
+        smallest = _transpose_out_size(tuple(x.shape[lead:]), self.kernel_size, self.stride,
+                                         self.padding, self.dilation)
+        largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
+        if any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
+            raise _OpError(f"{name}: requested an output size of {size}, but valid sizes "
+                           f"range from {smallest} to {largest} (for an input of spatial "
+                           f"size {tuple(x.shape[lead:])})")
+        return tuple(v - lo for v, lo in zip(size, smallest))
+
+    def forward(self, input, output_size=None):
+        return _CONV_TRANSPOSE[self.nd](input, self.weight, self.bias, self.stride,
+                                        self.padding, self._output_padding(input, output_size),
+                                        self.groups, self.dilation)
+
+    def extra_repr(self) -> str:
+        nd = self.nd
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        for attr, default in (("padding", 0), ("dilation", 1), ("output_padding", 0)):
+            if getattr(self, attr) != (default,) * nd:
+                text += f", {attr}={getattr(self, attr)}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text if self.bias is not None else text + ", bias=False"
+
+
+_CONV_TRANSPOSE = {1: _linear.conv_transpose1d, 2: _linear.conv_transpose2d,
+                   3: _linear.conv_transpose3d}
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution layer (an upsampling) over (N, C, L) or (C, L)."""
+
+    nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution layer over (N, C, H, W) or (C, H, W), as in a DCGAN
+    generator: ``ConvTranspose2d(64, 32, 4, stride=2, padding=1)`` doubles H and W."""
+
+    nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution layer over (N, C, D, H, W) or (C, D, H, W)."""
 
     nd = 3
 

@@ -1,5 +1,6 @@
-"""The linear maps of a layer's input: ``linear`` (a matrix product) and ``conv1d`` /
-``conv2d`` / ``conv3d`` (its sliding-window form), as in ``torch.nn.functional``.
+"""The linear maps of a layer's input: ``linear`` (a matrix product), ``conv1d`` /
+``conv2d`` / ``conv3d`` (its sliding-window form) and their transposes
+``conv_transpose1d/2d/3d``, as in ``torch.nn.functional``.
 """
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from ..errors import OpError
 from ..ops import linalg
 from ..ops import shape as sh
 from ..ops._util import shape_of
-from ..ops.conv import conv
+from ..ops.conv import conv, conv_transpose
 
-__all__ = ["linear", "conv1d", "conv2d", "conv3d"]
+__all__ = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 
 def linear(x, weight, bias=None):
@@ -37,6 +39,36 @@ def conv3d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution of (N, C, D, H, W) or (C, D, H, W) with weight
     (O, C/groups, kd, kh, kw)."""
     return conv(x, weight, bias, stride, padding, dilation, groups, nd=3)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """1-D transposed convolution of (N, C_in, L) or (C_in, L) with weight
+    (C_in, C_out/groups, k): the input gradient of conv1d, so an upsampling. The output
+    has length ``(L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``.
+
+    >>> import chainrule as cr
+    >>> conv_transpose1d(cr.ones(1, 1, 3), cr.ones(1, 1, 2), stride=2).shape
+    (1, 1, 6)
+    """
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, nd=1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """2-D transposed convolution of (N, C_in, H, W) or (C_in, H, W) with weight
+    (C_in, C_out/groups, kh, kw), in PyTorch's argument order (groups before dilation)."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, nd=2)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out/groups, kd, kh, kw)."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, nd=3)
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import array_module
+from ..autograd.tensor import make_tensor
 from ..errors import OpError, OpTypeError
 from ..ops import index as ix
 from ..ops import linalg, reduce
 from ..ops import shape as sh
 from ..ops._util import data_of, shape_of
-from ..ops.pool import avg_pool, max_pool
+from ..ops.pool import avg_pool, max_pool, take_plane
 from ..ops.window_args import with_batch_axis
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -24,13 +26,12 @@ def _pool_fn(nd: int, kind: str):
     if kind == "max":
         def pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
-            if return_indices:
-                raise NotImplementedError(f"max_pool{nd}d: return_indices=True is not "
-                                          f"supported yet")
             return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=ceil_mode,
-                            nd=nd)
+                            nd=nd, return_indices=return_indices)
         pool.__doc__ = (f"Max pooling of (N, C, *spatial) or (C, *spatial) over {nd} spatial "
-                        f"dim(s), as PyTorch's max_pool{nd}d.")
+                        f"dim(s), as PyTorch's max_pool{nd}d; with ``return_indices``, "
+                        f"``(values, indices)``: each maximum's flat position (int64) in its "
+                        f"(N, C) plane of the input, what max_unpool{nd}d takes.")
     elif nd == 1:
         def pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
@@ -69,7 +70,39 @@ def _adaptive_axis(x, axis: int, n: int, out: int, kind: str):
                      for lo, hi in bounds], axis=axis)
 
 
-def _adaptive_pool(kind: str, nd: int, x, output_size):
+def _first_max(xp, a, axis: int):
+    """The argmax along ``axis`` (kept), by PyTorch's rule: the first maximum, or the last
+    NaN where there is one."""
+    arg = xp.argmax(a, axis=axis, keepdims=True)  # NumPy's: the first NaN, if any
+    nan = xp.isnan(a) if a.dtype.kind in "fc" else None
+    if nan is not None and nan.any():
+        last = a.shape[axis] - 1 - xp.argmax(xp.flip(nan, axis), axis=axis, keepdims=True)
+        arg = xp.where(nan.any(axis=axis, keepdims=True), last, arg)
+    return arg
+
+
+def _adaptive_indices(xp, data, sizes: tuple):
+    """Adaptive max pooling's indices (flat in each (N, C) plane, int64) over raw data
+    (N, C, *spatial): one pass per axis over its regions, the last axis first, so that a
+    tie goes to the first maximum in C order (PyTorch's scan order)."""
+    in_sp = data.shape[2:]
+    if 0 in sizes:
+        return xp.zeros(data.shape[:2] + tuple(sizes), dtype=np.int64)
+    idx = xp.broadcast_to(xp.arange(int(np.prod(in_sp)), dtype=np.int64).reshape(
+        (1, 1) + tuple(in_sp)), data.shape)
+    for axis in range(len(in_sp) + 1, 1, -1):
+        n, out = in_sp[axis - 2], sizes[axis - 2]
+        vals, picks = [], []
+        for i in range(out):
+            region = (slice(None),) * axis + (slice((i * n) // out, -((-(i + 1) * n) // out)),)
+            arg = _first_max(xp, data[region], axis)
+            vals.append(xp.take_along_axis(data[region], arg, axis))
+            picks.append(xp.take_along_axis(idx[region], arg, axis))
+        data, idx = xp.concatenate(vals, axis), xp.concatenate(picks, axis)
+    return idx
+
+
+def _adaptive_pool(kind: str, nd: int, x, output_size, return_indices: bool = False):
     op = f"adaptive_{kind}_pool{nd}d"
     given = shape_of(x)
     x, unbatched = with_batch_axis(op, x, nd)
@@ -89,6 +122,15 @@ def _adaptive_pool(kind: str, nd: int, x, output_size):
         raise OpTypeError(f"{op}: output_size must hold ints (or None), got {output_size!r}")
     if min(sizes) < 0:
         raise OpError(f"{op}: output_size must be non-negative, got {sizes}")
+    if return_indices:
+        if shape_of(x)[1] and all(o and n % o == 0 for o, n in zip(sizes, in_sp)):
+            k = tuple(n // o for o, n in zip(sizes, in_sp))  # whole windows
+            out, idx = max_pool(x, k, k, nd=nd, return_indices=True)
+        else:
+            data = data_of(x)
+            idx = make_tensor(_adaptive_indices(array_module(data), data, sizes))
+            out = take_plane(x, idx._data)
+        return (sh.squeeze(out, 0), sh.squeeze(idx, 0)) if unbatched else (out, idx)
     if shape_of(x)[1] and all(o and n % o == 0 for o, n in zip(sizes, in_sp)):
         # whole windows: one pooling call
         k = tuple(n // o for o, n in zip(sizes, in_sp))
@@ -109,14 +151,14 @@ def _adaptive_fn(nd: int, kind: str):
             return _adaptive_pool(kind, nd, x, output_size)
     else:
         def pool(x, output_size, return_indices=False):
-            if return_indices:
-                raise NotImplementedError(f"adaptive_max_pool{nd}d: return_indices=True is "
-                                          f"not supported yet")
-            return _adaptive_pool(kind, nd, x, output_size)
+            return _adaptive_pool(kind, nd, x, output_size, return_indices)
     pool.__name__ = pool.__qualname__ = f"adaptive_{kind}_pool{nd}d"
     pool.__doc__ = (f"Adaptive {kind} pooling of (N, C, *spatial) or (C, *spatial) to "
                     f"``output_size`` over {nd} spatial dim(s), with PyTorch's regions "
-                    f"[floor(i*n/out), ceil((i+1)*n/out)); None keeps a size.")
+                    f"[floor(i*n/out), ceil((i+1)*n/out)); None keeps a size." +
+                    (" With ``return_indices`` (max only), ``(values, indices)`` as "
+                     "PyTorch's: each maximum's flat position (int64) in its (N, C) plane."
+                     if kind == "max" else ""))
     return pool
 
 

@@ -1,13 +1,20 @@
-"""RNN, LSTM, GRU and MultiheadAttention, with PyTorch's parameter names, gate order and
-initialization (so state dicts load across)."""
+"""RNN, LSTM, GRU, their single-step cells (RNNCell, LSTMCell, GRUCell) and
+MultiheadAttention, with PyTorch's parameter names, gate order and initialization (so state
+dicts load across)."""
 from __future__ import annotations as _annotations
 
 import math as _math
+import numbers as _numbers
+import warnings as _warnings
 
 import numpy as _np
 
+from .. import _backend
+from ..autograd.tensor import Tensor as _Tensor
+from ..autograd.tensor import as_array as _as_array
 from ..creation import zeros as _zeros
 from ..errors import OpError as _OpError
+from ..errors import OpTypeError as _OpTypeError
 from ..ops import shape as _sh
 from ..ops.index import masked_fill as _masked_fill
 from . import functional as _F
@@ -16,28 +23,88 @@ from .layers import _empty
 from .layers import Linear as _Linear
 from .module import Module as _Module
 
-__all__ = ["RNN", "LSTM", "GRU", "MultiheadAttention"]
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention"]
 
 
+def __dir__():
+    return __all__
+
+
+# ----- one time step, shared by the sequence modules and the cells -------------------------
+# ``x_proj`` is W_ih x + b_ih (+ b_hh where the caller folded it in; GRU cannot fold b_hh,
+# whose new-gate part is scaled by r).
+def _tanh_step(x_proj, h, c, w_hh, b_hh):
+    return (x_proj + _F.linear(h, w_hh, b_hh)).tanh(), None
+
+
+def _relu_step(x_proj, h, c, w_hh, b_hh):
+    return (x_proj + _F.linear(h, w_hh, b_hh)).relu(), None
+
+
+def _lstm_step(x_proj, h, c, w_hh, b_hh):
+    gates = x_proj + _F.linear(h, w_hh, b_hh)
+    i, f, g, o = _sh.chunk(gates, 4, dim=-1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def _gru_step(x_proj, h, c, w_hh, b_hh):
+    hh = _F.linear(h, w_hh, b_hh)
+    xr, xz, xn = _sh.chunk(x_proj, 3, dim=-1)
+    hr, hz, hn = _sh.chunk(hh, 3, dim=-1)
+    r = (xr + hr).sigmoid()
+    z = (xz + hz).sigmoid()
+    n = (xn + r * hn).tanh()
+    return (1.0 - z) * n + z * h, None
+
+
+def _check_sizes(name: str, input_size, hidden_size) -> None:
+    for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if type(value) is not int:
+            raise _OpTypeError(f"{name}: {arg} must be a positive integer, got {value!r}")
+        if value <= 0:
+            raise _OpError(f"{name}: {arg} must be a positive integer, got {value}")
+
+
+def _shape(t) -> tuple:
+    return tuple(t.shape)
+
+
+# ----- RNN, LSTM, GRU over a sequence --------------------------------------------------------
 class _RNNBase(_Module):
     gates = 1
+    _fold_bias = True  # b_hh can be added to the input projection once (not for GRU)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None):
+                 bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                           ("num_layers", num_layers)):
-            if type(value) is not int or value <= 0:
-                raise _OpError(f"{name}: {arg} must be a positive integer, got {value!r}")
-        if not 0.0 <= dropout <= 1.0:
-            raise _OpError(f"{name}: dropout must be a probability in [0, 1], got {dropout}")
+        _check_sizes(name, input_size, hidden_size)
+        if type(num_layers) is not int or num_layers <= 0:
+            raise _OpError(f"{name}: num_layers must be a positive integer, got "
+                           f"{num_layers!r}")
+        if (isinstance(dropout, bool) or not isinstance(dropout, _numbers.Number)
+                or not 0 <= dropout <= 1):
+            raise _OpError(f"{name}: dropout should be a number in range [0, 1] representing "
+                           f"the probability of an element being zeroed, got {dropout!r}")
+        if proj_size != 0:
+            # PyTorch's projected LSTM (weight_hr_l*) is not implemented here.
+            where = ("projected LSTMs are not supported by chainrule" if name == "LSTM"
+                     else "proj_size is only supported for LSTM, not RNN or GRU")
+            raise _OpError(f"{name}: proj_size={proj_size!r} is not supported ({where}); "
+                           f"use proj_size=0, with a Linear on the output if needed")
+        if dropout > 0 and num_layers == 1:
+            _warnings.warn(f"{name}: dropout option adds dropout after all but last recurrent "
+                           f"layer, so non-zero dropout expects num_layers greater than 1, "
+                           f"but got dropout={dropout} and num_layers={num_layers}",
+                           stacklevel=2)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
-        self.bidirectional = bidirectional
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.proj_size = bool(bidirectional), 0
         directions = 2 if bidirectional else 1
         bound = 1.0 / _math.sqrt(hidden_size)
+        self._flat_weights_names = []
         for layer in range(num_layers):
             for d in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if d else "")
@@ -47,19 +114,33 @@ class _RNNBase(_Module):
                 if bias:
                     names += [("bias_ih", (self.gates * hidden_size,)),
                               ("bias_hh", (self.gates * hidden_size,))]
-                for name, shape in names:
-                    p = _empty(shape, dtype)
+                for pname, shape in names:
+                    p = _empty(shape, dtype, name)
                     _init.uniform_(p, -bound, bound)
-                    setattr(self, name + suffix, p)
+                    setattr(self, pname + suffix, p)
+                    self._flat_weights_names.append(pname + suffix)
+
+    def flatten_parameters(self) -> None:
+        """A no-op: PyTorch packs cuDNN weights here; chainrule's weights need no packing."""
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters, one list per layer and direction, as in PyTorch."""
+        per = 4 if self.bias else 2
+        flat = [getattr(self, n) for n in self._flat_weights_names]
+        return [flat[i:i + per] for i in range(0, len(flat), per)]
+
+    def _step(self, x_proj, h, c, w_hh, b_hh):
+        raise NotImplementedError
 
     def forward(self, x, hx=None):
         name = type(self).__name__
         if x.ndim not in (2, 3):
             raise _OpError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
-                           f"{tuple(x.shape)}")
+                           f"{_shape(x)}")
         if x.shape[-1] != self.input_size:
             raise _OpError(f"{name}: the input's last dim must be input_size = "
-                           f"{self.input_size}, got an input of shape {tuple(x.shape)}")
+                           f"{self.input_size}, got an input of shape {_shape(x)}")
         unbatched = x.ndim == 2
         if self.batch_first and not unbatched:
             x = _sh.swapaxes(x, 0, 1)
@@ -79,8 +160,14 @@ class _RNNBase(_Module):
                 w_hh = getattr(self, "weight_hh" + suffix)
                 b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
                 b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
-                # The input projection of every time step in one matmul.
-                proj = _F.linear(layer_input, w_ih, b_ih)
+                # The input projection of every time step in one matmul; where the recurrence
+                # allows it, b_hh joins it once rather than once per step.
+                if b_hh is not None and self._fold_bias:
+                    b_ih, b_hh = b_ih + b_hh, None
+                # 2-D, so it is one GEMM forward and back (a 3-D @ 2-D matmul is a GEMM per
+                # time step, and its weight gradient a (T, in, out) array summed after).
+                proj = _sh.reshape(_F.linear(_sh.reshape(layer_input, (seq_len * batch, -1)),
+                                             w_ih, b_ih), (seq_len, batch, -1))
                 h, c = h0[k], (c0[k] if c0 is not None else None)
                 steps = range(seq_len - 1, -1, -1) if d else range(seq_len)
                 seq = [None] * seq_len
@@ -104,141 +191,402 @@ class _RNNBase(_Module):
             out = _sh.swapaxes(out, 0, 1)
         return out, (h_n if c_n is None else (h_n, c_n))
 
-    def _split_state(self, hx, batch, dtype, unbatched):
+    def _state_shape(self, batch):
         directions = 2 if self.bidirectional else 1
-        shape = (self.num_layers * directions, batch, self.hidden_size)
+        return (self.num_layers * directions, batch, self.hidden_size)
+
+    def _split_state(self, hx, batch, dtype, unbatched):
+        shape = self._state_shape(batch)
         if hx is None:
             return _zeros(*shape, dtype=dtype), None
-        if unbatched:
-            hx = _sh.unsqueeze(hx, 1)
-        return self._check_state("hx", hx, shape), None
+        if isinstance(hx, (tuple, list)):
+            raise _OpTypeError(f"{type(self).__name__}: hx must be a single tensor of shape "
+                               f"{shape}, got a {type(hx).__name__} (only LSTM takes (h_0, c_0))")
+        return self._check_state("hx", hx, shape, unbatched), None
 
-    def _check_state(self, name, h, shape):
-        if tuple(h.shape) != shape:
-            raise _OpError(f"{type(self).__name__}: expected {name} of shape {shape} "
-                           f"(num_layers * directions, batch, hidden_size), got {tuple(h.shape)}")
+    def _check_state(self, name, h, shape, unbatched):
+        want, kind = (2, "unbatched 2-D") if unbatched else (3, "batched 3-D")
+        if h.ndim != want:
+            raise _OpError(f"{type(self).__name__}: for {kind} input, {name} should also be "
+                           f"{want}-D but got a {h.ndim}-D tensor of shape {_shape(h)}")
+        if unbatched:
+            h = _sh.unsqueeze(h, 1)
+        if _shape(h) != shape:
+            want_shape, got = shape, _shape(h)
+            if unbatched:
+                want_shape, got = (shape[0], shape[2]), (got[0], got[2])
+            raise _OpError(f"{type(self).__name__}: expected {name} of shape {want_shape} "
+                           f"(num_layers * directions, [batch,] hidden_size), got {got}")
         return h
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
 
 
 class RNN(_RNNBase):
-    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu)."""
+    """Elman RNN: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or relu), over a sequence;
+    returns ``output, h_n``. Arguments in PyTorch's order (``nonlinearity`` fourth).
 
-    def __init__(self, *args, nonlinearity: str = "tanh", **kwargs):
-        super().__init__(*args, **kwargs)
+    Example: ``out, h = RNN(10, 20, 2)(cr.randn(5, 3, 10))`` gives out (5, 3, 20), h (2, 3, 20).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise _OpError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)
         self.nonlinearity = nonlinearity
 
     def _step(self, x_proj, h, c, w_hh, b_hh):
-        pre = x_proj + _F.linear(h, w_hh, b_hh)
-        return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu()), None
+        return (_tanh_step if self.nonlinearity == "tanh" else _relu_step)(x_proj, h, c, w_hh,
+                                                                           b_hh)
 
 
 class LSTM(_RNNBase):
     """LSTM with PyTorch's gate order (input, forget, cell, output); returns
-    ``output, (h_n, c_n)``."""
+    ``output, (h_n, c_n)``; ``hx`` is ``(h_0, c_0)``. ``proj_size`` must be 0."""
 
     gates = 4
 
     def _split_state(self, hx, batch, dtype, unbatched):
-        directions = 2 if self.bidirectional else 1
-        shape = (self.num_layers * directions, batch, self.hidden_size)
+        shape = self._state_shape(batch)
         if hx is None:
             return _zeros(*shape, dtype=dtype), _zeros(*shape, dtype=dtype)
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise _OpTypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two tensors of shape "
+                               f"{shape}, got {type(hx).__name__}")
         h0, c0 = hx
-        if unbatched:
-            h0, c0 = _sh.unsqueeze(h0, 1), _sh.unsqueeze(c0, 1)
-        return self._check_state("h_0", h0, shape), self._check_state("c_0", c0, shape)
+        return (self._check_state("h_0", h0, shape, unbatched),
+                self._check_state("c_0", c0, shape, unbatched))
 
     def _step(self, x_proj, h, c, w_hh, b_hh):
-        gates = x_proj + _F.linear(h, w_hh, b_hh)
-        i, f, g, o = _sh.chunk(gates, 4, dim=-1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+        return _lstm_step(x_proj, h, c, w_hh, b_hh)
 
 
 class GRU(_RNNBase):
-    """GRU with PyTorch's gate order (reset, update, new)."""
+    """GRU with PyTorch's gate order (reset, update, new); returns ``output, h_n``."""
+
+    gates = 3
+    _fold_bias = False
+
+    def _step(self, x_proj, h, c, w_hh, b_hh):
+        return _gru_step(x_proj, h, c, w_hh, b_hh)
+
+
+# ----- single-step cells -----------------------------------------------------------------
+class _CellBase(_Module):
+    gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        _check_sizes(name, input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        bound = 1.0 / _math.sqrt(hidden_size)
+        shapes = [("weight_ih", (self.gates * hidden_size, input_size)),
+                  ("weight_hh", (self.gates * hidden_size, hidden_size)),
+                  ("bias_ih", (self.gates * hidden_size,)),
+                  ("bias_hh", (self.gates * hidden_size,))]
+        for pname, shape in shapes:
+            if pname.startswith("bias") and not bias:
+                self.register_parameter(pname, None)
+                continue
+            setattr(self, pname, _init.uniform_(_empty(shape, dtype, name), -bound, bound))
+
+    def _input(self, x):
+        """``x`` as a batch (unbatched 1-D input gets a batch of 1) and whether it was 1-D."""
+        name = type(self).__name__
+        if x.ndim not in (1, 2):
+            raise _OpError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D input of "
+                           f"shape {_shape(x)} instead")
+        if x.shape[-1] != self.input_size:
+            raise _OpError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
+                           f"expected {self.input_size} (input shape {_shape(x)})")
+        unbatched = x.ndim == 1
+        return (_sh.unsqueeze(x, 0) if unbatched else x), unbatched
+
+    def _state(self, which, h, x, unbatched):
+        name = type(self).__name__
+        if h is None:
+            return _zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+        want = 1 if unbatched else 2
+        if h.ndim != want:
+            raise _OpError(f"{name}: {which} should be {want}-D for {want}-D input, got a "
+                           f"{h.ndim}-D tensor of shape {_shape(h)}")
+        if unbatched:
+            h = _sh.unsqueeze(h, 0)
+        if _shape(h) != (x.shape[0], self.hidden_size):
+            raise _OpError(f"{name}: {which} has shape {_shape(h)}, expected "
+                           f"{(x.shape[0], self.hidden_size)} (batch, hidden_size)")
+        return h
+
+    def _project(self, x):
+        return _F.linear(x, self.weight_ih, self.bias_ih)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """One Elman RNN step: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or relu).
+
+    Example: ``h = RNNCell(10, 20)(x, h)`` for x (batch, 10), h (batch, 20); h defaults to
+    zeros; a 1-D x (and h) is one unbatched sample.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise _OpError(f"RNNCell: Unknown nonlinearity: {nonlinearity!r} (use 'tanh' or "
+                           f"'relu')")
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        x, unbatched = self._input(input)
+        h = self._state("hx", hx, x, unbatched)
+        step = _tanh_step if self.nonlinearity == "tanh" else _relu_step
+        h, _ = step(self._project(x), h, None, self.weight_hh, self.bias_hh)
+        return _sh.squeeze(h, 0) if unbatched else h
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step with PyTorch's gate order (input, forget, cell, output):
+    ``h', c' = LSTMCell(10, 20)(x, (h, c))``; ``hx`` defaults to zeros."""
+
+    gates = 4
+
+    def forward(self, input, hx=None):
+        x, unbatched = self._input(input)
+        if hx is None:
+            h = c = self._state("hx", None, x, unbatched)
+        else:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise _OpTypeError(f"LSTMCell: hx must be a tuple (h, c) of two tensors, got "
+                                   f"{type(hx).__name__}")
+            h = self._state("hx[0]", hx[0], x, unbatched)
+            c = self._state("hx[1]", hx[1], x, unbatched)
+        h, c = _lstm_step(self._project(x), h, c, self.weight_hh, self.bias_hh)
+        if unbatched:
+            return _sh.squeeze(h, 0), _sh.squeeze(c, 0)
+        return h, c
+
+
+class GRUCell(_CellBase):
+    """One GRU step with PyTorch's gate order (reset, update, new):
+    ``h' = GRUCell(10, 20)(x, h)``; ``h`` defaults to zeros."""
 
     gates = 3
 
-    def _step(self, x_proj, h, c, w_hh, b_hh):
-        hh = _F.linear(h, w_hh, b_hh)
-        xr, xz, xn = _sh.chunk(x_proj, 3, dim=-1)
-        hr, hz, hn = _sh.chunk(hh, 3, dim=-1)
-        r = (xr + hr).sigmoid()
-        z = (xz + hz).sigmoid()
-        n = (xn + r * hn).tanh()
-        return (1.0 - z) * n + z * h, None
+    def forward(self, input, hx=None):
+        x, unbatched = self._input(input)
+        h = self._state("hx", hx, x, unbatched)
+        h, _ = _gru_step(self._project(x), h, None, self.weight_hh, self.bias_hh)
+        return _sh.squeeze(h, 0) if unbatched else h
+
+
+# ----- attention -------------------------------------------------------------------------
+def _mask(name: str, mask, xp):
+    """``(array, is_bool)`` of a mask; PyTorch takes bool and floating masks only."""
+    arr = xp.asarray(_as_array(mask))
+    if arr.dtype == bool:
+        return arr, True
+    if arr.dtype.kind != "f":
+        raise _OpTypeError(f"MultiheadAttention: only bool and floating types of {name} are "
+                           f"supported, got {arr.dtype}")
+    return arr, False
+
+
+def _pad_keys(xp, mask, extra: int):
+    """``mask`` with ``extra`` unmasked key columns (zeros / False) appended."""
+    return xp.concatenate([mask, xp.zeros(mask.shape[:-1] + (extra,), mask.dtype)], axis=-1)
 
 
 class MultiheadAttention(_Module):
-    """Multi-head attention over ``scaled_dot_product_attention``, with PyTorch's
-    ``in_proj_weight``/``out_proj`` parameters; returns ``(output, weights averaged over
-    heads)`` (weights None when ``need_weights`` is False)."""
+    """Multi-head attention as ``torch.nn.MultiheadAttention``: parameters
+    ``in_proj_weight``/``in_proj_bias`` (or ``q/k/v_proj_weight`` when ``kdim``/``vdim``
+    differ from ``embed_dim``), ``out_proj``, optional ``bias_k``/``bias_v``.
+
+    ``forward(query, key, value, key_padding_mask, need_weights, attn_mask,
+    average_attn_weights, is_causal)`` returns ``(output, weights)``: weights averaged over
+    heads (or per head), None when ``need_weights`` is False. Masks are bool (True = not
+    attended) or float (added to the scores); ``attn_mask`` is (L, S) or (N * num_heads, L, S),
+    ``key_padding_mask`` (N, S). Inputs are (L, N, E), (N, L, E) with ``batch_first``, or
+    unbatched (L, E). Unlike PyTorch, ``is_causal=True`` without ``attn_mask`` applies the
+    causal mask rather than raising.
+
+    Example: ``out, w = MultiheadAttention(8, 2)(q, k, v)`` for q (3, 4, 8), k, v (5, 4, 8).
+    """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
                  batch_first: bool = False, device=None, dtype=None):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
             raise _OpError(f"MultiheadAttention: embed_dim and num_heads must be positive, got "
                            f"embed_dim={embed_dim} and num_heads={num_heads}")
         if embed_dim % num_heads:
-            raise _OpError(f"MultiheadAttention: embed_dim {embed_dim} is not divisible by "
-                           f"num_heads {num_heads}")
-        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+            raise _OpError(f"MultiheadAttention: embed_dim must be divisible by num_heads, got "
+                           f"embed_dim {embed_dim} and num_heads {num_heads}")
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.dropout = _F.check_dropout_p("MultiheadAttention", dropout)
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
-        self.in_proj_weight = _init.xavier_uniform_(_empty((3 * embed_dim, embed_dim), dtype))
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.add_zero_attn = add_zero_attn
+        new = lambda *shape: _empty(shape, dtype, "MultiheadAttention")
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = _init.xavier_uniform_(new(3 * embed_dim, embed_dim))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.register_parameter("in_proj_weight", None)
+            self.q_proj_weight = _init.xavier_uniform_(new(embed_dim, embed_dim))
+            self.k_proj_weight = _init.xavier_uniform_(new(embed_dim, self.kdim))
+            self.v_proj_weight = _init.xavier_uniform_(new(embed_dim, self.vdim))
         if bias:
-            self.in_proj_bias = _init.zeros_(_empty((3 * embed_dim,), dtype))
+            self.in_proj_bias = _init.zeros_(new(3 * embed_dim))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = _Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         if bias:
             _init.zeros_(self.out_proj.bias)
+        if add_bias_kv:
+            self.bias_k = _init.xavier_normal_(new(1, 1, embed_dim))
+            self.bias_v = _init.xavier_normal_(new(1, 1, embed_dim))
+        else:
+            self.bias_k = self.bias_v = None
+
+    def _projections(self):
+        e = self.embed_dim
+        if self._qkv_same_embed_dim:
+            w_q, w_k, w_v = _sh.chunk(self.in_proj_weight, 3, dim=0)
+        else:
+            w_q, w_k, w_v = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        b = self.in_proj_bias
+        if b is None:
+            return (w_q, None), (w_k, None), (w_v, None)
+        return (w_q, b[:e]), (w_k, b[e:2 * e]), (w_v, b[2 * e:])
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
-        if self.batch_first:
+        op = "MultiheadAttention"
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise _OpError(f"{op}: query, key and value must all be 3-D (batched) or 2-D "
+                           f"(unbatched), got shapes {_shape(query)}, {_shape(key)} and "
+                           f"{_shape(value)}")
+        xp = _backend.array_module(query._data)
+        unbatched = query.ndim == 2
+        if unbatched:
+            query, key, value = (_sh.unsqueeze(t, 1) for t in (query, key, value))
+        elif self.batch_first:
             query, key, value = (_sh.swapaxes(t, 0, 1) for t in (query, key, value))
         lq, n, e = query.shape
         lk = key.shape[0]
-        w_q, w_k, w_v = _sh.chunk(self.in_proj_weight, 3, dim=0)
-        b_q = b_k = b_v = None
-        if self.in_proj_bias is not None:
-            b_q, b_k, b_v = _sh.chunk(self.in_proj_bias, 3, dim=0)
-        heads = lambda t, length: _sh.permute(_sh.reshape(t, (length, n, self.num_heads,
-                                                              self.head_dim)), 1, 2, 0, 3)
-        q = heads(_F.linear(query, w_q, b_q), lq)
-        k = heads(_F.linear(key, w_k, b_k), lk)
-        v = heads(_F.linear(value, w_v, b_v), lk)
-        scores = (q @ _sh.swapaxes(k, -1, -2)) * (1.0 / _math.sqrt(self.head_dim))
-        masked = _np.zeros((n, 1, lq, lk), dtype=bool)
+        if e != self.embed_dim:
+            raise _OpError(f"{op}: was expecting embedding dimension of {self.embed_dim}, but "
+                           f"got a query of shape {_shape(query)}")
+        if key.shape[:2] != value.shape[:2]:
+            raise _OpError(f"{op}: key shape {_shape(key)} does not match value shape "
+                           f"{_shape(value)} (sequence and batch dims)")
+        if key.shape[-1] != self.kdim or value.shape[-1] != self.vdim:
+            raise _OpError(f"{op}: expected key and value feature sizes kdim={self.kdim} and "
+                           f"vdim={self.vdim}, got shapes {_shape(key)} and {_shape(value)}")
+        h, hd = self.num_heads, self.head_dim
+        # Masks, gathered as one bool array (True = not attended) and float terms to add,
+        # each broadcastable to the scores' (n, heads, lq, lk).
+        masked = None
+        added = []
         if is_causal:
-            masked |= ~_np.tril(_np.ones((lq, lk), dtype=bool))
+            masked = ~xp.tril(xp.ones((lq, lk), dtype=bool))
         if attn_mask is not None:
-            m = _np.asarray(getattr(attn_mask, "_data", attn_mask))
-            if m.dtype == bool:
-                masked = masked | (m if m.ndim == 2 else m.reshape(n, self.num_heads, lq, lk))
+            m, is_bool = _mask("attn_mask", attn_mask, xp)
+            if m.ndim == 2:
+                if m.shape != (lq, lk):
+                    raise _OpError(f"{op}: the shape of the 2D attn_mask is {m.shape}, but "
+                                   f"should be {(lq, lk)}")
+            elif m.ndim == 3:
+                if m.shape != (n * h, lq, lk):
+                    raise _OpError(f"{op}: the shape of the 3D attn_mask is {m.shape}, but "
+                                   f"should be {(n * h, lq, lk)} (batch * num_heads, L, S)")
+                m = m.reshape(n, h, lq, lk)
             else:
-                scores = scores + (attn_mask if m.ndim == 2 else
-                                   _sh.reshape(attn_mask, (n, self.num_heads, lq, lk)))
+                raise _OpError(f"{op}: attn_mask's dimension {m.ndim} is not supported "
+                               f"(use 2-D (L, S) or 3-D (N * num_heads, L, S))")
+            if is_bool:
+                masked = m if masked is None else masked | m
+            elif isinstance(attn_mask, _Tensor):  # may carry a gradient (learned biases)
+                added.append(attn_mask if m.ndim == 2 else
+                             _sh.reshape(attn_mask, (n, h, lq, lk)))
+            else:
+                added.append(m.astype(query.dtype, copy=False))
         if key_padding_mask is not None:
-            kp = _np.asarray(getattr(key_padding_mask, "_data", key_padding_mask)).astype(bool)
-            masked = masked | kp[:, None, None, :]
-        if masked.any():
-            scores = _masked_fill(scores, _np.broadcast_to(masked, scores.shape), -_np.inf)
+            m, is_bool = _mask("key_padding_mask", key_padding_mask, xp)
+            if unbatched and m.ndim == 1:
+                m = m[None]
+            if m.shape != (n, lk):
+                raise _OpError(f"{op}: expecting key_padding_mask shape of {(n, lk)} (batch, "
+                               f"source length), but got {m.shape}")
+            m = m[:, None, None, :]
+            if is_bool:
+                masked = m if masked is None else masked | m
+            else:
+                added.append(m.astype(query.dtype, copy=False))
+        (w_q, b_q), (w_k, b_k), (w_v, b_v) = self._projections()
+        q, k, v = _F.linear(query, w_q, b_q), _F.linear(key, w_k, b_k), _F.linear(value, w_v,
+                                                                                  b_v)
+        extra = 0  # key columns appended by add_bias_kv / add_zero_attn, never masked
+        if self.bias_k is not None:
+            k = _sh.concatenate([k, _sh.broadcast_to(self.bias_k, (1, n, e))], axis=0)
+            v = _sh.concatenate([v, _sh.broadcast_to(self.bias_v, (1, n, e))], axis=0)
+            extra += 1
+        heads = lambda t: _sh.permute(_sh.reshape(t, (t.shape[0], n, h, hd)), 1, 2, 0, 3)
+        q, k, v = heads(q), heads(k), heads(v)  # (n, heads, length, head_dim)
+        if self.add_zero_attn:
+            z = _zeros(n, h, 1, hd, dtype=k.dtype)
+            k, v = _sh.concatenate([k, z], axis=2), _sh.concatenate([v, z], axis=2)
+            extra += 1
+        scores = (q * (1.0 / _math.sqrt(hd))) @ _sh.swapaxes(k, -1, -2)
+        for term in added:
+            if extra and isinstance(term, _Tensor):
+                term = _F.pad(term, (0, extra))
+            elif extra:
+                term = _pad_keys(xp, term, extra)
+            scores = scores + term
+        if masked is not None and masked.any():
+            if extra:
+                masked = _pad_keys(xp, masked, extra)
+            scores = _masked_fill(scores, xp.broadcast_to(masked, scores.shape), -_np.inf)
         weights = _F.softmax(scores, dim=-1)
         if self.dropout and self.training:
             weights = _F.dropout(weights, self.dropout, True)
         out = weights @ v  # n, heads, lq, head_dim
-        out = _sh.reshape(_sh.permute(out, 2, 0, 1, 3), (lq, n, e))
-        out = self.out_proj(out)
-        if self.batch_first:
+        out = self.out_proj(_sh.reshape(_sh.permute(out, 2, 0, 1, 3), (lq, n, e)))
+        if unbatched:
+            out = _sh.squeeze(out, 1)
+        elif self.batch_first:
             out = _sh.swapaxes(out, 0, 1)
         if not need_weights:
             return out, None
-        return out, (weights.mean(dim=1) if average_attn_weights else weights)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        return out, (_sh.squeeze(weights, 0) if unbatched else weights)
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"

@@ -9,6 +9,10 @@ call, and groups contract strided windows with einsum.
 
 The front-end (``conv``) checks its arguments with PyTorch's rules (``window_args``), takes
 unbatched inputs, and names the op as the user called it (conv1d, conv2d, conv3d).
+
+The transposed convolution (``conv_transpose``: conv_transpose1d/2d/3d) is no new kernel: it
+is ``conv_input_grad`` with the output's shape as ``in_shape``, so its derivatives of every
+order, forward mode included, are conv's own.
 """
 from __future__ import annotations
 
@@ -21,11 +25,13 @@ from ..errors import OpError
 from . import _flatconv
 from . import shape as sh
 from ._util import shape_of
-from ._window import col2im, im2col, out_shape, pad_spatial, unit_stride, window_view
-from .window_args import (SPATIAL_DIMS, as_tuple, check_window, pad_right, positive_int,
-                          string_padding, with_batch_axis)
+from ._window import (col2im, im2col, im2row, out_shape, pad_spatial, row2im, unit_stride,
+                      used_offsets, window_view)
+from .window_args import (SPATIAL_DIMS, as_tuple, check_steps, check_window, pad_right,
+                          positive_int, string_padding, with_batch_axis)
 
-__all__ = ["conv_p", "conv_input_grad_p", "conv_weight_grad_p", "conv"]
+__all__ = ["conv_p", "conv_input_grad_p", "conv_weight_grad_p", "conv", "conv_transpose",
+           "transpose_out_size"]
 
 
 def _empty_conv(xp, x, w, bias, stride, padding, dilation):
@@ -39,12 +45,105 @@ def _empty_conv(xp, x, w, bias, stride, padding, dilation):
     return out
 
 
+def _flat_pays(in_sp, kernel, stride, padding, dilation) -> bool:
+    """Whether the stride-1 flat kernels suit this geometry: they compute an output at
+    every position of the padded input, so when the valid outputs are a small part of it
+    (a kernel about as large as the input, as in a transposed conv from 1x1), im2col's one
+    matrix product is many times faster."""
+    if not unit_stride(stride):
+        return False
+    padded = math.prod([n + 2 * p for n, p in zip(in_sp, padding)])
+    valid = math.prod([max(n + 2 * p - d * (k - 1), 0)
+                       for n, k, p, d in zip(in_sp, kernel, padding, dilation)])
+    return padded < 8 * valid
+
+
+def _kept(w, ranges):
+    """The weight's kept kernel offsets, channels last: (O, kept * C), offset-major."""
+    nd = w.ndim - 2
+    kept = w[(slice(None), slice(None)) + tuple(slice(lo, hi) for lo, hi in ranges)]
+    return kept.transpose((0,) + tuple(range(2, 2 + nd)) + (1,)).reshape(w.shape[0], -1)
+
+
+def _g_rows(xp, g):
+    """g (N, O, *out) as the matrix (N * out positions, O) of the rows' GEMMs."""
+    n, o = g.shape[:2]
+    return xp.ascontiguousarray(g.reshape(n, o, -1).transpose(0, 2, 1)).reshape(-1, o)
+
+
+def _rows_conv(xp, x, w, bias, stride, padding, dilation, ranges, rows=None):
+    """Convolution as one GEMM: channels-last rows (N * out, kept * C) by the weight.
+    ``rows``: x's rows with its output shape, when the caller has them already."""
+    n, o = x.shape[0], w.shape[0]
+    rows, out_sp = rows or im2row(xp, x, w.shape[2:], stride, padding, dilation, ranges)
+    m = math.prod(out_sp)
+    res = xp.matmul(rows.reshape(n * m, -1), _kept(w, ranges).T).reshape(n, m, o)
+    dtype = res.dtype if bias is None else xp.result_type(res, bias)
+    out = xp.empty((n, o) + out_sp, dtype=dtype)
+    flat = out.reshape(n, o, m)
+    if bias is None:
+        flat[...] = res.transpose(0, 2, 1)
+    else:  # added as the product is copied to (N, O, out): one pass
+        xp.add(res.transpose(0, 2, 1), bias.reshape(1, o, 1), out=flat)
+    return out
+
+
+def _rows_input_grad(xp, g_rows, w, in_shape, stride, padding, dilation, ranges, out_sp):
+    """The transpose of ``_rows_conv`` in x: one GEMM to rows, then one add per offset."""
+    n, c = in_shape[:2]
+    kept = tuple(hi - lo for lo, hi in ranges)
+    rows = xp.matmul(g_rows, _kept(w, ranges)).reshape((n,) + tuple(out_sp) + kept + (c,))
+    return row2im(xp, rows, in_shape, w.shape[2:], stride, padding, dilation, ranges)
+
+
+def _rows_weight_grad(xp, x, g_rows, w_shape, stride, padding, dilation, ranges, rows=None):
+    """The transpose of ``_rows_conv`` in w: one GEMM of g's rows with x's rows."""
+    nd = len(w_shape) - 2
+    o, c = w_shape[0], w_shape[1]
+    rows, _ = rows or im2row(xp, x, w_shape[2:], stride, padding, dilation, ranges)
+    kept = tuple(hi - lo for lo, hi in ranges)
+    gk = xp.matmul(g_rows.T, rows.reshape(g_rows.shape[0], -1)).reshape((o,) + kept + (c,))
+    gk = gk.transpose((0, 1 + nd) + tuple(range(1, 1 + nd)))
+    if kept == tuple(w_shape[2:]):
+        return xp.ascontiguousarray(gk)
+    gw = xp.zeros(w_shape, dtype=gk.dtype)  # offsets that read only padding: no gradient
+    gw[(slice(None), slice(None)) + tuple(slice(lo, hi) for lo, hi in ranges)] = gk
+    return gw
+
+
+def _path(in_sp, kernel, stride, padding, dilation, channels, groups):
+    """Which kernels suit a convolution's geometry: "flat" (stride 1, on large maps),
+    "rows" (one GEMM over channels-last rows: small maps, many channels) or "cols" (one
+    block copy per kernel offset and a batched GEMM: few channels, larger maps)."""
+    if groups != 1:
+        return "cols", None
+    ranges = used_offsets(tuple(in_sp), tuple(kernel), tuple(stride), tuple(padding),
+                          tuple(dilation))
+    if ranges is None:
+        return "cols", None
+    out_sp = out_shape([n + 2 * p for n, p in zip(in_sp, padding)], kernel, stride, dilation)
+    positions = math.prod(out_sp)
+    if channels >= 16 and positions <= _ROWS_MAX_POSITIONS:
+        return "rows", ranges
+    if _flat_pays(in_sp, kernel, stride, padding, dilation):
+        return "flat", None
+    return "cols", None
+
+
+# Output positions per sample up to which the rows kernels beat the others (measured).
+_ROWS_MAX_POSITIONS = 200
+
+
 def _conv(xp, x, w, bias=None, *, stride, padding, dilation, groups):
     """Convolution of x with w, plus ``bias`` (O,) when given: the stride-1 kernel adds it
     as it copies its output out, the others after."""
     if not (x.size and w.size):
         return _empty_conv(xp, x, w, bias, stride, padding, dilation)
-    if groups == 1 and unit_stride(stride):
+    path, ranges = _path(x.shape[2:], w.shape[2:], stride, padding, dilation, x.shape[1],
+                         groups)
+    if path == "rows":
+        return _rows_conv(xp, x, w, bias, stride, padding, dilation, ranges)
+    if path == "flat":
         return _flatconv.conv(xp, pad_spatial(xp, x, padding), w, dilation, bias)
     out = _conv_unbiased(xp, x, w, stride, padding, dilation, groups)
     if bias is not None:
@@ -92,7 +191,11 @@ def _conv_input_grad(xp, g, w, stride, padding, dilation, groups, in_shape):
     kernel = w.shape[2:]
     if not (g.size and w.size):  # nothing flows back (an empty batch or no channels)
         return xp.zeros(in_shape, dtype=xp.result_type(g, w))
-    if groups == 1 and unit_stride(stride):
+    path, ranges = _path(in_shape[2:], kernel, stride, padding, dilation, c, groups)
+    if path == "rows":
+        return _rows_input_grad(xp, _g_rows(xp, g), w, in_shape, stride, padding, dilation,
+                                ranges, g.shape[2:])
+    if path == "flat":
         return _flat_backward(xp, g, w.shape, padding, dilation, in_shape, w=w)[0]
     if groups == 1:
         cols = xp.matmul(w.reshape(o, -1).T, g.reshape(n, o, -1))
@@ -106,17 +209,31 @@ def _conv_input_grad(xp, g, w, stride, padding, dilation, groups, in_shape):
     return col2im(xp, cols, in_shape, kernel, stride, padding, dilation)
 
 
+def _weight_grad_of_cols(xp, g, mat, w_shape):
+    """The weight gradient from the columns ``mat`` (N, C*k, M) of the input."""
+    n, o, m = g.shape[0], g.shape[1], mat.shape[2]
+    if o > m:
+        # Few output positions (a transposed conv's small input): one GEMM over the batch
+        # beats N products of shape (O, C*k) to sum, whose stack is then the larger.
+        return xp.tensordot(g.reshape(n, o, m), mat, axes=([0, 2], [0, 2])).reshape(w_shape)
+    return xp.matmul(g.reshape(n, o, m), mat.transpose(0, 2, 1)).sum(0).reshape(w_shape)
+
+
 def _conv_weight_grad(xp, x, g, stride, padding, dilation, groups, w_shape):
     nd = len(w_shape) - 2
     n, o = g.shape[:2]
     if not (x.size and g.size):  # an empty batch or no channels: no terms to sum
         return xp.zeros(w_shape, dtype=xp.result_type(x, g))
-    if groups == 1 and unit_stride(stride):
+    path, ranges = _path(x.shape[2:], w_shape[2:], stride, padding, dilation, x.shape[1],
+                         groups)
+    if path == "rows":
+        return _rows_weight_grad(xp, x, _g_rows(xp, g), w_shape, stride, padding, dilation,
+                                 ranges)
+    if path == "flat":
         return _flat_backward(xp, g, w_shape, padding, dilation, x.shape, x=x)[1]
     if groups == 1:
         cols, out_sp = im2col(xp, x, w_shape[2:], stride, padding, dilation)
-        mat = cols.reshape(n, -1, math.prod(out_sp))
-        return xp.matmul(g.reshape(n, o, -1), mat.transpose(0, 2, 1)).sum(0).reshape(w_shape)
+        return _weight_grad_of_cols(xp, g, cols.reshape(n, -1, math.prod(out_sp)), w_shape)
     letters, ks = "hwd"[:nd], "ijk"[:nd]
     cols = window_view(xp, x, w_shape[2:], stride, padding, dilation)
     c = cols.shape[1]
@@ -154,10 +271,20 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
     x, w = inputs[0], inputs[1]
     geo = _geometry(p)
     grads = [None] * len(inputs)
-    if needs[0] and needs[1] and type(g) is np.ndarray and p["groups"] == 1 and \
-            unit_stride(p["stride"]) and g.size and x.size and w.size:
-        grads[0], grads[1] = _flat_backward(xp, g, w.shape, p["padding"], p["dilation"], x.shape,
-                                            w=w, x=x)
+    stride, padding, dilation = p["stride"], p["padding"], p["dilation"]
+    path, ranges = _path(x.shape[2:], w.shape[2:], stride, padding, dilation, x.shape[1],
+                         p["groups"])
+    if needs[0] and needs[1] and type(g) is np.ndarray and path != "cols" and \
+            g.size and x.size and w.size:
+        if path == "flat":
+            grads[0], grads[1] = _flat_backward(xp, g, w.shape, padding, dilation, x.shape,
+                                                w=w, x=x)
+        else:  # g's rows, shared by both products
+            rows = _g_rows(xp, g)
+            grads[0] = _rows_input_grad(xp, rows, w, x.shape, stride, padding, dilation,
+                                        ranges, g.shape[2:])
+            grads[1] = _rows_weight_grad(xp, x, rows, w.shape, stride, padding, dilation,
+                                         ranges)
     else:
         if needs[0]:
             grads[0] = call(xp, conv_input_grad_p, g, w, in_shape=x.shape, **geo)
@@ -169,10 +296,33 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
 
 
 defvjp_all(conv_p, _conv_vjp)
-defvjp(conv_input_grad_p,
-       lambda xp, v, ans, g, w, **p: call(xp, conv_p, v, w, **_geometry(p)),
-       lambda xp, v, ans, g, w, **p: call(xp, conv_weight_grad_p, v, g, w_shape=w.shape,
-                                          **_geometry(p)))
+
+
+def _conv_input_grad_vjp(xp, v, ans, inputs, needs, **p):
+    """y = Cx^T(g, w):  <v, y> = <conv(v, w), g> = <Cw^T(v, g), w>. On raw arrays off the
+    flat kernels' geometry (a transposed conv's forward is this op), both share v's
+    columns: one im2col instead of two."""
+    g, w = inputs
+    geo = _geometry(p)
+    stride, padding, dilation = p["stride"], p["padding"], p["dilation"]
+    path, ranges = _path(v.shape[2:], w.shape[2:], stride, padding, dilation, v.shape[1],
+                         p["groups"])
+    both = needs[0] and needs[1] and type(v) is np.ndarray and v.size and g.size and w.size
+    if both and path == "rows":  # v's rows, shared by both products
+        rows = im2row(xp, v, w.shape[2:], stride, padding, dilation, ranges)
+        return [_rows_conv(xp, v, w, None, stride, padding, dilation, ranges, rows=rows),
+                _rows_weight_grad(xp, v, _g_rows(xp, g), w.shape, stride, padding, dilation,
+                                  ranges, rows=rows)]
+    if both and path == "cols" and p["groups"] == 1:
+        cols, out_sp = im2col(xp, v, w.shape[2:], stride, padding, dilation)
+        mat = cols.reshape(v.shape[0], -1, math.prod(out_sp))
+        gg = xp.matmul(w.reshape(w.shape[0], -1), mat).reshape(g.shape)
+        return [gg, _weight_grad_of_cols(xp, g, mat, w.shape)]
+    return [call(xp, conv_p, v, w, **geo) if needs[0] else None,
+            call(xp, conv_weight_grad_p, v, g, w_shape=w.shape, **geo) if needs[1] else None]
+
+
+defvjp_all(conv_input_grad_p, _conv_input_grad_vjp)
 defvjp(conv_weight_grad_p,
        lambda xp, v, ans, x, g, **p: call(xp, conv_input_grad_p, g, v, in_shape=x.shape,
                                           **_geometry(p)),
@@ -235,6 +385,77 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, nd: in
                       f"{tuple(shape_of(bias))}")
     out = apply(conv_p, (x, weight) if bias is None else (x, weight, bias),
                 {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups})
+    return sh.squeeze(out, 0) if unbatched else out
+
+
+def transpose_out_size(in_sp, kernel, stride, padding, dilation, output_padding=None) -> tuple:
+    """The spatial shape of a transposed convolution's output, by PyTorch's formula
+    ``(n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1`` (one per spatial dim)."""
+    output_padding = output_padding or (0,) * len(kernel)
+    return tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, k, s, p, d, o in
+                 zip(in_sp, kernel, stride, padding, dilation, output_padding))
+
+
+def conv_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                   dilation=1, nd: int = None):
+    """N-d transposed convolution, as PyTorch's conv_transpose1d/2d/3d (and in its argument
+    order): the transpose (input gradient) of the convolution by ``weight`` of shape
+    (in_channels, out_channels/groups, *kernel). Takes (N, C_in, *spatial) or one sample
+    (C_in, *spatial); ``output_padding`` (smaller than the stride or the dilation, per dim)
+    adds that many rows at the end of each spatial dim.
+
+    >>> import chainrule as cr
+    >>> conv_transpose(cr.ones(1, 1, 2), cr.ones(1, 1, 2), stride=2).tolist()
+    [[[1.0, 1.0, 1.0, 1.0]]]
+    """
+    ws = shape_of(weight)
+    nd = len(ws) - 2 if nd is None else nd
+    op = f"conv_transpose{nd}d"
+    if len(ws) != nd + 2:
+        raise OpError(f"{op}: weight must be {nd + 2}-D (in_channels, out_channels/groups, "
+                      f"{SPATIAL_DIMS.get(nd, '...')} of the kernel), got shape "
+                      f"{tuple(ws)}")
+    given = shape_of(x)
+    x, unbatched = with_batch_axis(op, x, nd)
+    groups = groups if type(groups) is int and groups > 0 else \
+        positive_int(op, "groups", groups)
+    if ws[0] == 0 or ws[0] % groups:
+        raise OpError(f"{op}: in_channels (weight.shape[0] = {ws[0]}) must be a positive "
+                      f"multiple of groups={groups}")
+    xs = shape_of(x)
+    if xs[1] != ws[0]:
+        raise OpError(f"{op}: the weight of shape {tuple(ws)} expects {ws[0]} input channels "
+                      f"(weight.shape[0]), but the input of shape {tuple(given)} has {xs[1]}")
+    stride = as_tuple(stride, nd, "stride", op)
+    padding = as_tuple(padding, nd, "padding", op)
+    dilation = as_tuple(dilation, nd, "dilation", op)
+    output_padding = as_tuple(output_padding, nd, "output_padding", op)
+    kernel = tuple(ws[2:])
+    check_steps(op, kernel, stride, padding, dilation)
+    if min(output_padding) < 0:
+        raise OpError(f"{op}: output_padding must be non-negative, got {output_padding}")
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise OpError(f"{op}: output_padding must be smaller than either stride or dilation "
+                      f"in each dim, got output_padding={output_padding} with "
+                      f"stride={stride}, dilation={dilation}")
+    out_sp = transpose_out_size(xs[2:], kernel, stride, padding, dilation, output_padding)
+    if min(out_sp) < 1:
+        raise OpError(f"{op}: the output would have spatial size {out_sp} for the input of "
+                      f"shape {tuple(given)} (kernel_size={kernel}, stride={stride}, "
+                      f"padding={padding}, dilation={dilation}): use less padding")
+    out_channels = ws[1] * groups
+    if bias is not None and shape_of(bias) != (out_channels,):
+        raise OpError(f"{op}: bias must have shape ({out_channels},) (one per output channel: "
+                      f"weight.shape[1] * groups), got {tuple(shape_of(bias))}")
+    # An output_padding of a stride or more (allowed below the dilation) makes the
+    # convolution of the output longer than the input by output_padding // stride: those
+    # input rows are zeros, so that conv_input_grad's geometry is conv's own.
+    x = pad_right(x, tuple(o // s for o, s in zip(output_padding, stride)))
+    out = apply(conv_input_grad_p, (x, weight),
+                {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
+                 "in_shape": (xs[0], out_channels) + out_sp})
+    if bias is not None:
+        out = out + sh.reshape(bias, (out_channels,) + (1,) * nd)
     return sh.squeeze(out, 0) if unbatched else out
 
 

@@ -1,6 +1,8 @@
 """Matrix products."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.fastpath import binary_operator
@@ -19,7 +21,8 @@ def _matmul_vjp_x(xp, g, ans, x, y):
         return xp.expand_dims(g, -1) * y
     if g.ndim == y.ndim - 1:  # (k,) @ (..., k, n) -> (..., n)
         return xp.matmul(y, xp.expand_dims(g, -1))[..., 0]
-    return xp.matmul(g, xp.swapaxes(y, -1, -2))
+    # Through the primitive: (..., m, n) @ (n, k) is then one GEMM (see _matmul_forward).
+    return call(xp, matmul_p, g, xp.swapaxes(y, -1, -2))
 
 
 def _matmul_vjp_y(xp, g, ans, x, y):
@@ -30,11 +33,26 @@ def _matmul_vjp_y(xp, g, ans, x, y):
         return xp.expand_dims(x, -1) * xp.expand_dims(g, -2)
     if g.ndim == x.ndim - 1:  # (..., m, k) @ (k,) -> (..., m): dy = x^T g
         return xp.matmul(xp.expand_dims(g, -2), x)[..., 0, :]
+    if y.ndim == 2 and x.ndim > 2:
+        # (..., m, k) @ (k, n): one (k, rows) @ (rows, n) GEMM over the flattened leading
+        # dims, not a (..., k, n) stack of per-batch products summed afterwards.
+        k, n = x.shape[-1], g.shape[-1]
+        return xp.matmul(xp.swapaxes(xp.reshape(x, (-1, k)), 0, 1), xp.reshape(g, (-1, n)))
     return xp.matmul(xp.swapaxes(x, -1, -2), g)
 
 
+def _matmul_forward(xp, x, y):
+    if getattr(y, "ndim", 0) == 2 and getattr(x, "ndim", 0) > 2:
+        # (..., m, k) @ (k, n) as one GEMM over the flattened leading dims: NumPy's matmul
+        # would run one small GEMM per batch entry (and a non-contiguous x is copied once).
+        lead = x.shape[:-1]
+        out = xp.matmul(x.reshape(math.prod(lead), x.shape[-1]), y)
+        return out.reshape(lead + (y.shape[-1],))
+    return xp.matmul(x, y)
+
+
 # Each operand's gradient reads only the other one: data @ W keeps data, not W.
-matmul_p = bilinear(Primitive("matmul", "matmul", saves=(0, 1), saves_ans=False,
+matmul_p = bilinear(Primitive("matmul", _matmul_forward, saves=(0, 1), saves_ans=False,
                               saves_for=((1,), (0,)), vjps=(_matmul_vjp_x, _matmul_vjp_y)))
 
 

@@ -18,13 +18,16 @@ import numpy as np
 from .. import _fastnp as fnp
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ..errors import OpError
+from ..autograd.tensor import make_tensor
+from .._backend import array_module, rule_namespace
+from . import index as ix
 from . import shape as sh
-from ._util import shape_of
+from ._util import data_of, shape_of
 from ._window import col2im, offset_views, window_view
 from .window_args import as_tuple, check_window, pad_right, with_batch_axis
 
 __all__ = ["max_pool_p", "max_pool_scatter_p", "max_pool_gather_p", "avg_pool_p",
-           "avg_pool_scatter_p", "max_pool", "avg_pool"]
+           "avg_pool_scatter_p", "max_pool", "avg_pool", "take_plane"]
 
 
 def _pool_geometry(x_shape, kernel, stride, padding, dilation):
@@ -33,9 +36,10 @@ def _pool_geometry(x_shape, kernel, stride, padding, dilation):
 
 
 def _max_pool_argmax(xp, x, kernel, stride, padding, dilation):
-    """Each window's maximum and its offset (the first one on ties, as argmax; the first
-    NaN if any, as PyTorch), by a running comparison over the kernel offsets. The offset is
-    updated by arithmetic: np.where and masked copies are many times slower here."""
+    """Each window's maximum and its offset in C order over the kernel (the first one on
+    ties; the last NaN if any: PyTorch's kernels take every NaN they meet), by a running
+    comparison over the kernel offsets. The offset is updated by arithmetic: np.where and
+    masked copies are many times slower here."""
     views = offset_views(xp, x, kernel, stride, padding, dilation, fill=-math.inf)
 
     def scan(nan_wins: bool):
@@ -44,8 +48,8 @@ def _max_pool_argmax(xp, x, kernel, stride, padding, dilation):
         better = xp.empty(best.shape, dtype=bool)
         for k in range(1, len(views)):
             xp.greater(views[k], best, out=better)
-            if nan_wins:  # a NaN beats everything but an earlier NaN
-                better |= xp.isnan(views[k]) & ~xp.isnan(best)
+            if nan_wins:  # a NaN beats everything, an earlier NaN too (as PyTorch)
+                better |= xp.isnan(views[k])
             xp.maximum(best, views[k], out=best)
             arg += better * xp.subtract(arg.dtype.type(k), arg)  # k where better
         return best, arg
@@ -119,6 +123,50 @@ defjvp(max_pool_scatter_p, lambda xp, ts, ans, g, x, arg=None, **p: None if ts[0
        call(xp, max_pool_scatter_p, ts[0], x, arg, **p))
 defjvp(max_pool_gather_p, lambda xp, ts, ans, u, x, **p: None if ts[0] is None else
        call(xp, max_pool_gather_p, ts[0], x, **p))
+
+
+def _max_pool_indices(xp, x, kernel, stride, padding, dilation, in_sp):
+    """PyTorch's ``return_indices``: each window's argmax as a flat (int64) index into its
+    (N, C) plane of the unpadded input of spatial shape ``in_sp`` (x is that input, padded
+    on the right where ceil_mode needs it): the window's start plus the argmax offset's
+    place, each from a small table, so the full-size array sees two operations."""
+    best, arg = _max_pool_argmax(xp, x, kernel, stride, padding, dilation)
+    nd, out_sp = len(kernel), arg.shape[2:]
+    steps = [int(np.prod(in_sp[i + 1:], dtype=np.int64)) for i in range(nd)]
+    offsets = np.zeros((), dtype=np.int64)  # the flat offset of each kernel offset, C order
+    starts = np.zeros((), dtype=np.int64)  # the flat position of each window's start
+    firsts = np.zeros((), dtype=np.int64)  # ... of its first element inside the input
+    for i in range(nd):
+        offsets = offsets[..., None] + np.arange(kernel[i]) * dilation[i] * steps[i]
+        start = np.arange(out_sp[i], dtype=np.int64) * stride[i] - padding[i]
+        first = np.where(start < 0, start + (-start + dilation[i] - 1) // dilation[i]
+                         * dilation[i], start)
+        starts = starts[..., None] + start * steps[i]
+        firsts = firsts[..., None] + first * steps[i]
+    flat = xp.asarray(starts) + xp.asarray(offsets.reshape(-1))[arg]
+    if any(padding):
+        # A window that holds only -inf picks offset 0, which may lie in the padding;
+        # PyTorch then names the window's first element inside the input.
+        lost = best == -np.inf
+        if lost.any():
+            flat = xp.where(lost, xp.asarray(firsts), flat)
+    return flat
+
+
+def take_plane(x, indices):
+    """``x`` (N, C, *spatial) read at ``indices`` (a raw int64 array (N, C, *out) of flat
+    positions in each (N, C) plane, as max pooling's indices): one gather, whose gradient
+    scatters (repeats add up) to exactly those positions."""
+    shape = shape_of(x)
+    plane = int(np.prod(shape[2:], dtype=np.int64))
+    xp = array_module(indices)
+    base = xp.arange(shape[0] * shape[1], dtype=np.int64).reshape(
+        shape[:2] + (1,) * (indices.ndim - 2)) * plane
+    flat = (indices + base).reshape(-1)
+    out = apply(ix.getitem_copy_p, (sh.reshape(x, (-1,)),),
+                {"index": flat, "in_shape": (int(np.prod(shape, dtype=np.int64)),),
+                 "accumulate": True})
+    return sh.reshape(out, indices.shape)
 
 
 def _avg_divisor(kernel, stride, padding, count_include_pad, divisor_override, in_shape,
@@ -200,12 +248,26 @@ def _pool_rank(x, nd):
 
 
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False,
-             nd: int = None):
+             nd: int = None, return_indices: bool = False):
     """Max pooling over the last ``nd`` dims of (N, C, *spatial) or (C, *spatial), as
-    PyTorch's max_pool1d/2d/3d (``nd`` names the op; by default all dims past (N, C))."""
+    PyTorch's max_pool1d/2d/3d (``nd`` names the op; by default all dims past (N, C)).
+    With ``return_indices``: ``(values, indices)``, the indices as PyTorch's (int64, each
+    maximum's flat position in its (N, C) plane of the unpadded input; ties go to the
+    first maximum, NaN to the last NaN), and the gradient goes to exactly those."""
     nd = _pool_rank(x, nd)
     x, unbatched, kernel, stride, padding, dilation, extra = _pool_args(
         f"max_pool{nd}d", nd, x, kernel_size, stride, padding, dilation, ceil_mode)
+    if return_indices:
+        data = data_of(x)
+        xp = rule_namespace(data)
+        if any(extra):
+            data = xp.pad(data, [(0, 0), (0, 0)] + [(0, e) for e in extra],
+                          constant_values=-np.inf)
+        idx = _max_pool_indices(xp, data, kernel, stride, padding, dilation, shape_of(x)[2:])
+        out = take_plane(x, idx)
+        if unbatched:
+            out, idx = sh.squeeze(out, 0), idx[0]
+        return out, make_tensor(idx)
     x = pad_right(x, extra, -np.inf)
     out = apply(max_pool_p, (x,), _pool_geometry(shape_of(x), kernel, stride, padding,
                                                   dilation))
