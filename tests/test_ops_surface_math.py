@@ -433,3 +433,33 @@ def test_float32_dtypes_follow_torch():
         got = _flat(fn(cr.from_numpy(a), *args))
         want = _flat(getattr(torch, name)(torch.from_numpy(a), *args))
         assert [str(g.dtype) for g in got] == [_torch_dtype_name(w.dtype) for w in want], name
+
+
+EINSUM_FORMS = [  # (chainrule/torch call on (a, b), what it computes)
+    (lambda m, a, b: m.einsum("ij,jk->ik", a, b), "varargs"),
+    (lambda m, a, b: m.einsum("ij, jk -> ik", [a, b]), "a list, spaces"),
+    (lambda m, a, b: m.einsum("ij,jk", (a, b)), "implicit output"),
+    (lambda m, a, b: m.einsum(a, [0, 1], b, [1, 2], [0, 2]), "sublists"),
+    (lambda m, a, b: m.einsum(a, [Ellipsis, 1], b, [1, 2]), "sublists, ellipsis"),
+    (lambda m, a, b: m.einsum("...j,jk->...k", a, b), "ellipsis"),
+]
+
+
+@pytest.mark.parametrize("form", [f for f, _ in EINSUM_FORMS],
+                         ids=[name for _, name in EINSUM_FORMS])
+def test_einsum_takes_pytorchs_forms(form):
+    rng = np.random.default_rng(0)
+    a_np, b_np = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    a, b = cr.tensor(a_np, requires_grad=True), cr.tensor(b_np, requires_grad=True)
+    out = form(cr, a, b)
+    np.testing.assert_allclose(out.detach().numpy(), a_np @ b_np, rtol=1e-12)
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.ones((2, 4)) @ b_np.T, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    ta, tb = torch.tensor(a_np), torch.tensor(b_np)
+    np.testing.assert_allclose(form(torch, ta, tb).numpy(), out.detach().numpy(), rtol=1e-12)
+
+
+def test_einsum_refuses_bad_sublists():
+    with pytest.raises(OpError, match="einsum: sublist"):
+        cr.einsum(cr.ones(2), ["a"])

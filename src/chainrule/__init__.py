@@ -25,6 +25,7 @@ from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_li
                        randn_like, tensor, zeros, zeros_like)
 from . import data, errors, func, linalg, nn, optim, scipy, utils
 from . import accelerator, backends, cuda, distributions
+from . import onnx  # noqa: F401  (export; the onnx package is imported only when export runs)
 from ._device import device
 from .sampling import Generator, bernoulli, multinomial, normal, poisson, randperm
 from . import serialization  # noqa: F401  (add_safe_globals, safe_globals, ...)
@@ -48,7 +49,7 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "autograd", "numpy", "scipy", "func", "utils", "nn", "optim", "data", "errors", "linalg",
-           "distributions", "cuda", "accelerator", "backends", "device", "float", "int",
+           "distributions", "onnx", "cuda", "accelerator", "backends", "device", "float", "int",
            "short", "cfloat", "cdouble", "complex64", "complex128",
            "Generator", "randperm", "multinomial", "bernoulli", "normal", "poisson",
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",

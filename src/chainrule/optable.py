@@ -365,11 +365,14 @@ OPS: Tuple[Op, ...] = (
     # ----- more elementwise math, sorting, scans, statistics: in chainrule.optable_math --
     *_optable_math.ROWS,
 
+    Op("einsum", None, "Einstein summation (PyTorch's forms: operands as arguments or a "
+       "list, sublists).", method=False, free=_fr._einsum, numpy=("einsum",),
+       uses=(_linalg.einsum_p,), tested_in="tests/test_ops_surface_math.py"),
+
     # ----- NumPy-namespace only (chainrule.numpy), tested through NumPy code --------------
     *(Op(name, None, doc, method=False, free=False, numpy=(path,), uses=uses,
          tested_in="tests/test_numpy_api.py")
       for name, path, doc, uses in (
-          ("einsum", "einsum", "Einstein summation.", (_linalg.einsum_p,)),
           ("inv", "linalg.inv", "Matrix inverse.", (_linalg.inv_p,)),
           ("det", "linalg.det", "Determinant.",
            (_linalg.det_p, "chainrule.numpy.linalg:_det_p")),

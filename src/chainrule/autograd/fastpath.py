@@ -70,8 +70,8 @@ def unary_operator(prim: Primitive):
     bool_rule = prim.bool_rule
 
     def op(x):
-        if x.__class__ is not Tensor or not _ordinary.all and (forward_state.depth or
-                                                              anomaly_state.enabled):
+        if x.__class__ is not Tensor or not _ordinary.all and (
+                forward_state.depth or anomaly_state.enabled or forward_state.tracers):
             return _apply_unary(prim, x)
         xd = x._data
         if xd.__class__ is not _ndarray and not isinstance(xd, _generic):
@@ -121,7 +121,8 @@ def binary_operator(prim: Primitive, reflected: bool = False):
     def op(x, y):
         if reflected:
             x, y = y, x
-        if not _ordinary.all and (forward_state.depth or anomaly_state.enabled):
+        if not _ordinary.all and (forward_state.depth or anomaly_state.enabled or
+                                  forward_state.tracers):
             return _apply_promoted(prim, rule, x, y)
         # The two operands are read by the same lines, written out twice: a helper call per
         # operand costs more than the rest of this function's bookkeeping.

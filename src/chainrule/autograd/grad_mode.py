@@ -4,7 +4,7 @@ never stops recording in this one, and a new thread starts with recording on), a
 anomaly detection (process-wide, as in PyTorch).
 
 Every op asks "is this thread in the ordinary modes?" (recording on, no dual level open,
-anomaly detection off). Reading a thread-local attribute costs about five times a plain
+no tracer watching, anomaly detection off). Reading a thread-local attribute costs about five times a plain
 one, so the question is answered by one plain flag, ``ordinary.all``, which is true while
 *every* thread is in the ordinary modes; only when it is false does an op read its own
 thread's modes. Mode changes keep the flag right under a lock.
@@ -28,6 +28,7 @@ class _ThreadModes(threading.local):
         self.levels = []       # the dual levels open here, innermost last
         self.depth = 0         # len(levels), read by every op in forward mode
         self.transforms = 0    # how many cr.func transforms are running here, nested
+        self.tracers = ()      # callbacks shown every primitive applied here (tracing.py)
 
 
 modes = _ThreadModes()
@@ -63,7 +64,7 @@ _level_ids = itertools.count(1)  # dual-level ids, unique across threads
 
 
 def _unusual() -> bool:
-    return not modes.enabled or modes.depth > 0
+    return not modes.enabled or modes.depth > 0 or bool(modes.tracers)
 
 
 def change_modes(change) -> None:

@@ -313,11 +313,14 @@ def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     if prim.is_view and isinstance(args[0], Tensor):
         out._version = args[0]._version
         out._base = (args[0], None)
-    if not _ordinary.all and forward_state.depth:
-        _propagate_tangents(prim, args, params, out)
-        node = out.grad_fn
-        if node is not None and out._fw:
-            set_tangents(node, out._fw)
+    if not _ordinary.all:
+        if forward_state.depth:
+            _propagate_tangents(prim, args, params, out)
+            node = out.grad_fn
+            if node is not None and out._fw:
+                set_tangents(node, out._fw)
+        for tracer in forward_state.tracers:  # (see autograd/tracing.py)
+            tracer(prim, args, params, out)
     return out
 
 

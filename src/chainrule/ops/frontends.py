@@ -625,6 +625,41 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
                        requires_grad, device)
 
 
+def _sublist_subscripts(operand_and_sublists) -> tuple:
+    """``einsum(op0, [0, 1], op1, [1, 2], [0, 2])`` (PyTorch's sublist form) as an equation
+    and operands: each sublist's integers (or Ellipsis) become letters."""
+    items = list(operand_and_sublists)
+    out = items.pop() if len(items) % 2 else None
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def word(sub):
+        try:
+            return "".join("..." if s is Ellipsis else letters[s] for s in sub)
+        except (IndexError, TypeError):
+            raise OpError(f"einsum: sublist subscripts must be integers in [0, 52) or "
+                          f"Ellipsis, got {sub!r}") from None
+    equation = ",".join(word(sub) for sub in items[1::2])
+    if out is not None:
+        equation += "->" + word(out)
+    return equation, items[0::2]
+
+
+def _einsum(equation, *operands):
+    """Einstein summation as ``torch.einsum``: operands as arguments or as one list, the
+    sublist form, spaces allowed in the equation; differentiable in every operand.
+
+    >>> import chainrule as cr
+    >>> cr.einsum("ij, jk -> ik", [cr.ones(2, 3), cr.ones(3, 4)]).shape
+    (2, 4)
+    """
+    from .linalg import einsum  # (linalg builds on these front-ends)
+    if not isinstance(equation, str):
+        equation, operands = _sublist_subscripts((equation,) + operands)
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return einsum(equation.replace(" ", ""), *operands)
+
+
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (no graph), in this tensor's dtype unless
     ``dtype`` is given.
