@@ -69,11 +69,11 @@ def digits(n: int, size: int = 12, classes: int = 10, seed: int = 0):
 
 
 def corpus(n: int, vocab: int = 50, seed: int = 0):
-    """``n`` int64 tokens of a Markov chain whose tokens each have three likely successors:
-    text with structure a language model can learn."""
+    """``n`` int64 tokens of a Markov chain (the same for every seed) whose tokens each have
+    three likely successors: text with structure a language model can learn."""
     import numpy as np
+    successors = np.random.default_rng(2000 + vocab).integers(0, vocab, (vocab, 3))
     rng = np.random.default_rng(seed)
-    successors = rng.integers(0, vocab, (vocab, 3))
     tokens = np.empty(n, np.int64)
     tokens[0] = 0
     picks = rng.integers(0, 3, n)

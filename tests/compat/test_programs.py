@@ -21,14 +21,20 @@ def _digits(size=12, n_train=1024, n_test=500, classes=10):
             runner.digits(n_test, size, classes, seed=1))
 
 
+def _corpora():
+    return runner.corpus(12000, seed=0), runner.corpus(2000, seed=1)
+
+
 # name: (arguments of main, 'min' for a loss or 'max' for a return, what must be installed)
 PROGRAMS = {
     "polynomial_regression": (lambda: (), "min", ()),
     "vae": (lambda: (), "min", ()),
     "mnist_cnn": (_digits, "min", ()),
     "mnist_rnn": (_digits, "min", ()),
-    "word_language_model_lstm": (lambda: (runner.corpus(8000, seed=0),
-                                          runner.corpus(2000, seed=1)), "min", ()),
+    "word_language_model_lstm": (lambda: _corpora(), "min", ()),
+    "word_language_model_transformer": (lambda: _corpora(), "min", ()),
+    "dcgan": (lambda: (runner.digits(512, 16, 10, seed=0)[0],), "min", ()),
+    "time_sequence_prediction": (lambda: (), "min", ()),
     "siamese_resnet": (lambda: runner.digits(384, 16, 4, seed=0), "min", ()),
     "reinforce": (lambda: (), "max", ("gymnasium",)),
     "actor_critic": (lambda: (), "max", ("gymnasium",)),

@@ -28,7 +28,7 @@ class Policy(nn.Module):
         return F.softmax(action_scores, dim=1)
 
 
-def main(episodes=150, seed=543, gamma=0.99):
+def main(episodes=80, seed=543, gamma=0.99):
     env = gym.make('CartPole-v1')
     env.reset(seed=seed)
     torch.manual_seed(seed)

@@ -2,7 +2,6 @@
 examples/siamese_network (its own ResNet-18, at a chosen width, for small images)."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.optim as optim
 from torch.optim.lr_scheduler import StepLR
 
