@@ -106,6 +106,68 @@ def test_checked(op, i, check):
                              _inputs(check.shapes, check.domain))
 
 
+# ----- a VJP that never reads the output must not keep it ----------------------------------
+# Keeping the output makes an in-place op on it (``nn.ReLU(inplace=True)`` after a layer)
+# a false "modified by an in-place operation" error, and holds memory for nothing.
+READS_ANS_ONLY_SOMETIMES = {"absolute": "complex inputs only"}
+
+
+def _graph_nodes(t):
+    from chainrule.autograd.engine import Node
+    seen, stack, out = set(), [t.grad_fn], []
+    while stack:
+        node = stack.pop()
+        if type(node) is Node and id(node) not in seen:
+            seen.add(id(node))
+            out.append(node)
+            stack.extend(node.edges or ())
+    return out
+
+
+def _keeps_float_ans(node):
+    return node.prim.saves_ans and isinstance(node.ans, np.ndarray) and node.ans.dtype.kind == "f"
+
+
+def _input_grads(fn, xs, poisoned=None):
+    """The inputs' gradients for a fixed cotangent, with the kept outputs of the nodes of
+    primitive ``poisoned`` replaced by NaN."""
+    for x in xs:
+        x.grad = None
+    y = _first(fn(*xs))
+    for node in _graph_nodes(y):
+        if node.prim.name == poisoned and _keeps_float_ans(node):
+            node.ans = np.full_like(node.ans, np.nan)
+    (y * cr.tensor(np.random.default_rng(0).normal(size=y.shape))).sum().backward()
+    return [None if x.grad is None else x.grad.numpy().copy() for x in xs]
+
+
+def _ans_cases():
+    for op in ELEMENTWISE:
+        yield (lambda op: lambda *xs: call(op, *xs))(op), ((2, 3),) * len(op.domain), op.domain
+    for op, _, c in CHECKED:
+        yield (lambda op, c: lambda *xs: call(op, *xs, *c.args, **c.kwargs))(op, c), \
+            c.shapes, c.domain
+
+
+def test_kept_outputs_are_read():
+    reads = {}  # primitive name -> whether some case's gradient changed with its output NaN
+    for fn, shapes, domain in _ans_cases():
+        xs = _inputs(shapes, domain)
+        y = _first(fn(*xs))
+        if not isinstance(y, cr.Tensor) or y.grad_fn is None:
+            continue
+        base = _input_grads(fn, xs)
+        for name in {n.prim.name for n in _graph_nodes(y) if _keeps_float_ans(n)}:
+            got = _input_grads(fn, xs, name)
+            same = all((a is None) == (b is None) and (a is None or np.allclose(a, b))
+                       for a, b in zip(base, got))
+            reads[name] = reads.get(name, False) or not same
+    unread = sorted(name for name, read in reads.items()
+                    if not read and name not in READS_ANS_ONLY_SOMETIMES)
+    assert reads and not unread, f"primitives keeping an output their VJP never reads " \
+        f"(give them saves_ans=False): {unread}"
+
+
 # ----- ops without a gradient: NumPy's values ----------------------------------------------
 @pytest.mark.parametrize("op", NO_GRAD, ids=lambda op: op.name)
 def test_no_gradient_values_match_numpy(op):
