@@ -64,6 +64,12 @@ ROWS: Tuple[Op, ...] = tuple(
     )
 )
 
+ROWS = ROWS + (
+    Op("lstm_scan", None, "The LSTM recurrence over a sequence, as one primitive (the loop of "
+       "nn.LSTM).", method=False, free=False, uses=("chainrule.nn.recurrent:lstm_scan_p",),
+       tested_in="tests/test_split_linear_fast_paths.py"),
+)
+
 
 def __dir__():  # dir() shows the exports, not the helpers
     return __all__

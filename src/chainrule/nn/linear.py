@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import math
+
 from ..errors import OpError
 from ..ops import linalg
 from ..ops import shape as sh
@@ -15,12 +17,24 @@ __all__ = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias."""
+    """``x @ weight.T + bias`` for ``x`` of shape (..., in_features) and ``weight`` of shape
+    (out_features, in_features).
+
+    >>> import chainrule as cr
+    >>> linear(cr.ones(5, 3, 4), cr.ones(2, 4)).shape
+    (5, 3, 2)
+    """
     xs, ws = shape_of(x), shape_of(weight)
     if not xs or (len(ws) == 2 and xs[-1] != ws[1]):
         raise OpError(f"linear: the input of shape {tuple(xs)} does not fit the weight of shape "
                       f"{tuple(ws)}: its last dim must be in_features = weight.shape[1]")
-    out = linalg.matmul(x, sh.permute(weight))
+    if len(xs) > 2 and len(ws) == 2:
+        # Leading dims flattened: one GEMM forward and one per gradient, where an N-D @ 2-D
+        # matmul's weight gradient would be a stack of per-batch products summed after.
+        out = linalg.matmul(sh.reshape(x, (math.prod(xs[:-1]), xs[-1])), sh.permute(weight))
+        out = sh.reshape(out, tuple(xs[:-1]) + (ws[0],))
+    else:
+        out = linalg.matmul(x, sh.permute(weight))
     return out if bias is None else out + bias
 
 

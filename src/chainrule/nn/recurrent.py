@@ -10,11 +10,19 @@ import warnings as _warnings
 import numpy as _np
 
 from .. import _backend
+from ..autograd.engine import graph_namespace as _graph_namespace
+from ..autograd.primitives import Primitive as _Primitive
+from ..autograd.primitives import apply as _apply
+from ..autograd.primitives import call as _call
+from ..autograd.primitives import defjvp as _defjvp
+from ..autograd.primitives import defvjp_all as _defvjp_all
 from ..autograd.tensor import Tensor as _Tensor
 from ..autograd.tensor import as_array as _as_array
 from ..creation import zeros as _zeros
 from ..errors import OpError as _OpError
 from ..errors import OpTypeError as _OpTypeError
+from ..ops import elementwise as _ew
+from ..ops import linalg as _linalg
 from ..ops import shape as _sh
 from ..ops.index import masked_fill as _masked_fill
 from . import functional as _F
@@ -23,7 +31,8 @@ from .layers import _empty
 from .layers import Linear as _Linear
 from .module import Module as _Module
 
-__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention"]
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+           "lstm_scan_p", "lstm_scan"]
 
 
 def __dir__():
@@ -56,6 +65,207 @@ def _gru_step(x_proj, h, c, w_hh, b_hh):
     z = (xz + hz).sigmoid()
     n = (xn + r * hn).tanh()
     return (1.0 - z) * n + z * h, None
+
+
+# ----- the LSTM recurrence over a whole sequence, as one primitive ---------------------------
+# Recorded op by op, a sequence of T steps is ~15 nodes per step, and the per-step slices
+# proj[t] cost a zero-filled gradient of the whole (T, B, 4H) projection each in backward
+# (O(T^2) memory traffic). As one primitive, the forward and its VJP are plain loops over
+# raw arrays (one GEMM per step each way, and one GEMM for W_hh's gradient), and the
+# gradient of the projection is one (T, B, 4H) array. Its output is (T + 1, B, H): the
+# hidden states h_t in time order, then the last cell state c_n.
+def _order(steps: int, reverse: bool):
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _sigmoid_(xp, a):
+    """``a`` replaced by sigmoid(a) = (1 + tanh(a / 2)) / 2, in place (a raw array or a
+    view of one): exact, overflow-free, and in float32 several times faster than SciPy's
+    expit on small arrays."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+def _lstm_scan_forward(xp, proj, h0, c0, w_hh, reverse, residual=False):
+    steps, batch, four_h = proj.shape
+    hid = four_h // 4
+    dtype = xp.result_type(proj, h0, c0, w_hh)
+    acts = xp.empty((steps, batch, four_h), dtype)  # sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+    cs = xp.empty((steps, batch, hid), dtype)  # c_t
+    tcs = xp.empty((steps, batch, hid), dtype)  # tanh(c_t)
+    hs = xp.empty((steps, batch, hid), dtype)  # h_t
+    w_t = xp.ascontiguousarray(w_hh.T)  # a small GEMM with a transposed operand is ~2x slower
+    h, c = h0, c0
+    for t in _order(steps, reverse):
+        a = acts[t]
+        xp.matmul(h, w_t, out=a)
+        a += proj[t]
+        _sigmoid_(xp, a[..., :2 * hid])
+        xp.tanh(a[..., 2 * hid:3 * hid], out=a[..., 2 * hid:3 * hid])
+        _sigmoid_(xp, a[..., 3 * hid:])
+        c_t = cs[t]
+        xp.multiply(a[..., hid:2 * hid], c, out=c_t)
+        c_t += a[..., :hid] * a[..., 2 * hid:3 * hid]
+        xp.tanh(c_t, out=tcs[t])
+        xp.multiply(a[..., 3 * hid:], tcs[t], out=hs[t])
+        h, c = hs[t], c_t
+    out = xp.concatenate([hs, xp.expand_dims(xp.asarray(c, dtype), 0)], axis=0)
+    return out, ((acts, cs, tcs, hs) if residual else None)
+
+
+def _lstm_scan_vjp(xp, g, res, inputs, needs, reverse):
+    proj, h0, c0, w_hh = inputs
+    if res is None or xp is _graph_namespace():
+        return _lstm_scan_vjp_graph(xp, g, inputs, needs, reverse)
+    acts, cs, tcs, hs = res
+    steps, batch, four_h = acts.shape
+    hid = four_h // 4
+    order = _order(steps, reverse)
+    # The gates' own derivatives for every step at once (a few large operations rather than
+    # many small ones): s(1 - s) for the sigmoids, 1 - t^2 for tanh(g); and o (1 - tanh^2 c).
+    dact = acts * (1.0 - acts)
+    gg_all = acts[..., 2 * hid:3 * hid]
+    xp.subtract(1.0, gg_all * gg_all, out=dact[..., 2 * hid:3 * hid])
+    dtc = acts[..., 3 * hid:] * (1.0 - tcs * tcs)
+    dgates = xp.empty_like(acts)
+    dh = None
+    dc = xp.array(g[steps], dtype=acts.dtype)  # a copy: updated in place below
+    last = len(order) - 1
+    for n, t in enumerate(reversed(order)):
+        a, d = acts[t], dgates[t]
+        c_prev = c0 if n == last else cs[order[last - n - 1]]
+        dh_t = g[t] if dh is None else g[t] + dh
+        dc += dh_t * dtc[t]
+        xp.multiply(dc, a[..., 2 * hid:3 * hid], out=d[..., :hid])
+        xp.multiply(dc, c_prev, out=d[..., hid:2 * hid])
+        xp.multiply(dc, a[..., :hid], out=d[..., 2 * hid:3 * hid])
+        xp.multiply(dh_t, tcs[t], out=d[..., 3 * hid:])
+        d *= dact[t]
+        dc *= a[..., hid:2 * hid]
+        if n < last or needs[1]:
+            dh = xp.matmul(d, w_hh)
+    grads = [dgates if needs[0] else None, dh if needs[1] else None,
+             dc if needs[2] else None, None]
+    if needs[3]:
+        # dW_hh = sum_t dgates_t^T h_{t-1}: one GEMM over every step at once.
+        h0e = xp.expand_dims(xp.asarray(h0, acts.dtype), 0)
+        prev = xp.concatenate([hs[1:], h0e] if reverse else [h0e, hs[:-1]], axis=0)
+        grads[3] = xp.matmul(dgates.reshape(-1, four_h).T, prev.reshape(-1, hid))
+    return grads
+
+
+def _lstm_scan_steps(xp, proj, h0, c0, w_hh, reverse):
+    """The recurrence written with differentiable ops (recorded when ``xp`` is the graph
+    namespace): per step, (i, f, g, o, c_prev, c_t, tanh(c_t), h_prev)."""
+    steps, hid = proj.shape[0], h0.shape[-1]
+    w_t = xp.swapaxes(w_hh, 0, 1)
+    h, c = h0, c0
+    out = [None] * steps
+    for t in _order(steps, reverse):
+        gates = proj[t] + _call(xp, _linalg.matmul_p, h, w_t)
+        sig = _call(xp, _ew.sigmoid, gates[..., :2 * hid])
+        i, f = sig[..., :hid], sig[..., hid:]
+        gg = xp.tanh(gates[..., 2 * hid:3 * hid])
+        o = _call(xp, _ew.sigmoid, gates[..., 3 * hid:])
+        c_t = f * c + i * gg
+        tc = xp.tanh(c_t)
+        out[t] = (i, f, gg, o, c, c_t, tc, h)
+        h, c = o * tc, c_t
+    return out
+
+
+def _lstm_scan_vjp_graph(xp, g, inputs, needs, reverse):
+    """The VJP on tensors, for a recorded backward pass (double backward): the forward is
+    recomputed with differentiable ops and the same BPTT recursion runs on them."""
+    proj, h0, c0, w_hh = inputs
+    steps = proj.shape[0]
+    rec = _lstm_scan_steps(xp, proj, h0, c0, w_hh, reverse)
+    dh, dc = None, g[steps]
+    dgates = [None] * steps
+    for t in reversed(_order(steps, reverse)):
+        i, f, gg, o, c_prev, c_t, tc, h_prev = rec[t]
+        dh_t = g[t] if dh is None else g[t] + dh
+        dc = dc + dh_t * o * (1.0 - tc * tc)
+        d = xp.concatenate([dc * gg * (i * (1.0 - i)), dc * c_prev * (f * (1.0 - f)),
+                            dc * i * (1.0 - gg * gg), dh_t * tc * (o * (1.0 - o))], axis=-1)
+        dgates[t] = d
+        dc = dc * f
+        dh = _call(xp, _linalg.matmul_p, d, w_hh)
+    grads = [None] * 4
+    if needs[0]:
+        grads[0] = xp.stack(dgates, axis=0)
+    if needs[1]:
+        grads[1] = dh
+    if needs[2]:
+        grads[2] = dc
+    if needs[3]:
+        total = None
+        for t in range(steps):
+            term = _call(xp, _linalg.matmul_p, xp.swapaxes(dgates[t], 0, 1), rec[t][7])
+            total = term if total is None else total + term
+        grads[3] = total
+    return grads
+
+
+def _lstm_scan_jvp(xp, ts, ans, proj, h0, c0, w_hh, reverse):
+    tp, th, tc, tw = ts
+    steps = proj.shape[0]
+    rec = _lstm_scan_steps(xp, proj, h0, c0, w_hh, reverse)
+    hid = h0.shape[-1]
+    w_t = xp.swapaxes(w_hh, 0, 1)
+    tw_t = None if tw is None else xp.swapaxes(tw, 0, 1)
+    out = [None] * steps
+    for t in _order(steps, reverse):
+        i, f, gg, o, c_prev, c_t, tanh_c, h_prev = rec[t]
+        tg = None if tp is None else tp[t]
+        for term in (None if th is None else _call(xp, _linalg.matmul_p, th, w_t),
+                     None if tw is None else _call(xp, _linalg.matmul_p, h_prev, tw_t)):
+            if term is not None:
+                tg = term if tg is None else tg + term
+        new_c = None if tc is None else f * tc
+        if tg is not None:
+            ti = tg[..., :hid] * (i * (1.0 - i))
+            tf = tg[..., hid:2 * hid] * (f * (1.0 - f))
+            tgg = tg[..., 2 * hid:3 * hid] * (1.0 - gg * gg)
+            to = tg[..., 3 * hid:] * (o * (1.0 - o))
+            part = tf * c_prev + ti * gg + i * tgg
+            new_c = part if new_c is None else new_c + part
+        if new_c is None:  # no tangent reaches this step yet
+            new_h = xp.zeros_like(h_prev)
+            new_c = xp.zeros_like(c_prev)
+        else:
+            new_h = o * (1.0 - tanh_c * tanh_c) * new_c
+            if tg is not None:
+                new_h = new_h + to * tanh_c
+        out[t] = new_h
+        th, tc = new_h, new_c
+    return xp.concatenate([xp.stack(out, axis=0), xp.expand_dims(tc, 0)], axis=0)
+
+
+lstm_scan_p = _Primitive("lstm_scan", _lstm_scan_forward, saves=None, residual=True)
+_defvjp_all(lstm_scan_p, _lstm_scan_vjp)
+_defjvp(lstm_scan_p, _lstm_scan_jvp)
+
+
+def lstm_scan(proj, h0, c0, w_hh, reverse: bool = False):
+    """The LSTM recurrence over a sequence (PyTorch's gate order i, f, g, o):
+    ``proj`` (T, B, 4H) holds each step's input projection with both biases, ``h0``, ``c0``
+    (B, H) the initial state, ``w_hh`` (4H, H) the recurrent weight; ``reverse`` runs from
+    the last step to the first. Returns (T + 1, B, H): the hidden state of each step in
+    time order, then the final cell state.
+
+    >>> import chainrule as cr
+    >>> lstm_scan(cr.zeros(5, 3, 8), cr.zeros(3, 2), cr.zeros(3, 2), cr.zeros(8, 2)).shape
+    (6, 3, 2)
+    """
+    ps, hs, cs, ws = _shape(proj), _shape(h0), _shape(c0), _shape(w_hh)
+    if len(ps) != 3 or hs != cs or len(hs) != 2 or ws != (ps[2], hs[1]) or \
+            ps[1:] != (hs[0], 4 * hs[1]):
+        raise _OpError(f"lstm_scan: shapes proj {ps}, h0 {hs}, c0 {cs}, w_hh {ws} do not fit; "
+                       f"expected (T, B, 4H), (B, H), (B, H) and (4H, H)")
+    return _apply(lstm_scan_p, (proj, h0, c0, w_hh), {"reverse": bool(reverse)})
 
 
 def _check_sizes(name: str, input_size, hidden_size) -> None:
@@ -169,6 +379,14 @@ class _RNNBase(_Module):
                 proj = _sh.reshape(_F.linear(_sh.reshape(layer_input, (seq_len * batch, -1)),
                                              w_ih, b_ih), (seq_len, batch, -1))
                 h, c = h0[k], (c0[k] if c0 is not None else None)
+                if self.gates == 4 and b_hh is None and seq_len:
+                    # LSTM: the whole recurrence as one op (see lstm_scan).
+                    scanned = lstm_scan(proj, h, c, w_hh, reverse=bool(d))
+                    outputs.append(scanned[:seq_len])
+                    h, c = scanned[0 if d else seq_len - 1], scanned[seq_len]
+                    h_out.append(h)
+                    c_out.append(c)
+                    continue
                 steps = range(seq_len - 1, -1, -1) if d else range(seq_len)
                 seq = [None] * seq_len
                 for t in steps:

@@ -33,11 +33,8 @@ def _matmul_vjp_y(xp, g, ans, x, y):
         return xp.expand_dims(x, -1) * xp.expand_dims(g, -2)
     if g.ndim == x.ndim - 1:  # (..., m, k) @ (k,) -> (..., m): dy = x^T g
         return xp.matmul(xp.expand_dims(g, -2), x)[..., 0, :]
-    if y.ndim == 2 and x.ndim > 2:
-        # (..., m, k) @ (k, n): one (k, rows) @ (rows, n) GEMM over the flattened leading
-        # dims, not a (..., k, n) stack of per-batch products summed afterwards.
-        k, n = x.shape[-1], g.shape[-1]
-        return xp.matmul(xp.swapaxes(xp.reshape(x, (-1, k)), 0, 1), xp.reshape(g, (-1, n)))
+    # (y is not kept, so a 2-D y here cannot be told from a batch of them: F.linear
+    # flattens its input to 2-D first, so that this is one GEMM.)
     return xp.matmul(xp.swapaxes(x, -1, -2), g)
 
 
