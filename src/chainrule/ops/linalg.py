@@ -222,7 +222,7 @@ def _einsum_jvp(xp, ts, ans, *ops, ins, out):
     return total
 
 
-einsum_p = Primitive("einsum", _einsum_forward)
+einsum_p = Primitive("einsum", _einsum_forward, saves_ans=False)  # (its rules never read it)
 defvjp_all(einsum_p, _einsum_vjp)
 defjvp(einsum_p, _einsum_jvp)
 
