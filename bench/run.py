@@ -29,6 +29,8 @@ LABELS = {
     "cnn": "CNN step: 2 conv3x3, maxpool, linear, CE, batch 32x1x28x28",
     "hessian": "full Hessian, 64-dim function",
     "chain1m": "1,000,000-op scalar chain, forward+backward",
+    "resnet": "ResNet-18 step (BasicBlocks, width 64), batch 16x1x28x28, CE, SGD",
+    "lstm_lm": "word LM step: 2-layer LSTM 200, vocab 1000, bptt 35, batch 20, clip, SGD",
 }
 
 

@@ -54,6 +54,90 @@ def chain_data():
     return np.linspace(-1, 1, 16)
 
 
+def resnet_data():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, 16)
+    return x, y
+
+
+def lstm_lm_data():
+    rng = np.random.default_rng(9)
+    tokens = rng.integers(0, LM_VOCAB, (LM_BPTT + 1, LM_BATCH))
+    return tokens[:-1], tokens[1:].reshape(-1)
+
+
+LM_VOCAB, LM_EMSIZE, LM_NHID, LM_LAYERS, LM_BPTT, LM_BATCH = 1000, 200, 200, 2, 35, 20
+
+
+def _set_parameters(lib, model, seed):
+    """The same starting point in every library: matrices He-normal (the LSTM's and the
+    embedding's uniform(-0.1, 0.1), as word_language_model's), 1-D weights (BatchNorm's)
+    ones, biases zeros, in the order of ``named_parameters`` (the same in both)."""
+    rng = np.random.default_rng(seed)
+    with lib.no_grad():
+        for name, p in model.named_parameters():
+            shape = tuple(p.shape)
+            if len(shape) == 1:
+                arr = np.ones(shape) if name.endswith("weight") else np.zeros(shape)
+            elif "rnn" in name or "encoder" in name or "decoder" in name:
+                arr = rng.uniform(-0.1, 0.1, shape)
+            else:
+                arr = rng.standard_normal(shape) * np.sqrt(2.0 / np.prod(shape[1:]))
+            p.copy_(lib.from_numpy(arr.astype(np.float32)))
+    return model
+
+
+def _resnet18(lib, classes=10):
+    """ResNet-18 (BasicBlocks, width 64) for 1-channel images, as torchvision's."""
+    nn = lib.nn
+
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.down = None
+            if stride != 1 or cin != cout:
+                self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            out = self.bn1(self.conv1(x)).relu()
+            out = self.bn2(self.conv2(out))
+            return (out + (x if self.down is None else self.down(x))).relu()
+
+    layers = [nn.Conv2d(1, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+              nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        layers += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, classes)]
+    return nn.Sequential(*layers)
+
+
+def _word_lm(lib):
+    """word_language_model's RNNModel (LSTM, no dropout: the same work in every library)."""
+    nn = lib.nn
+
+    class RNNModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Embedding(LM_VOCAB, LM_EMSIZE)
+            self.rnn = nn.LSTM(LM_EMSIZE, LM_NHID, LM_LAYERS)
+            self.decoder = nn.Linear(LM_NHID, LM_VOCAB)
+
+        def forward(self, tokens, hidden):
+            output, hidden = self.rnn(self.encoder(tokens), hidden)
+            decoded = self.decoder(output).reshape(-1, LM_VOCAB)
+            return lib.nn.functional.log_softmax(decoded, dim=1), hidden
+
+    return RNNModel()
+
+
 def _adam_state(params):
     return {"t": 0, "m": [np.zeros_like(p) for p in params],
             "v": [np.zeros_like(p) for p in params]}
@@ -305,6 +389,55 @@ class torchlike:
         return cls._trainer(cnn_data, loss_of, lambda lib, p: lib.optim.SGD(p, lr=0.01))
 
     @classmethod
+    def resnet(cls):
+        """One SGD step of ResNet-18 on 16 images of 1x28x28 (a siamese network's branch)."""
+        lib, F = cls._lib()
+        x, y = resnet_data()
+        xt, yt = lib.from_numpy(x), lib.from_numpy(y)
+        model = _set_parameters(lib, _resnet18(lib), seed=10)
+        opt = lib.optim.SGD(model.parameters(), lr=0.01)
+
+        def step():
+            opt.zero_grad()
+            F.cross_entropy(model(xt), yt).backward()
+            opt.step()
+
+        def check():
+            fresh = _set_parameters(lib, _resnet18(lib), seed=10)
+            loss = F.cross_entropy(fresh(xt), yt)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh.parameters()])
+        return step, check
+
+    @classmethod
+    def lstm_lm(cls):
+        """One training step of PyTorch's word_language_model (examples/word_language_model):
+        2-layer LSTM, NLL loss, clip_grad_norm_(0.25), SGD (lr 20) through p.data."""
+        lib, F = cls._lib()
+        data, targets = lstm_lm_data()
+        xt, yt = lib.from_numpy(data), lib.from_numpy(targets)
+        model = _set_parameters(lib, _word_lm(lib), seed=11)
+        zeros = lambda: lib.zeros(LM_LAYERS, LM_BATCH, LM_NHID)
+        state = {"hidden": (zeros(), zeros())}
+
+        def step():
+            hidden = tuple(h.detach() for h in state["hidden"])  # repackage_hidden
+            model.zero_grad()
+            output, state["hidden"] = model(xt, hidden)
+            F.nll_loss(output, yt).backward()
+            lib.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-20.0)
+
+        def check():
+            fresh = _set_parameters(lib, _word_lm(lib), seed=11)
+            output, _ = fresh(xt, (zeros(), zeros()))
+            loss = F.nll_loss(output, yt)
+            loss.backward()
+            return loss.item(), _norm([p.grad.numpy() for p in fresh.parameters()])
+        return step, check
+
+    @classmethod
     def _checked(cls, run):
         def check():
             loss, grads = run()
@@ -542,4 +675,4 @@ class mygrad_lib(_peer):
 
 LIBRARIES = {"numpy": numpy_floor, "chainrule": chainrule_lib, "torch": torch_lib,
              "autograd": autograd_lib, "mygrad": mygrad_lib}
-WORKLOADS = ["mlp", "rl", "chain", "matmul", "cnn", "hessian", "chain1m"]
+WORKLOADS = ["mlp", "rl", "chain", "matmul", "cnn", "hessian", "chain1m", "resnet", "lstm_lm"]

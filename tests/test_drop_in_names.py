@@ -102,3 +102,49 @@ def test_deepcopy_of_a_module_keeps_parameters():
     assert next(model.parameters()).detach().numpy().max() < 5.0  # no memory shared
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(model(cr.ones(1, 2)))
+
+
+def test_as_tensor_shares_memory_where_it_can():
+    a = np.zeros(3, dtype=np.float32)
+    t = cr.as_tensor(a)
+    t[0] = 5
+    assert a[0] == 5 and cr.as_tensor(t) is t
+    assert cr.as_tensor(a, dtype=cr.float64).dtype == cr.float64 and a.dtype == np.float32
+    assert cr.as_tensor([1, 2]).dtype == cr.int64
+    assert cr.asarray(a, copy=True)._data is not a
+
+
+def test_clip_grad_norm_returns_the_norm_as_a_tensor():
+    w = cr.ones(4, requires_grad=True)
+    (w * 3).sum().backward()
+    norm = cr.nn.utils.clip_grad_norm_(w, 1.0)
+    assert isinstance(norm, cr.Tensor) and norm.item() == pytest.approx(6.0)
+    assert np.linalg.norm(w.grad.numpy()) == pytest.approx(1.0, rel=1e-5)
+    torch = pytest.importorskip("torch")
+    tw = torch.ones(4, requires_grad=True)
+    (tw * 3).sum().backward()
+    assert torch.nn.utils.clip_grad_norm_(tw, 1.0).item() == pytest.approx(norm.item())
+
+
+def test_parameters_to_vector_and_back():
+    lin = cr.nn.Linear(3, 2)
+    vec = cr.nn.utils.parameters_to_vector(lin.parameters())
+    assert vec.shape == (8,)
+    cr.nn.utils.vector_to_parameters(cr.arange(8.0), lin.parameters())
+    assert lin.weight.detach().numpy().ravel().tolist() == [0, 1, 2, 3, 4, 5]
+    assert isinstance(lin.weight, cr.nn.Parameter) and lin.bias.tolist() == [6.0, 7.0]
+    with pytest.raises(RuntimeError, match="vector_to_parameters"):
+        cr.nn.utils.vector_to_parameters(cr.zeros(3), lin.parameters())
+
+
+def test_thread_and_determinism_switches():
+    pytest.importorskip("threadpoolctl")
+    before = cr.get_num_threads()
+    cr.set_num_threads(1)
+    assert cr.get_num_threads() == 1
+    cr.set_num_threads(before)
+    with pytest.raises(ValueError):
+        cr.set_num_threads(0)
+    cr.use_deterministic_algorithms(True)
+    assert cr.are_deterministic_algorithms_enabled()
+    cr.use_deterministic_algorithms(False)

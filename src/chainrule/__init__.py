@@ -20,7 +20,8 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .errors import IndexOutOfRangeError, OpError, OpTypeError
 from .autograd.tensor import Tensor
 from ._seed_names import Variable
-from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
+from .creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,
+                       full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
 from . import data, errors, func, linalg, nn, optim, scipy, utils
@@ -30,6 +31,8 @@ from ._device import device
 from .sampling import Generator, bernoulli, multinomial, normal, poisson, randperm
 from . import serialization  # noqa: F401  (add_safe_globals, safe_globals, ...)
 from .serialization import load, save
+from .threads import (are_deterministic_algorithms_enabled, get_num_threads, set_num_threads,
+                      use_deterministic_algorithms)
 from .viz import draw_graph
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
@@ -44,7 +47,8 @@ cfloat = complex64 = _np.complex64
 cdouble = complex128 = _np.complex128
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty", "full",
+__all__ = ["Tensor", "Variable", "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones",
+           "empty", "full",
            "arange", "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
            "empty_like", "full_like", "rand_like", "randn_like", "randint_like", "manual_seed",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
@@ -55,5 +59,6 @@ __all__ = ["Tensor", "Variable", "tensor", "from_numpy", "zeros", "ones", "empty
            "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
-           "serialization",
+           "serialization", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
+           "are_deterministic_algorithms_enabled",
            *_functional_all]

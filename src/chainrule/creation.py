@@ -17,7 +17,8 @@ from .errors import OpTypeError as _OpTypeError
 from .ops._util import check_size as _check_size
 from .ops._util import size_arg as _size_arg
 
-__all__ = ["tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange",
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
+           "arange",
            "linspace", "eye", "rand", "randn", "randint", "zeros_like", "ones_like",
            "empty_like", "rand_like", "randn_like", "full_like", "randint_like"]
 
@@ -44,6 +45,33 @@ def tensor(data: _Any, dtype=None, device=None, requires_grad: bool = False,
             [3., 4.]], requires_grad=True)
     """
     return _Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad, name=name)
+
+
+def as_tensor(data: _Any, dtype=None, device=None) -> _Tensor:
+    """``data`` as a tensor, sharing memory where it can (a tensor or NumPy array already
+    of ``dtype``), else a converted copy, as ``torch.as_tensor``.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> as_tensor(a)[0] = 1; a
+    array([1., 0.], dtype=float32)
+    """
+    if device is not None:
+        _backend.normalize_device(device)
+    if isinstance(data, _Tensor):
+        return data if dtype is None or data.dtype == _np.dtype(dtype) else data.to(dtype)
+    if isinstance(data, _np.ndarray) and (dtype is None or data.dtype == _np.dtype(dtype)):
+        if data.dtype.kind in "biufc":
+            return _make_tensor(data)
+    return tensor(data, dtype=dtype)
+
+
+def asarray(obj: _Any, *, dtype=None, device=None, copy=None, requires_grad=False) -> _Tensor:
+    """``torch.asarray``: ``as_tensor``, or a copy when ``copy=True``."""
+    t = tensor(obj, dtype=dtype) if copy else as_tensor(obj, dtype, device)
+    if copy is False and isinstance(obj, _np.ndarray) and t._data is not obj:
+        raise ValueError("asarray: copy=False, but converting the array needs a copy")
+    return t.requires_grad_(requires_grad) if requires_grad else t
 
 
 def from_numpy(array: _np.ndarray) -> _Tensor:

@@ -4,10 +4,10 @@ never stops recording in this one, and a new thread starts with recording on), a
 anomaly detection (process-wide, as in PyTorch).
 
 Every op asks "is this thread in the ordinary modes?" (recording on, no dual level open,
-no tracer watching, anomaly detection off). Reading a thread-local attribute costs about five times a plain
-one, so the question is answered by one plain flag, ``ordinary.all``, which is true while
-*every* thread is in the ordinary modes; only when it is false does an op read its own
-thread's modes. Mode changes keep the flag right under a lock.
+no tracer watching, anomaly detection off). Reading a thread-local attribute costs about
+five times a plain one, so the question is answered by one plain flag, ``ordinary.all``,
+which is true while *every* thread is in the ordinary modes; only when it is false does an
+op read its own thread's modes. Mode changes keep the flag right under a lock.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["conv", "backward"]
+__all__ = ["conv", "backward", "scratch"]
 
 
 # Bytes of columns per chunk: small enough to stay in a core's L2 cache.
@@ -59,6 +59,12 @@ def _buffer(xp, tag, shape: tuple, dtype, zeroed: bool = False):
             cache.clear()
         buf = cache[key] = make(shape, dtype)
     return buf
+
+
+def scratch(xp, tag, shape: tuple, dtype):
+    """A scratch array for a caller's own use (not zeroed), kept per thread as ``_buffer``
+    keeps this module's: a caller must be done with it before asking again for ``tag``."""
+    return _buffer(xp, ("ext", tag), tuple(shape), dtype)
 
 
 def _steps(in_sp: tuple, dilation: tuple) -> tuple:

@@ -119,11 +119,12 @@ def _padded_last(xp, x, padding):
     return padded
 
 
-def im2row(xp, x, kernel, stride, padding, dilation, ranges):
+def im2row(xp, x, kernel, stride, padding, dilation, ranges, out=None):
     """Channels-last columns: (N, *out, *kept, C), contiguous, where ``kept`` are the
     kernel offsets in ``ranges`` (per dim ``(lo, hi)``, as ``used_offsets`` gives). Its
     reshape to (N * out positions, kept * C) is one matrix for one GEMM; the copy is one
-    strided read with the channels innermost. Returns the rows and the output's shape."""
+    strided read with the channels innermost. Written into ``out`` when given (a
+    contiguous array of that shape). Returns the rows and the output's shape."""
     nd = len(kernel)
     xl = _padded_last(xp, x, padding)
     out_sp = out_shape(xl.shape[1:1 + nd], kernel, stride, dilation)
@@ -133,12 +134,16 @@ def im2row(xp, x, kernel, stride, padding, dilation, ranges):
         base, (x.shape[0],) + out_sp + tuple(hi - lo for lo, hi in ranges) + (x.shape[1],),
         (st[0],) + tuple(st[1 + i] * s for i, s in enumerate(stride)) +
         tuple(st[1 + i] * d for i, d in enumerate(dilation)) + (st[-1],), writeable=False)
-    return xp.ascontiguousarray(view), out_sp
+    if out is None:
+        return xp.ascontiguousarray(view), out_sp
+    out[...] = view
+    return out, out_sp
 
 
-def row2im(xp, rows, in_shape, kernel, stride, padding, dilation, ranges):
+def row2im(xp, rows, in_shape, kernel, stride, padding, dilation, ranges, out=None):
     """Transpose of im2row: rows (N, *out, *kept, C) added back where they were read,
-    one strided add per kept kernel offset; returns (N, C, *in_shape[2:]), contiguous."""
+    one strided add per kept kernel offset; returns (N, C, *in_shape[2:]), contiguous
+    (written into ``out`` when given)."""
     nd = len(kernel)
     n, c = in_shape[:2]
     out_sp = rows.shape[1:1 + nd]
@@ -151,5 +156,8 @@ def row2im(xp, rows, in_shape, kernel, stride, padding, dilation, ranges):
         padded[region] += rows[(slice(None),) * (1 + nd) +
                                tuple(ki - lo for ki, (lo, _) in zip(k, ranges))]
     crop = tuple(slice(p, p + s) for p, s in zip(padding, in_shape[2:]))
-    inner = padded[(slice(None),) + crop]
-    return xp.ascontiguousarray(inner.transpose((0, 1 + nd) + tuple(range(1, 1 + nd))))
+    inner = padded[(slice(None),) + crop].transpose((0, 1 + nd) + tuple(range(1, 1 + nd)))
+    if out is None:
+        return xp.ascontiguousarray(inner)
+    out[...] = inner
+    return out

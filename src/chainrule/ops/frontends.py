@@ -59,6 +59,10 @@ def _compare(ufunc, name: str):
     compared in their promoted dtype, as PyTorch compares them (an integer tensor with a
     float in the default float dtype)."""
     def op(self, other):
+        if getattr(type(other), "__array_ufunc__", False) is None:
+            # NumPy's protocol: such an object (pytest.approx) opts out of array ops and
+            # wants its reflected method asked, as ndarray and PyTorch's tensors do.
+            return NotImplemented
         a, b = self._data, data_of(other)
         cls = _numpy_class(self, other)
         if cls is None:
