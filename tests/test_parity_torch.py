@@ -13,7 +13,6 @@ reason; it flips to a failure when fixed, so the mark must then be removed.
 """
 from __future__ import annotations
 
-import math
 import os
 import types
 from dataclasses import dataclass
@@ -24,12 +23,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 from parity_strategies import (  # noqa: E402
-    Call, Const, arr, bshapes, call, dim_of, dims_of, prod, shapes, with_x)
+    Call, Const, arr, bshapes, dim_of, dims_of, prod, shapes, with_x)
 
 pytestmark = pytest.mark.oracle
 
@@ -175,7 +175,10 @@ def compare(case: Case, c: Call, grad=True, rtol=None, atol=None, seed=0):
         return True
     cots = [rng.standard_normal(tuple(r.shape)) for _, r in pairs]
     tl = sum((r * torch.from_numpy(k).to(r.dtype)).sum() for (_, r), k in zip(pairs, cots))
-    tl.backward()
+    try:
+        tl.backward()
+    except RuntimeError:  # a torch backward bug (e.g. clamp's broadcast bounds): no oracle
+        return True
     ours = [(o, k) for (o, _), k in zip(pairs, cots) if getattr(o, "requires_grad", False)]
     if ours:
         cl = sum((o * cr.from_numpy(k).to(o.dtype)).sum() for o, k in ours)
@@ -273,7 +276,7 @@ add("unflatten", "unflatten", unflatten_call())
 def repeat_interleave_call(draw):
     s = draw(shapes(0, 3))
     x = draw(arr(s))
-    dim = draw(st.one_of(st.none(), dim_of(len(s), bad=False)))
+    dim = draw(st.one_of(st.none(), st.integers(-len(s), len(s) - 1) if s else st.none()))
     n = prod(s) if dim is None else (s[dim] if s else 1)
     reps = draw(st.one_of(ints(0, 3), arr((n,), kind="i", lo=0, hi=3, layout=False),
                           arr((1,), kind="i", lo=0, hi=3, layout=False)))
@@ -281,6 +284,9 @@ def repeat_interleave_call(draw):
 
 
 add("repeat_interleave", "repeat_interleave", repeat_interleave_call())
+add("repeat_interleave_0d_dim", "repeat_interleave", with_x(lambda s: {
+    "repeats": 2, "dim": 0}, shapes(0, 0)), xfail="0-d input with dim=0: torch raises "
+    "IndexError (dim out of range), chainrule returns a result")
 add("narrow", "narrow", with_x(lambda s: {
     "dim": dim_of(len(s)), "start": ints(-4, 4), "length": ints(0, 4)}, shapes(1, 4)))
 
@@ -428,8 +434,10 @@ add("masked_select", "masked_select", masked_call())
 
 
 @st.composite
-def masked_scatter_call(draw):
-    sx, sm = draw(bshapes(2))
+def masked_scatter_call(draw, min_dims=1, mask_to_x=True, mask_shape=None):
+    sx = draw(shapes(min_dims, 4))
+    sm = draw(hnp.broadcastable_shapes(sx, min_side=0).filter(
+        lambda m: np.broadcast_shapes(m, sx) == sx) if mask_to_x else mask_shape)
     x, m = draw(arr(sx)), draw(arr(sm, kind="b"))
     count = int(np.broadcast_to(m, np.broadcast_shapes(sx, sm)).sum())
     src = draw(arr((count + draw(ints(-1 if count else 0, 2)),)))
@@ -437,6 +445,12 @@ def masked_scatter_call(draw):
 
 
 add("masked_scatter", "masked_scatter", masked_scatter_call())
+add("masked_scatter_0d_grad", "masked_scatter", st.builds(
+    lambda x, k: Call((x, np.array(False), np.zeros(k))), arr(()), ints(0, 2)),
+    xfail="masked_scatter backward with a 0-d input: TypeError in setitem's VJP")
+add("masked_scatter_mask_wider", "masked_scatter", masked_scatter_call(
+    0, False, st.just((2,))).filter(lambda c: c.args[0].ndim == 0),
+    xfail="mask with more dims than the input (torch broadcasts both): chainrule raises")
 add("nonzero", "nonzero", with_x(lambda s: {"as_tuple": B}, kind="i", lo=-1, hi=2), grad=False)
 
 
@@ -471,14 +485,17 @@ add("sort", "sort", with_x(lambda s: {"dim": dim_of(len(s)), "descending": B,
 add("argsort", "argsort", with_x(lambda s: {"dim": dim_of(len(s)), "descending": B}, **P))
 add("msort", "msort", with_x(**P))
 add("topk", "topk", with_x(lambda s: {"k": ints(0, 4), "dim": dim_of(len(s)), "largest": B,
-                                      "sorted": st.just(True)}, **P))
+                                      "sorted": st.just(True)}, shapes(1, 4), **P))
+add("topk_0d", "topk", with_x(lambda s: {"k": ints(0, 1)}, shapes(0, 0), **P),
+    xfail="0-d input, k=0: torch returns 0-d values/indices, chainrule shape (0,)")
 add("kthvalue", "kthvalue", with_x(lambda s: {"k": ints(0, 4), "dim": dim_of(len(s)),
                                               "keepdim": B}, **P))
 add("median", "median", with_x(**P))
 add("median_dim", "median", with_x(lambda s: {"dim": dim_of(len(s)), "keepdim": B}, **P))
 add("mode", "mode", with_x(lambda s: {"dim": dim_of(len(s)), "keepdim": B}, **P))
-add("cummax", "cummax", with_x(lambda s: {"dim": dim_of(len(s))}, **P))
-add("cummin", "cummin", with_x(lambda s: {"dim": dim_of(len(s))}, **P))
+# bad dims left out: torch accepts any dim for an empty tensor here (a torch quirk)
+add("cummax", "cummax", with_x(lambda s: {"dim": dim_of(len(s), bad=False)}, **P))
+add("cummin", "cummin", with_x(lambda s: {"dim": dim_of(len(s), bad=False)}, **P))
 add("logcumsumexp", "logcumsumexp", with_x(lambda s: {"dim": dim_of(len(s))}))
 
 
@@ -515,10 +532,16 @@ add("unique", "unique", with_x(lambda s: {
 add("std_mean", "std_mean", with_x(lambda s: {
     "dim": dims_of(len(s)), "correction": ints(0, 2), "keepdim": B}, shapes(0, 3)))
 add("var_mean", "var_mean", with_x(lambda s: {
-    "dim": dims_of(len(s)), "correction": ints(0, 2), "keepdim": B}, shapes(0, 3)))
+    "dim": dims_of(len(s)), "correction": ints(0, 1), "keepdim": B}, shapes(0, 3, 2)))
+add("var_mean_no_dof", "var_mean", with_x(lambda s: {"dim": 0, "correction": 2}, (1,)),
+    xfail="var_mean with correction > n (n=1, correction=2): gradient nan, torch finite")
 NANS = {"special": [np.nan]}
 add("nansum", "nansum", with_x(lambda s: {"dim": dims_of(len(s)), "keepdim": B}, **NANS))
-add("nanmean", "nanmean", with_x(lambda s: {"dim": dims_of(len(s)), "keepdim": B}, **NANS))
+add("nanmean", "nanmean", with_x(lambda s: {"dim": dims_of(len(s)), "keepdim": B}, **NANS),
+    grad=False)
+add("nanmean_grad", "nanmean", with_x(lambda s: {"dim": dims_of(len(s)), "keepdim": B}))
+add("nanmean_all_nan_grad", "nanmean", with_x(shape=shapes(0, 2, 1), kind="nan"),
+    xfail="nanmean over an all-nan slice: gradient 0, torch nan")
 add("count_nonzero", "count_nonzero", with_x(lambda s: {"dim": dims_of(len(s))},
                                              kind="i", lo=-1, hi=2))
 add("aminmax", "aminmax", with_x(lambda s: {
@@ -547,8 +570,8 @@ add("quantile", "quantile", quantile_call(), draws=2)
 
 # --- elementwise -----------------------------------------------------------------------
 @st.composite
-def binary(draw, n=2, doms=None, kinds=None, kw=None, **arr_kw):
-    shps = draw(bshapes(n))
+def binary(draw, n=2, doms=None, kinds=None, kw=None, min_side=0, **arr_kw):
+    shps = draw(bshapes(n, min_side=min_side))
     doms = doms or [(-2, 2)] * n
     kinds = kinds or ["f"] * n
     xs = tuple(draw(arr(s, kind=k, lo=lo, hi=hi, **arr_kw))
@@ -559,9 +582,14 @@ def binary(draw, n=2, doms=None, kinds=None, kw=None, **arr_kw):
 add("copysign", "copysign", binary())
 add("lerp", "lerp", binary(3))
 add("lerp_scalar", "lerp", binary().map(lambda c: Call(c.args + (0.3,))))
-add("xlogy", "xlogy", binary(doms=[(-1, 2), (0.1, 3)], special=[0.0]))
+add("xlogy", "xlogy", binary(doms=[(-1, 2), (0.1, 3)]))
+add("xlogy_x0_grad", "xlogy", binary(doms=[(0, 0), (0.1, 3)]),
+    xfail="xlogy at x=0: gradient wrt x is 0, torch gives log(y)")
 add("logit", "logit", with_x(lambda s: {"eps": st.sampled_from([None, 1e-3, 0.2])},
-                             kind="unit", special=[0.0, 1.0]))
+                             kind="unit", special=[0.0, 1.0]).filter(
+    lambda c: c.kwargs["eps"] is not None or not np.isin(c.args[0], [0.0, 1.0]).any()))
+add("logit_at_0_1_grad", "logit", with_x(shape=shapes(0, 2, 1), lo=0, hi=0),
+    xfail="logit at x=0 (eps=None): gradient nan, torch inf")
 add("frac", "frac", with_x(lo=-5, hi=5))
 add("sgn", "sgn", with_x(special=[0.0]))
 add("float_power", "float_power", binary(doms=[(0.1, 3), (-2, 2)]))
@@ -606,16 +634,23 @@ def clamp_call(draw):
 
 add("clamp_tensor_bounds", "clamp", clamp_call())
 add("pow_zero_negative", lambda M, x, y: (x ** y, x ** -1.0, x ** -2),
-    binary(doms=[(0.5, 2), (-3, -0.5)], special=[0.0]))
+    binary(doms=[(0.5, 2), (-3, -0.5)], special=[0.0]), grad=False)
+add("pow_grad", lambda M, x, y: (x ** y, x ** -1.0, x ** -2),
+    binary(doms=[(0.5, 2), (-3, -0.5)]))
+add("pow_zero_negative_grad", lambda M, x, y: x ** y,
+    binary(doms=[(0, 0), (-3, -0.5)], min_side=1),
+    xfail="d(x**y)/dy at x=0, y<0: chainrule 0, torch -inf (x**y * log x)")
 
 
 @st.composite
 def view_dtype_call(draw):
-    x = draw(arr(draw(shapes(0, 3))))
+    x = draw(arr(draw(shapes(0, 3, 1)), layout=False))
     return Call((x, draw(st.sampled_from(["float32", "int64", "int32", "uint8"]))))
 
 
 add("view_dtype", lambda M, x, d: x.view(getattr(M.lib, d)), view_dtype_call(), grad=False)
+add("view_dtype_strided", lambda M, x: x.view(M.lib.float32),
+    st.builds(lambda x: Call((x[..., ::2],)), arr((2, 4), layout=False)), grad=False)
 add("Tensor.softmax", lambda M, x, **k: x.softmax(**k), with_x(lambda s: {
     "dim": dim_of(len(s))}))
 add("Tensor.log_softmax", lambda M, x, **k: x.log_softmax(**k), with_x(lambda s: {
@@ -623,8 +658,438 @@ add("Tensor.log_softmax", lambda M, x, **k: x.log_softmax(**k), with_x(lambda s:
 add("Tensor.softmax_dtype", lambda M, x, d: x.softmax(d, dtype=M.lib.float32),
     with_x(shape=shapes(1, 3)).map(lambda c: Call(c.args + (-1,))), rtol=1e-5, atol=1e-6)
 
-# NN_CASES_BEGIN
-# NN_CASES_END
+
+# --- nn.functional ---------------------------------------------------------------------
+def spatial(draw, nd, lo=1, hi=4, batch=True):
+    """(N, C, *sp) or unbatched (C, *sp)."""
+    sp = tuple(draw(ints(lo, hi)) for _ in range(nd))
+    c = draw(ints(1, 2))
+    return ((draw(ints(0, 2)), c) if batch and draw(B) or not batch else (c,)) + sp
+
+
+@st.composite
+def interpolate_call(draw):
+    nd = draw(ints(1, 3))
+    shp = (draw(ints(1, 2)), draw(ints(1, 2))) + tuple(draw(ints(1, 4)) for _ in range(nd))
+    mode = draw(st.sampled_from(["nearest", "nearest-exact", "linear", "bilinear", "bicubic",
+                                 "trilinear", "area"]))
+    kw = {"mode": mode}
+    if draw(B):
+        kw["size"] = tuple(draw(ints(1, 5)) for _ in range(nd))
+    else:
+        kw["scale_factor"] = draw(st.sampled_from([0.5, 1.5, 2.0, 3.0]))
+        kw["recompute_scale_factor"] = draw(st.sampled_from([None, True]))
+    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+        kw["align_corners"] = draw(B)
+    return Call((draw(arr(shp)),), kw)
+
+
+add("interpolate", "F.interpolate", interpolate_call(), draws=3)
+add("interpolate_antialias", lambda M, x: M.F.interpolate(x, size=(2, 2), mode="bilinear",
+                                                          antialias=True),
+    st.builds(lambda x: Call((x,)), arr((1, 1, 3, 3))),
+    xfail="interpolate antialias=True: chainrule raises OpError (not supported yet)")
+
+
+@st.composite
+def conv_t_call(draw, nd):
+    g = draw(ints(1, 2))
+    cin, cout = g * draw(ints(1, 2)), g * draw(ints(1, 2))
+    stride, dil = draw(ints(1, 2)), draw(ints(1, 2))
+    k = tuple(draw(ints(1, 3)) for _ in range(nd))
+    x = draw(arr(((draw(ints(1, 2)), cin) if draw(B) else (cin,))
+                 + tuple(draw(ints(1, 3)) for _ in range(nd))))
+    w = draw(arr((cin, cout // g) + k))
+    b = draw(st.one_of(st.none(), arr((cout,))))
+    kw = {"stride": stride, "padding": draw(ints(0, 1)), "dilation": dil, "groups": g,
+          "output_padding": draw(ints(0, max(stride, dil) - 1))}
+    return Call((x, w, b), kw)
+
+
+for _nd in (1, 2, 3):
+    add(f"conv_transpose{_nd}d", f"F.conv_transpose{_nd}d", conv_t_call(_nd))
+add("conv_transpose2d_empty_batch_no_output", lambda M, x, w: M.F.conv_transpose2d(
+    x, w, padding=1), st.builds(lambda x, w: Call((x, w)), arr((0, 1, 2, 2)), arr((1, 1, 1, 1))),
+    xfail="conv_transpose2d, empty batch, output spatial size 0: torch returns an empty "
+          "result, chainrule raises")
+
+
+@st.composite
+def conv3d_call(draw):
+    g = draw(ints(1, 2))
+    cin, cout = g * draw(ints(1, 2)), g * draw(ints(1, 2))
+    x = draw(arr(((draw(ints(0, 2)), cin) if draw(B) else (cin,))
+                 + tuple(draw(ints(1, 4)) for _ in range(3))))
+    w = draw(arr((cout, cin // g) + tuple(draw(ints(1, 3)) for _ in range(3))))
+    pad = draw(st.one_of(ints(0, 1), st.sampled_from(["same", "valid"])))
+    stride = 1 if pad == "same" else draw(ints(1, 2))
+    return Call((x, w, draw(st.one_of(st.none(), arr((cout,))))),
+                {"stride": stride, "padding": pad, "dilation": draw(ints(1, 2)), "groups": g})
+
+
+add("conv3d", "F.conv3d", conv3d_call())
+
+WIDE = {"lo": -8, "hi": 8}
+for _n, _kw in [("celu", {"alpha": st.sampled_from([1.0, 0.5])}), ("selu", {}),
+                ("softsign", {}), ("logsigmoid", {}), ("hardsigmoid", {}), ("hardswish", {}),
+                ("relu6", {}), ("mish", {}),
+                ("hardtanh", {"min_val": st.sampled_from([-1.0, -2.5]), "max_val": 1.5}),
+                ("threshold", {"threshold": 0.3, "value": -2.0}),
+                ("gelu", {"approximate": st.sampled_from(["none", "tanh"])})]:
+    add(_n, "F." + _n, with_x(lambda s, _kw=_kw: _kw, **WIDE))
+add("softmin", "F.softmin", with_x(lambda s: {"dim": dim_of(len(s))}))
+add("glu", "F.glu", with_x(lambda s: {"dim": dim_of(len(s))}, shapes(1, 4)))
+
+
+@st.composite
+def prelu_call(draw):
+    s = draw(shapes(0, 4))
+    c = s[1] if len(s) >= 2 else (s[0] if len(s) == 1 else 1)
+    return Call((draw(arr(s)), draw(arr((draw(st.sampled_from([1, c, c + 1])),)))))
+
+
+add("prelu", "F.prelu", prelu_call())
+add("normalize", "F.normalize", with_x(lambda s: {
+    "p": st.sampled_from([1.0, 2.0, 3.0]), "dim": dim_of(len(s)),
+    "eps": st.sampled_from([1e-12, 0.5])}))
+
+
+@st.composite
+def pad_call(draw):
+    mode = draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    npad = draw(ints(1, 3))
+    pad = tuple(draw(ints(-2, 3)) for _ in range(2 * npad))
+    if mode == "constant":
+        shp = draw(shapes(npad, 4, max_side=4))
+        return Call((draw(arr(shp)), pad), {"mode": mode, "value": draw(st.sampled_from(
+            [0.0, 1.5]))})
+    lead = draw(st.sampled_from([(1,), (2, 1), (1, 2)]))
+    shp = lead + tuple(draw(ints(1, 4)) for _ in range(npad))
+    return Call((draw(arr(shp)), pad), {"mode": mode})
+
+
+add("pad", "F.pad", pad_call(), draws=2)
+
+
+@st.composite
+def pool_call(draw, nd, kind):
+    shp = spatial(draw, nd, 1, 5)
+    k = draw(ints(1, 3))
+    kw = {"kernel_size": k, "stride": draw(st.sampled_from([None, 1, 2])),
+          "padding": draw(ints(0, k // 2 + 1)), "ceil_mode": draw(B)}
+    if kind == "max":
+        # no dilation with padding: a window of padding only has an implementation-defined
+        # argmax (torch sends its gradient to an arbitrary element)
+        kw.update(dilation=1 if kw["padding"] else draw(ints(1, 2)),
+                  return_indices=draw(B))
+    else:
+        kw["count_include_pad"] = draw(B)
+        if nd > 1:
+            kw["divisor_override"] = draw(st.sampled_from([None, 3]))
+    return Call((draw(arr(shp, kind="perm" if kind == "max" else "f")),), kw)
+
+
+for _nd in (1, 2, 3):
+    add(f"max_pool{_nd}d", f"F.max_pool{_nd}d", pool_call(_nd, "max"), draws=2)
+    add(f"avg_pool{_nd}d", f"F.avg_pool{_nd}d", pool_call(_nd, "avg"), draws=2)
+
+
+def _unpool(nd):
+    def fn(M, x, k, s, osz):
+        pool = getattr(M.F, f"max_pool{nd}d")
+        unpool = getattr(M.F, f"max_unpool{nd}d")
+        y, i = pool(x, k, s, return_indices=True)
+        return unpool(y, i, k, s, output_size=osz)
+    return fn
+
+
+@st.composite
+def unpool_call(draw, nd):
+    shp = spatial(draw, nd, 2, 5)
+    k, s = draw(ints(1, 2)), draw(ints(1, 2))
+    osz = None
+    if draw(B):
+        osz = tuple(n + draw(ints(0, 1)) for n in shp[-nd:])
+    return Call((draw(arr(shp, kind="perm")), k, s, osz))
+
+
+for _nd in (1, 2):
+    add(f"max_unpool{_nd}d", _unpool(_nd), unpool_call(_nd))
+
+
+@st.composite
+def adaptive_call(draw, nd, kind):
+    shp = spatial(draw, nd, 1, 5)
+    out = tuple(draw(st.one_of(ints(1, 4), st.none())) for _ in range(nd))
+    kw = {"return_indices": draw(B)} if kind == "max" else {}
+    return Call((draw(arr(shp, kind="perm" if kind == "max" else "f")),
+                 out if nd > 1 else out[0] or 2), kw)
+
+
+for _nd in (1, 2, 3):
+    for _k in ("avg", "max"):
+        add(f"adaptive_{_k}_pool{_nd}d", f"F.adaptive_{_k}_pool{_nd}d",
+            adaptive_call(_nd, _k))
+
+
+@st.composite
+def unfold_call(draw):
+    shp = spatial(draw, 2, 1, 5)
+    return Call((draw(arr(shp)),), {
+        "kernel_size": (draw(ints(1, 3)), draw(ints(1, 2))), "dilation": draw(ints(1, 2)),
+        "padding": draw(ints(0, 1)), "stride": draw(ints(1, 2))})
+
+
+add("F.unfold", "F.unfold", unfold_call())
+
+
+@st.composite
+def fold_call(draw):
+    out = (draw(ints(1, 5)), draw(ints(1, 5)))
+    k, d, p, s = (draw(ints(1, 3)), draw(ints(1, 2))), draw(ints(1, 2)), draw(ints(0, 1)), \
+        draw(ints(1, 2))
+    nblk = [(o + 2 * p - d * (kk - 1) - 1) // s + 1 for o, kk in zip(out, k)]
+    L = max(nblk[0], 0) * max(nblk[1], 0) + draw(st.sampled_from([0, 0, 0, 1]))
+    c = draw(ints(1, 2))
+    lead = (draw(ints(0, 2)),) if draw(B) else ()
+    x = draw(arr(lead + (c * k[0] * k[1], L)))
+    return Call((x, out), {"kernel_size": k, "dilation": d, "padding": p, "stride": s})
+
+
+add("F.fold", "F.fold", fold_call())
+
+
+@st.composite
+def grid_sample_call(draw):
+    nd = draw(ints(2, 3))
+    mode = draw(st.sampled_from(["bilinear", "nearest"] + (["bicubic"] if nd == 2 else [])))
+    n = draw(ints(1, 2))
+    x = draw(arr((n, draw(ints(1, 2))) + tuple(draw(ints(1, 4)) for _ in range(nd))))
+    grid = draw(arr((n,) + tuple(draw(ints(1, 3)) for _ in range(nd)) + (nd,),
+                    lo=-1.2, hi=1.2))
+    return Call((x, grid), {"mode": mode, "align_corners": draw(B), "padding_mode":
+                            draw(st.sampled_from(["zeros", "border", "reflection"]))})
+
+
+add("grid_sample", "F.grid_sample", grid_sample_call(), draws=2)
+
+
+@st.composite
+def affine_grid_call(draw):
+    nd = draw(ints(2, 3))
+    n = draw(ints(1, 2))
+    theta = draw(arr((n, nd, nd + 1)))
+    size = (n, draw(ints(1, 2))) + tuple(draw(ints(1, 4)) for _ in range(nd))
+    return Call((theta, size), {"align_corners": draw(B)})
+
+
+add("affine_grid", "F.affine_grid", affine_grid_call())
+
+
+@st.composite
+def sdpa_call(draw):
+    n, hk = draw(ints(1, 2)), draw(ints(1, 2))
+    gqa = draw(B)
+    h = hk * draw(ints(1, 2)) if gqa else hk
+    L, S, E, Ev = (draw(ints(1, 3)) for _ in range(4))
+    q = draw(arr((n, h, L, E)))
+    k, v = draw(arr((n, hk, S, E))), draw(arr((n, hk, S, Ev)))
+    mask_kind = draw(st.sampled_from(["none", "bool", "float", "causal"]))
+    kw = {"enable_gqa": gqa, "scale": draw(st.sampled_from([None, 0.7]))}
+    if mask_kind == "bool":
+        m = draw(arr(draw(st.sampled_from([(L, S), (n, 1, L, S), (1, S)])), kind="b"))
+        m[..., 0] = True  # no fully masked row: torch's math path gives nan there
+        kw["attn_mask"] = Const(m)
+    elif mask_kind == "float":
+        kw["attn_mask"] = draw(arr((L, S)))
+    elif mask_kind == "causal":
+        kw["is_causal"] = True
+    return Call((q, k, v), kw)
+
+
+add("scaled_dot_product_attention", "F.scaled_dot_product_attention", sdpa_call(), draws=2)
+add("cosine_similarity", "F.cosine_similarity", binary(min_side=1, kw={
+    "dim": st.just(-1), "eps": st.sampled_from([1e-8, 0.5])}))
+add("pairwise_distance", "F.pairwise_distance", binary(min_side=1, kw={
+    "p": st.sampled_from([1.0, 2.0, 3.0]), "eps": st.sampled_from([1e-6, 0.1]),
+    "keepdim": B}))
+
+
+# --- losses ----------------------------------------------------------------------------
+@st.composite
+def pair_loss(draw, extra=None, tkind="f", tdom=(-2, 2), ikind="f", idom=(-2, 2)):
+    shp = draw(shapes(0, 3))
+    x = draw(arr(shp, kind=ikind, lo=idom[0], hi=idom[1]))
+    t = draw(arr(shp, kind=tkind, lo=tdom[0], hi=tdom[1]))
+    kw = {"reduction": draw(RED)}
+    kw.update(draw(st.fixed_dictionaries(extra or {})))
+    return Call((x, t), kw)
+
+
+def signs(shape_st):
+    return arr(shape_st, kind="i", lo=0, hi=2).map(lambda a: np.asarray(2.0 * a - 1.0))
+
+
+add("mse_loss", "F.mse_loss", pair_loss())
+add("l1_loss", "F.l1_loss", pair_loss())
+add("huber_loss", "F.huber_loss", pair_loss({"delta": st.sampled_from([1.0, 0.5])}))
+add("smooth_l1_loss", "F.smooth_l1_loss", pair_loss({"beta": st.sampled_from([1.0, 0.3,
+                                                                              0.0])}))
+add("binary_cross_entropy", "F.binary_cross_entropy", pair_loss(ikind="unit",
+                                                                 tkind="unit"))
+add("binary_cross_entropy_with_logits", "F.binary_cross_entropy_with_logits", pair_loss(
+    tkind="unit"))
+add("soft_margin_loss", "F.soft_margin_loss", pair_loss(tkind="i", tdom=(0, 2)).map(
+    lambda c: Call((c.args[0], Const(np.asarray(2.0 * c.args[1] - 1.0))), c.kwargs)))
+add("hinge_embedding_loss", "F.hinge_embedding_loss", pair_loss(
+    {"margin": st.sampled_from([1.0, 0.5])}, tkind="i", tdom=(0, 2)).map(
+    lambda c: Call((c.args[0], np.asarray(2.0 * c.args[1] - 1.0)), c.kwargs)))
+add("kl_div", "F.kl_div", st.one_of(pair_loss({"log_target": st.just(True)}),
+                                    pair_loss({"log_target": st.just(False)}, tkind="unit")))
+add("kl_div_negative_target", lambda M, x, t: M.F.kl_div(x, t, reduction="none"),
+    st.builds(lambda x: Call((x, -np.ones(3))), arr((3,))),
+    xfail="kl_div with a negative target (log_target=False): chainrule finite, torch nan")
+add("poisson_nll_loss", "F.poisson_nll_loss", pair_loss(
+    {"log_input": B, "full": B}, tkind="i", tdom=(1, 4), idom=(0.2, 2)).map(
+    lambda c: Call((c.args[0], c.args[1].astype(np.float64)), c.kwargs)))
+add("multilabel_soft_margin_loss", "F.multilabel_soft_margin_loss", pair_loss(
+    tkind="i", tdom=(0, 2)).filter(lambda c: c.args[0].ndim in (1, 2)).map(
+    lambda c: Call((c.args[0], c.args[1].astype(np.float64)), c.kwargs)))
+
+
+@st.composite
+def gaussian_nll_call(draw):
+    shp = draw(shapes(1, 3, 1))
+    vshape = draw(st.sampled_from([shp, shp[:-1] + (1,), shp[:-1]]))
+    return Call((draw(arr(shp)), draw(arr(shp)), draw(arr(vshape, lo=0.2, hi=2))),
+                {"full": draw(B), "reduction": draw(RED)})
+
+
+add("gaussian_nll_loss", "F.gaussian_nll_loss", gaussian_nll_call())
+
+
+@st.composite
+def class_call(draw, probs=False, spatial_dims=True, ignore=True):
+    c = draw(ints(1, 4))
+    batch = draw(st.sampled_from(["unbatched", "batched"] + (["spatial"] if spatial_dims
+                                                              else [])))
+    n = draw(ints(0, 3))
+    shp = {"unbatched": (c,), "batched": (n, c), "spatial": (n, c, draw(ints(1, 3)))}[batch]
+    tshape = shp[:1] + shp[2:] if batch != "unbatched" else ()
+    x = draw(arr(shp))
+    if probs:
+        t = draw(arr(shp, kind="unit"))
+        t = t / t.sum(axis=0 if batch == "unbatched" else 1, keepdims=True)
+    else:
+        t = draw(arr(tshape, kind="i", lo=0, hi=c))
+        if ignore and t.size and draw(B):
+            t.flat[0] = -100
+    kw = {"reduction": draw(RED)}
+    if draw(B):
+        kw["weight"] = Const(draw(arr((c,), lo=0.2, hi=2)))
+    return Call((x, t), kw)
+
+
+add("cross_entropy", "F.cross_entropy", st.builds(
+    lambda c, ls: Call(c.args, {**c.kwargs, "label_smoothing": ls}), class_call(),
+    st.sampled_from([0.0, 0.2])), draws=2)
+add("cross_entropy_probs", "F.cross_entropy", st.builds(
+    lambda c, ls: Call(c.args, {**c.kwargs, "label_smoothing": ls}), class_call(True),
+    st.sampled_from([0.0, 0.2])))
+add("nll_loss", "F.nll_loss", class_call(), draws=2)
+
+
+@st.composite
+def multi_margin_call(draw):
+    c = class_call(spatial_dims=False, ignore=False)
+    call_ = draw(c)
+    return Call(call_.args, {**call_.kwargs, "p": draw(st.sampled_from([1, 2])),
+                             "margin": draw(st.sampled_from([1.0, 0.5]))})
+
+
+add("multi_margin_loss", "F.multi_margin_loss", multi_margin_call())
+
+
+@st.composite
+def multilabel_margin_call(draw):
+    c = draw(ints(1, 4))
+    shp = draw(st.sampled_from([(c,), (draw(ints(0, 3)), c)]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    t = np.full(shp, -1, dtype=np.int64)
+    for row in t.reshape(-1, c):
+        k = rng.integers(0, c + 1)
+        row[:k] = rng.permutation(c)[:k]
+    return Call((draw(arr(shp)), t), {"reduction": draw(RED)})
+
+
+add("multilabel_margin_loss", "F.multilabel_margin_loss", multilabel_margin_call())
+
+
+@st.composite
+def embed_pair_call(draw, margin_name="margin"):
+    d = draw(ints(1, 4))
+    batched = draw(B)
+    n = draw(ints(0, 3))
+    shp = (n, d) if batched else (d,)
+    y = draw(signs((n,) if batched else ()))
+    return Call((draw(arr(shp)), draw(arr(shp)), Const(y)),
+                {"margin": draw(st.sampled_from([0.0, 0.3])), "reduction": draw(RED)})
+
+
+add("cosine_embedding_loss", "F.cosine_embedding_loss", embed_pair_call())
+
+
+@st.composite
+def ranking_call(draw):
+    s1, s2, s3 = draw(bshapes(3, max_dims=2))
+    return Call((draw(arr(s1)), draw(arr(s2)), Const(draw(signs(s3)))),
+                {"margin": draw(st.sampled_from([0.0, 0.3])), "reduction": draw(RED)})
+
+
+add("margin_ranking_loss", "F.margin_ranking_loss", ranking_call())
+
+
+@st.composite
+def triplet_call(draw, with_p=True):
+    d = draw(ints(1, 4))
+    shp = draw(st.sampled_from([(d,), (draw(ints(0, 3)), d)]))
+    kw = {"margin": draw(st.sampled_from([1.0, 0.3])), "swap": draw(B),
+          "reduction": draw(RED)}
+    if with_p:
+        kw["p"] = draw(st.sampled_from([1.0, 2.0, 3.0]))
+    return Call(tuple(draw(arr(shp)) for _ in range(3)), kw)
+
+
+add("triplet_margin_loss", "F.triplet_margin_loss", triplet_call())
+add("triplet_margin_with_distance_loss", "F.triplet_margin_with_distance_loss",
+    triplet_call(False))
+
+
+@st.composite
+def ctc_call(draw):
+    T, C, S = draw(ints(1, 5)), draw(ints(2, 4)), draw(ints(1, 3))
+    batched = draw(B)
+    n = draw(ints(1, 2)) if batched else 1
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    tl = rng.integers(0, S + 1, size=n)
+    il = rng.integers(1, T + 1, size=n)
+    targets = rng.integers(1, C, size=(n, S))
+    x = draw(arr((T, n, C) if batched else (T, C)))
+    if not batched:
+        targets, il, tl = targets[0], il[0:1][0], tl[0:1][0]
+        il, tl = np.asarray(il), np.asarray(tl)
+    return Call((x, targets.astype(np.int64), il.astype(np.int64), tl.astype(np.int64)),
+                {"reduction": draw(RED), "zero_infinity": True})
+
+
+# torch's ctc gradient assumes log-probabilities: feed log_softmax outputs to both
+add("ctc_loss", lambda M, x, *a, **k: M.F.ctc_loss(M.F.log_softmax(x, -1), *a, **k),
+    ctc_call())
+add("ctc_loss_infeasible_grad", lambda M, x, t: M.F.ctc_loss(
+    M.F.log_softmax(x, -1), t, M.lib.tensor([1]), M.lib.tensor([2]), reduction="sum"),
+    st.builds(lambda x: Call((x, np.array([[1, 1]]))), arr((1, 1, 3))),
+    xfail="ctc_loss with an infeasible alignment (loss inf, zero_infinity=False): "
+          "gradient 0, torch nan")
 
 
 # ---------------------------------------------------------------------------- the test
@@ -633,13 +1098,29 @@ def _param(case):
     return pytest.param(case, id=case.name, marks=marks)
 
 
-XFAIL: dict[str, str] = {}
+MISSING = "not in chainrule yet (AttributeError)"
+XFAIL: dict[str, str] = {
+    "einsum": "cr.einsum: " + MISSING, "einsum_list": "cr.einsum: " + MISSING,
+    "scatter": "cr.scatter / Tensor.scatter: " + MISSING,
+    "Tensor.scatter_value": "Tensor.scatter(dim, index, value): " + MISSING,
+    "Tensor.softmax": "Tensor.softmax: " + MISSING,
+    "Tensor.log_softmax": "Tensor.log_softmax: " + MISSING,
+    "Tensor.softmax_dtype": "Tensor.softmax: " + MISSING,
+}
+for _c in CASES:
+    _c.xfail = _c.xfail or XFAIL.get(_c.name)
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
-@given(data=st.data())
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-def test_parity(case, data):
-    for _ in range(case.draws):
-        check(case, data.draw(case.strategy, label="call"))
+def test_parity(case):
+    # derandomized: the same examples every run, so strict xfails cannot flake; no
+    # shrinking for a known failure (its reason names the case)
+    phases = [Phase.explicit, Phase.generate] + ([] if case.xfail else [Phase.shrink])
+
+    @given(data=st.data())
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None,
+              phases=phases, suppress_health_check=list(HealthCheck))
+    def run(data):
+        for _ in range(case.draws):
+            check(case, data.draw(case.strategy, label="call"))
+    run()
