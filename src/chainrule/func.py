@@ -4,7 +4,17 @@
 Arguments and results may be tensors, NumPy arrays, Python numbers, or nested
 tuples/lists/dicts of them (pytrees: ``chainrule.pytree``, whose functions this module
 re-exports). Transforms compose to any depth and leave no state behind:
-``grad(f)(x)`` never touches ``x.grad``.
+``grad(f)(x)`` never touches ``x.grad``. A result that does not depend on the inputs (a
+constant, a Python number) has zero derivatives.
+
+Complex values follow PyTorch's convention (conjugate Wirtinger): the gradient of a
+real-valued ``f`` of complex ``z`` is ``2 * df/d(conj z)``, so ``grad(lambda z: abs(z) ** 2)``
+gives ``2 * z``, as ``torch.autograd.grad`` does, and ``vjp`` pulls a cotangent ``v`` back
+through an analytic ``f`` as ``v * conj(f'(z))``. ``grad``, ``jacrev``, ``jacfwd`` and
+``hessian`` take JAX's ``holomorphic=True`` for analytic functions of complex inputs: they
+then give the complex derivative ``f'(z)`` itself. Without it, as in JAX, ``grad`` and
+``jacrev`` need real outputs and ``jacfwd`` and ``hessian`` real inputs (use ``vjp`` or
+``jvp`` directly for other complex functions).
 
 >>> import chainrule as cr
 >>> cr.func.grad(lambda x: (x ** 3).sum())(cr.tensor([1., 2.]))
@@ -29,6 +39,7 @@ from .autograd.primitives import recorded as _recorded
 from .autograd.tensor import Tensor as _Tensor
 from .autograd.tensor import make_tensor as _make_tensor
 from .numpy import ArrayBox as _ArrayBox
+from .ops import elementwise as _elementwise
 from .ops import shape as _shape
 from .pytree import tree_flatten, tree_map, tree_unflatten
 
@@ -67,7 +78,7 @@ def _watch(leaf) -> _Tensor:
             return t
         t = _alias(leaf, leaf._fw)
         if not t._requires_grad:
-            if t._data.dtype.kind != "f":
+            if t._data.dtype.kind not in "fc":
                 raise TypeError(f"cannot differentiate with respect to a tensor of dtype "
                                 f"{t._data.dtype}; convert it to floating point first")
             t._requires_grad = True
@@ -107,6 +118,52 @@ def _zeros_for(t: _Tensor, lead: tuple = ()) -> _Tensor:
     return _make_tensor(_np.zeros(lead + t._data.shape, t._data.dtype))
 
 
+def _as_result(value):
+    """A function's result as a tensor: a number or an array (a result that does not
+    depend on the inputs) becomes a constant tensor, whose derivatives are zero."""
+    if isinstance(value, _Tensor):
+        return value
+    if isinstance(value, (int, float, complex, _np.ndarray, _np.generic)):
+        return _make_tensor(_np.asarray(value))
+    return value
+
+
+def _dtype_of(x) -> _np.dtype:
+    return x._data.dtype if isinstance(x, _Tensor) else _np.result_type(x)
+
+
+def _check_inputs(op: str, leaves: list, holomorphic: bool, real_only: bool = False) -> None:
+    """JAX's input checks: holomorphic=True needs complex inputs; ``real_only`` (jacfwd,
+    hessian) refuses complex inputs without it."""
+    for x in leaves:
+        dtype = _dtype_of(x)
+        if holomorphic and dtype.kind != "c":
+            raise TypeError(f"{op} with holomorphic=True requires inputs with complex dtype, "
+                            f"but got {dtype}; convert them with .astype(complex)")
+        if real_only and not holomorphic and dtype.kind == "c":
+            raise TypeError(f"{op} requires real-valued inputs (a floating point dtype), but "
+                            f"got {dtype}. For holomorphic differentiation, pass "
+                            f"holomorphic=True. For differentiation of non-holomorphic "
+                            f"functions involving complex inputs, use chainrule.func.jvp or "
+                            f"vjp directly, or pass the real and imaginary parts as separate "
+                            f"real inputs.")
+
+
+def _check_output(op: str, out: _Tensor, holomorphic: bool) -> None:
+    """JAX's output checks: holomorphic=True needs a complex output; without it, reverse
+    mode needs a real one (the gradient of a complex output is not one array)."""
+    dtype = out._data.dtype
+    if holomorphic and dtype.kind != "c":
+        raise TypeError(f"{op} with holomorphic=True requires outputs with complex dtype, but "
+                        f"got {dtype}")
+    if not holomorphic and dtype.kind == "c":
+        raise TypeError(f"{op} requires real-valued outputs (a floating point dtype), but got "
+                        f"{dtype}. For holomorphic differentiation, pass holomorphic=True. "
+                        f"For differentiation of non-holomorphic functions involving complex "
+                        f"outputs, use chainrule.func.vjp directly (or differentiate the real "
+                        f"and imaginary parts separately).")
+
+
 def _records() -> bool:
     return _modes.transforms > 1 or _modes.depth > 0
 
@@ -134,13 +191,25 @@ def _prepare(args: tuple, argnums: tuple[int, ...]):
     return args, watched, originals, specs
 
 
-def _run_watched(op: str, f: _Callable, args: tuple, kwargs: dict, nums, has_aux: bool):
-    """Call ``f`` with the differentiated arguments watched; it must return a tensor."""
+def _run_watched(op: str, f: _Callable, args: tuple, kwargs: dict, nums, has_aux: bool,
+                 holomorphic: bool = False):
+    """Call ``f`` with the differentiated arguments watched; it must return a tensor or a
+    number or array (a constant)."""
     new_args, watched, originals, specs = _prepare(args, nums)
+    _check_inputs(op, watched, holomorphic)
     out, aux = _split_aux(f(*new_args, **kwargs), has_aux)
+    out = _as_result(out)
     if not isinstance(out, _Tensor):
-        raise TypeError(f"{op}: the function must return a tensor, got {type(out).__name__}")
+        raise TypeError(f"{op}: the function must return a tensor, an array or a number, got "
+                        f"{type(out).__name__}")
+    _check_output(op, out, holomorphic)
     return out, aux, watched, originals, specs
+
+
+def _conj_all(grads: list, holomorphic: bool) -> list:
+    """The complex derivative from PyTorch's pullback of an analytic function:
+    ``vjp(v) = v * conj(f'(z))``, so ``f'(z) = conj(vjp(1))`` (recorded: differentiable)."""
+    return [_elementwise.conj(g) for g in grads] if holomorphic else grads
 
 
 def _regroup(flat: list, specs, single: bool):
@@ -226,14 +295,20 @@ def vjp(f: _Callable, *primals, has_aux: bool = False):
         args, watched, originals, specs = _prepare(primals, tuple(range(len(primals))))
         out, aux = _split_aux(f(*args), has_aux)
     out_leaves, out_spec = tree_flatten(out)
+    out_leaves = [_as_result(o) for o in out_leaves]
 
     def vjp_fn(cotangent):
         cot_leaves, cot_spec = tree_flatten(cotangent)
         if len(cot_leaves) != len(out_leaves):
             raise ValueError(f"vjp_fn: got {len(cot_leaves)} cotangents for "
                              f"{len(out_leaves)} outputs")
-        cots = [c if isinstance(c, _Tensor) else _np.asarray(c, dtype=o.dtype)
-                for c, o in zip(cot_leaves, out_leaves)]
+        cots = []
+        for i, (c, o) in enumerate(zip(cot_leaves, out_leaves)):
+            if _dtype_of(c).kind == "c" and o.dtype.kind != "c":
+                raise TypeError(f"vjp_fn: cotangent {i} is complex ({_dtype_of(c)}) but "
+                                f"output {i} is real ({o.dtype}); its imaginary part would "
+                                f"be dropped: pass a real cotangent")
+            cots.append(c if isinstance(c, _Tensor) else _np.asarray(c, dtype=o.dtype))
         with _Transform(), _enable_grad():
             grads, recorded = _pullback(out_leaves, cots, watched, retain=True, record=keep)
         grads = [_leave(g, recorded, x) for g, x in zip(grads, originals)]
@@ -245,20 +320,29 @@ def vjp(f: _Callable, *primals, has_aux: bool = False):
 
 
 def value_and_grad(f: _Callable, argnums: int | _Sequence[int] = 0,
-                   has_aux: bool = False) -> _Callable:
-    """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``."""
+                   has_aux: bool = False, holomorphic: bool = False) -> _Callable:
+    """A function returning ``(f(*args), gradient)`` for a scalar-valued ``f``.
+
+    For a real ``f`` of complex inputs the gradient is PyTorch's, ``2 * df/d(conj z)``;
+    ``holomorphic=True`` (complex inputs and output, ``f`` analytic) gives ``f'(z)``.
+
+    >>> import numpy as np
+    >>> value_and_grad(lambda z: np.abs(z) ** 2)(np.array(3 + 4j))
+    (array(25.), array(6.+8.j))
+    """
     nums, single = _argnums_tuple(argnums)
 
     def wrapper(*args, **kwargs):
         keep = _watched_from_outside(args, kwargs)
         with _Transform(), _enable_grad():
             out, aux, watched, originals, specs = _run_watched("grad", f, args, kwargs, nums,
-                                                               has_aux)
+                                                               has_aux, holomorphic)
             if out.numel() != 1:
                 raise RuntimeError(f"grad: the function must return a scalar, got shape "
                                    f"{out.shape}; use jacrev or vjp for vector outputs")
             grads, keep = _pullback([out], [_np.ones(out.shape, out.dtype)], watched,
                                     retain=False, record=keep)
+            grads = _conj_all(grads, holomorphic)
         like = originals[0] if originals else None
         grads = [_leave(g, keep, x) for g, x in zip(grads, originals)]
         value = _leave(out, keep, like)
@@ -267,14 +351,21 @@ def value_and_grad(f: _Callable, argnums: int | _Sequence[int] = 0,
     return wrapper
 
 
-def grad(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
+def grad(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> _Callable:
     """The gradient of a scalar-valued ``f`` with respect to argument(s) ``argnums``.
+
+    Complex inputs: the gradient of a real ``f`` is PyTorch's (``2 * df/d(conj z)``);
+    ``holomorphic=True`` gives the complex derivative of an analytic ``f``, as in JAX.
 
     >>> import chainrule as cr
     >>> grad(grad(lambda x: x ** 3))(cr.tensor(2.0))
     tensor(12.)
+    >>> import numpy as np
+    >>> grad(lambda z: z ** 3, holomorphic=True)(np.array(1j))
+    array(-3.+0.j)
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def wrapper(*args, **kwargs):
         value, g = vg(*args, **kwargs)
@@ -304,12 +395,20 @@ def jvp(f: _Callable, primals: _Sequence, tangents: _Sequence, has_aux: bool = F
             duals = []
             for pl, tl in zip(p_leaves, t_leaves):
                 base = pl if isinstance(pl, _Tensor) else _box(pl)
+                if _dtype_of(tl).kind == "c" and base.dtype.kind != "c":
+                    raise TypeError(f"jvp: a tangent is complex ({_dtype_of(tl)}) but its "
+                                    f"primal is real ({base.dtype}); its imaginary part "
+                                    f"would be dropped: make the primal complex too")
                 duals.append(_make_dual(base, tl))
             args.append(tree_unflatten(p_spec, duals))
         out, aux = _split_aux(f(*args), has_aux)
         leaves, spec = tree_flatten(out)
         primal_out, tangent_out = [], []
         for o in leaves:
+            o = _as_result(o)
+            if not isinstance(o, _Tensor):
+                raise TypeError(f"jvp: the function must return tensors, arrays or numbers, "
+                                f"got {type(o).__name__}")
             p, t = _unpack_dual(o)
             primal_out.append(p)
             tangent_out.append(t if t is not None else _zeros_for(o))
@@ -322,8 +421,9 @@ def jvp(f: _Callable, primals: _Sequence, tangents: _Sequence, has_aux: bool = F
 
 
 def _float_array(x) -> _np.ndarray:
+    """An input as a floating point or complex array (integers and bools as float64)."""
     arr = _np.asarray(x)
-    return arr if arr.dtype.kind == "f" else arr.astype(_np.float64)
+    return arr if arr.dtype.kind in "fc" else arr.astype(_np.float64)
 
 
 def linearize(f: _Callable, *primals):
@@ -336,9 +436,12 @@ def linearize(f: _Callable, *primals):
 
 
 # ----- Jacobians -------------------------------------------------------------------------
-def jacrev(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
+def jacrev(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> _Callable:
     """The Jacobian by reverse mode: one VJP per output element. Its shape is
-    ``output.shape + input.shape``.
+    ``output.shape + input.shape``. The outputs must be real (each row is then the gradient
+    of one output, PyTorch's for complex inputs), or, with ``holomorphic=True``, ``f`` an
+    analytic function of complex inputs: then it is the complex Jacobian ``df/dz``.
 
     >>> import chainrule as cr
     >>> jacrev(lambda x: x * x)(cr.tensor([1., 2.]))
@@ -351,12 +454,13 @@ def jacrev(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = Fals
         keep = _watched_from_outside(args, kwargs)
         with _Transform(), _enable_grad():
             out, aux, watched, originals, specs = _run_watched("jacrev", f, args, kwargs, nums,
-                                                               has_aux)
+                                                               has_aux, holomorphic)
             n = out.numel()
             # One pullback per output element, as a batch: the graph is analysed once.
             seeds = _np.eye(n, dtype=out.dtype).reshape((n,) + tuple(out.shape))
             grads, keep = _pullback([out], [seeds], watched, retain=False, record=keep,
                                     batched=True)
+            grads = _conj_all(grads, holomorphic)
             jacs = [_shape.reshape(g, tuple(out.shape) + tuple(w.shape))
                     for g, w in zip(grads, watched)]
         jacs = [_leave(j, keep, x) for j, x in zip(jacs, originals)]
@@ -366,9 +470,18 @@ def jacrev(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = Fals
     return wrapper
 
 
-def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False) -> _Callable:
+def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> _Callable:
     """The Jacobian by forward mode: one JVP per input element. Its shape is
-    ``output.shape + input.shape``."""
+    ``output.shape + input.shape``. The inputs must be real (the outputs may be complex),
+    or, with ``holomorphic=True``, complex inputs of an analytic ``f``: then it is the
+    complex Jacobian ``df/dz``, as :func:`jacrev` gives it.
+
+    >>> import numpy as np
+    >>> jacfwd(lambda z: z * z, holomorphic=True)(np.array([1j, 2.]))
+    array([[0.+2.j, 0.+0.j],
+           [0.+0.j, 4.+0.j]])
+    """
     nums, single = _argnums_tuple(argnums)
 
     def wrapper(*args, **kwargs):
@@ -381,6 +494,7 @@ def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = Fals
             for k, leaf in enumerate(leaves):
                 originals.append(leaf)
                 base = leaf if isinstance(leaf, _Tensor) else _box(leaf)
+                _check_inputs("jacfwd", [base], holomorphic, real_only=True)
                 cols = []
                 for j in range(base.numel()):
                     basis = _np.zeros(base.shape, base.dtype)
@@ -391,9 +505,12 @@ def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = Fals
                         call_args = list(args)
                         call_args[i] = tree_unflatten(spec, new_leaves)
                         out, aux = _split_aux(f(*call_args, **kwargs), has_aux)
+                        out = _as_result(out)
                         if not isinstance(out, _Tensor):
-                            raise TypeError(f"jacfwd: the function must return a tensor, got "
-                                            f"{type(out).__name__}")
+                            raise TypeError(f"jacfwd: the function must return a tensor, an "
+                                            f"array or a number, got {type(out).__name__}")
+                        if holomorphic:
+                            _check_output("jacfwd", out, True)
                         t = _unpack_dual(out).tangent
                         cols.append(t if t is not None else _zeros_for(out))
                 stacked = _shape.stack(cols, axis=-1) if cols else None
@@ -406,7 +523,8 @@ def jacfwd(f: _Callable, argnums: int | _Sequence[int] = 0, has_aux: bool = Fals
     return wrapper
 
 
-def hessian(f: _Callable, argnums: int | _Sequence[int] = 0) -> _Callable:
+def hessian(f: _Callable, argnums: int | _Sequence[int] = 0,
+            holomorphic: bool = False) -> _Callable:
     """The Hessian, as ``jacrev(jacrev(f))``: the gradient is recorded once, then pulled
     back once per input element through that recorded graph. (Forward-over-reverse, which
     PyTorch and JAX use with vmap, would run ``f`` and its backward pass again for every
@@ -416,5 +534,19 @@ def hessian(f: _Callable, argnums: int | _Sequence[int] = 0) -> _Callable:
     >>> hessian(lambda x: (x ** 3).sum())(cr.tensor([1., 2.]))
     tensor([[ 6.,  0.],
             [ 0., 12.]])
+
+    As in JAX, complex inputs need ``holomorphic=True`` (an analytic ``f``: the result is
+    the complex second derivative); for a real-valued function of complex values, pass
+    the real and imaginary parts as separate real inputs.
     """
-    return jacrev(jacrev(f, argnums), argnums)
+    nums, _ = _argnums_tuple(argnums)
+    inner = jacrev(jacrev(f, argnums, holomorphic=holomorphic), argnums,
+                   holomorphic=holomorphic)
+
+    def wrapper(*args, **kwargs):
+        for i in nums:
+            if -len(args) <= i < len(args):
+                _check_inputs("hessian", tree_flatten(args[i])[0], holomorphic,
+                              real_only=True)
+        return inner(*args, **kwargs)
+    return wrapper

@@ -186,16 +186,31 @@ sin = unary("sin", "sin", lambda xp, v, ans, x: v * xp.cos(x), holomorphic=True)
 cos = unary("cos", "cos", lambda xp, v, ans, x: -v * xp.sin(x), holomorphic=True)
 tan = unary("tan", "tan", lambda xp, v, ans, x: v * (1.0 + ans * ans), uses="ans",
             holomorphic=True)
-arcsin = unary("arcsin", "arcsin", lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x))
-arccos = unary("arccos", "arccos", lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x))
-arctan = unary("arctan", "arctan", lambda xp, v, ans, x: v / (1.0 + x * x))
+# The inverse functions are analytic off their branch cuts (NumPy's principal branches):
+# the rules below are their complex derivatives too, so they are marked holomorphic.
+arcsin = unary("arcsin", "arcsin", lambda xp, v, ans, x: v / xp.sqrt(1.0 - x * x),
+               holomorphic=True)
+arccos = unary("arccos", "arccos", lambda xp, v, ans, x: -v / xp.sqrt(1.0 - x * x),
+               holomorphic=True)
+arctan = unary("arctan", "arctan", lambda xp, v, ans, x: v / (1.0 + x * x), holomorphic=True)
 sinh = unary("sinh", "sinh", lambda xp, v, ans, x: v * xp.cosh(x), holomorphic=True)
 cosh = unary("cosh", "cosh", lambda xp, v, ans, x: v * xp.sinh(x), holomorphic=True)
 tanh = unary("tanh", "tanh", lambda xp, v, ans, x: v * (1.0 - ans * ans), uses="ans",
              holomorphic=True)
-arcsinh = unary("arcsinh", "arcsinh", lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0))
-arccosh = unary("arccosh", "arccosh", lambda xp, v, ans, x: v / xp.sqrt(x * x - 1.0))
-arctanh = unary("arctanh", "arctanh", lambda xp, v, ans, x: v / (1.0 - x * x))
+
+
+def _arccosh_scale(xp, v, ans, x):
+    if x.dtype.kind != "c":
+        return v / xp.sqrt(x * x - 1.0)
+    # sqrt(z - 1) sqrt(z + 1), not sqrt(z^2 - 1): the two differ in sign where Re z < 0,
+    # and only the first is the derivative of the principal branch (NumPy's, PyTorch's).
+    return v / (xp.sqrt(x - 1.0) * xp.sqrt(x + 1.0))
+
+
+arcsinh = unary("arcsinh", "arcsinh", lambda xp, v, ans, x: v / xp.sqrt(x * x + 1.0),
+                holomorphic=True)
+arccosh = unary("arccosh", "arccosh", _arccosh_scale, holomorphic=True)
+arctanh = unary("arctanh", "arctanh", lambda xp, v, ans, x: v / (1.0 - x * x), holomorphic=True)
 sigmoid = unary("sigmoid", _sigmoid, lambda xp, v, ans, x: v * (ans * (1.0 - ans)), uses="ans")
 relu = unary("relu", _relu, lambda xp, v, ans, x: v * (ans > 0), uses="ans", bool_rule="error")
 leaky_relu = unary("leaky_relu", _leaky_relu,

@@ -67,10 +67,14 @@ def _extreme_jvp(xp, ts, ans, x, axis, keepdims, shape):
     return xp.sum(ts[0] * mask / count, axis=axis, keepdims=keepdims)
 
 
+# complex_ok: NumPy orders complex values lexicographically (real part, then imaginary);
+# the gradient goes to the selected elements, a selection with real weights.
 amax_p = Primitive("amax",
-                   lambda xp, x, axis, keepdims, shape: xp.amax(x, axis=axis, keepdims=keepdims))
+                   lambda xp, x, axis, keepdims, shape: xp.amax(x, axis=axis, keepdims=keepdims),
+                   complex_ok=True)
 amin_p = Primitive("amin",
-                   lambda xp, x, axis, keepdims, shape: xp.amin(x, axis=axis, keepdims=keepdims))
+                   lambda xp, x, axis, keepdims, shape: xp.amin(x, axis=axis, keepdims=keepdims),
+                   complex_ok=True)
 for _p in (amax_p, amin_p):
     defvjp(_p, _extreme_vjp)
     defjvp(_p, _extreme_jvp)
@@ -100,8 +104,10 @@ def _prod_vjp(xp, g, ans, x, axis, keepdims, shape):
     return gk * _others_product(xp, x, axis)
 
 
+# holomorphic: a product is analytic in each factor, so the rules serve complex values.
 prod_p = Primitive("prod",
-                   lambda xp, x, axis, keepdims, shape: xp.prod(x, axis=axis, keepdims=keepdims))
+                   lambda xp, x, axis, keepdims, shape: xp.prod(x, axis=axis, keepdims=keepdims),
+                   holomorphic=True)
 defvjp(prod_p, _prod_vjp)
 defjvp(prod_p, lambda xp, ts, ans, x, axis, keepdims, shape:
        xp.sum(ts[0] * _others_product(xp, x, axis), axis=axis, keepdims=keepdims))
@@ -126,8 +132,16 @@ defjvp(logsumexp_p, lambda xp, ts, ans, x, axis, keepdims, shape: xp.sum(
     ts[0] * xp.exp(x - _keep(xp, ans, shape, axis, keepdims)), axis=axis, keepdims=keepdims))
 
 
+def _abs2(xp, x):
+    """|x|^2 elementwise: x * x for reals, re^2 + im^2 for complex values (a real array)."""
+    if x.dtype.kind != "c":
+        return x * x
+    re, im = xp.real(x), xp.imag(x)
+    return re * re + im * im
+
+
 def _norm2_forward(xp, x, axis, keepdims, shape):
-    return xp.sqrt(xp.sum(x * x, axis=axis, keepdims=keepdims))
+    return xp.sqrt(xp.sum(_abs2(xp, x), axis=axis, keepdims=keepdims))
 
 
 def _norm2_scale(xp, x, ans, axis, keepdims, shape):
@@ -136,12 +150,19 @@ def _norm2_scale(xp, x, ans, axis, keepdims, shape):
     return x / xp.where(ak == 0, 1.0, ak)
 
 
-norm2_p = Primitive("norm2", _norm2_forward)
+def _norm2_jvp(xp, ts, ans, x, axis, keepdims, shape):
+    scale = _norm2_scale(xp, x, ans, axis, keepdims, shape)
+    if x.dtype.kind != "c":
+        return xp.sum(ts[0] * scale, axis=axis, keepdims=keepdims)
+    # d||z|| = Re(sum(conj(z) dz)) / ||z||: a real tangent.
+    return xp.sum(xp.real(ts[0] * xp.conj(scale)), axis=axis, keepdims=keepdims)
+
+
+# complex_ok: for complex z the VJP g * z / ||z|| (g real) is PyTorch's gradient as written.
+norm2_p = Primitive("norm2", _norm2_forward, complex_ok=True)
 defvjp(norm2_p, lambda xp, g, ans, x, axis, keepdims, shape:
        _keep(xp, g, shape, axis, keepdims) * _norm2_scale(xp, x, ans, axis, keepdims, shape))
-defjvp(norm2_p, lambda xp, ts, ans, x, axis, keepdims, shape:
-       xp.sum(ts[0] * _norm2_scale(xp, x, ans, axis, keepdims, shape), axis=axis,
-              keepdims=keepdims))
+defjvp(norm2_p, _norm2_jvp)
 
 
 def _reverse_cumsum(xp, g, axis):
@@ -179,7 +200,8 @@ def _cumprod_jvp(xp, ts, ans, x, axis):
     return xp.moveaxis(xp.stack(out, axis=-1), -1, axis)
 
 
-cumprod_p = Primitive("cumprod", lambda xp, x, axis: x.cumprod(axis))
+# holomorphic: analytic in each factor (prod's second order runs through it too).
+cumprod_p = Primitive("cumprod", lambda xp, x, axis: x.cumprod(axis), holomorphic=True)
 defvjp(cumprod_p, _cumprod_vjp)
 defjvp(cumprod_p, _cumprod_jvp)
 
@@ -258,7 +280,12 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
         axes = ()  # dim 0 or -1 of a 0-d tensor: one value
     n = _count(shape, axes)
     centered = x - mean(x, axis=axes, keepdims=True)
-    return sum(centered * centered, axis=axes, keepdims=keepdims) / builtins.max(n - correction, 0)
+    if np.result_type(data_of(x)).kind == "c":  # mean of |x - mean|^2: real, as NumPy's
+        re, im = ew.real(centered), ew.imag(centered)
+        squares = re * re + im * im
+    else:
+        squares = centered * centered
+    return sum(squares, axis=axes, keepdims=keepdims) / builtins.max(n - correction, 0)
 
 
 def std(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
@@ -308,7 +335,10 @@ def norm(x, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, ord=None)
     if p == -math.inf:
         return amin(magnitude, dim, keepdim, axis=axis, keepdims=keepdims)
     if p == 0:  # the number of nonzero entries: piecewise constant, so no gradient
-        return sum(sh.cast(make_tensor(np.asarray(data_of(x) != 0)), np.result_type(data_of(x))),
+        d = np.asarray(data_of(x))
+        # (a real count for complex input, as NumPy's)
+        dtype = d.real.dtype if d.dtype.kind == "c" else d.dtype
+        return sum(sh.cast(make_tensor(np.asarray(d != 0)), dtype),
                    dim, keepdim, axis=axis, keepdims=keepdims)
     if isinstance(p, (int, float)) and p > 0:
         return sum(magnitude ** p, dim, keepdim, axis=axis, keepdims=keepdims) ** (1.0 / p)
