@@ -463,3 +463,34 @@ def test_einsum_takes_pytorchs_forms(form):
 def test_einsum_refuses_bad_sublists():
     with pytest.raises(OpError, match="einsum: sublist"):
         cr.einsum(cr.ones(2), ["a"])
+
+
+GRADIENT_EDGES = [  # (function of x, x, PyTorch's gradient there)
+    (lambda x: cr.xlogy(x, cr.tensor(1.5, dtype=cr.float64)), 0.0, math.log(1.5)),
+    (lambda x: cr.xlogy(x, cr.tensor(0.0, dtype=cr.float64)), 0.0, 0.0),
+    (lambda x: cr.logit(x), 0.0, math.inf),
+    (lambda x: cr.logit(x), 1.0, math.inf),
+    (lambda y: cr.tensor(0.0, dtype=cr.float64) ** y, -1.0, -math.inf),
+    (lambda y: cr.tensor(0.0, dtype=cr.float64) ** y, 2.0, 0.0),
+    (lambda x: cr.var(cr.stack([x]), 0, correction=2), 0.3, 0.0),
+]
+
+
+@pytest.mark.parametrize("fn,at,want", GRADIENT_EDGES)
+def test_gradients_at_the_edges_are_pytorchs(fn, at, want):
+    x = cr.tensor(at, dtype=cr.float64, requires_grad=True)
+    with np.errstate(all="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(x).backward()
+    assert x.grad.item() == want
+
+
+def test_var_without_degrees_of_freedom_warns_and_keeps_pytorchs_gradient():
+    x = cr.tensor([0.3, 0.5, 0.9], dtype=cr.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        v = cr.var(x, 0, correction=4)
+    assert v.item() == math.inf
+    v.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (x.detach().numpy() - 17 / 30) / -1)

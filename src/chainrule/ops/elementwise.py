@@ -127,9 +127,11 @@ def _softplus_scale(xp, v, ans, x, beta, threshold):
 
 
 def _pow_scale_y(xp, v, ans, x, y):
-    # d(x^y)/dy = x^y log x; where x == 0 the limit is 0 (for y > 0), as PyTorch gives.
-    safe = xp.where(x == 0, 1.0, x)
-    return v * xp.where(x == 0, 0.0, ans * xp.log(safe))
+    # d(x^y)/dy = x^y log x; where x == 0 and y >= 0 the limit is 0, as PyTorch gives; at
+    # x == 0 and y < 0 it is inf * -inf = -inf, as PyTorch's.
+    zero = (x == 0) & (xp.real(y) >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return v * xp.where(zero, 0.0, ans * xp.log(xp.where(zero, 1.0, x)))
 
 
 def _max_scale(mine, other):
@@ -307,9 +309,14 @@ def _xlogy(xp, x, y):
     return out.astype(dtype, copy=False) if dtype.kind in "fc" else out
 
 
-xlogy = binary("xlogy", _xlogy,
-               lambda xp, v, ans, x, y: v * xp.where(x == 0, 0.0,
-                                                     xp.log(xp.where(x == 0, 1.0, y))),
+def _xlogy_scale_x(xp, v, ans, x, y):
+    # log(y), also at x == 0, except 0 where x == 0 and y <= 0: PyTorch's rule.
+    zero = (x == 0) & (y <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return v * xp.where(zero, 0.0, xp.log(xp.where(zero, 1.0, y)))
+
+
+xlogy = binary("xlogy", _xlogy, _xlogy_scale_x,
                lambda xp, v, ans, x, y: v * x / y, integer_rule="float")
 
 # ----- three-input --------------------------------------------------------------------
@@ -409,8 +416,10 @@ def logit(input, eps=None):
     z = _to_default_float(input)
     if eps is not None:
         z = apply(clamp_p, (z, eps, 1.0 - eps))
+    # log(z) - log(1 - z): its gradient 1/z + 1/(1 - z) is inf at 0 and 1, as PyTorch's
+    # (log of the ratio would give inf * 0 = nan there).
     with np.errstate(divide="ignore"):  # -inf at 0 and inf at 1, silently, as PyTorch
-        return apply(log, (z / (1.0 - z),))
+        return apply(log, (z,)) - apply(log1p, (-z,))
 
 
 def frac(input):

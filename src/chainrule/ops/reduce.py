@@ -2,8 +2,8 @@
 the composites built from them (var, std, max/min with indices)."""
 from __future__ import annotations
 
-import builtins
 import math
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -285,7 +285,19 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
         squares = re * re + im * im
     else:
         squares = centered * centered
-    return sum(squares, axis=axes, keepdims=keepdims) / builtins.max(n - correction, 0)
+    total = sum(squares, axis=axes, keepdims=keepdims)
+    if n - correction > 0:
+        return total / (n - correction)
+    # No degrees of freedom left: the value divides by 0 (inf, or nan for 0 / 0) but the
+    # gradient is the one of total / (n - correction), both as PyTorch's.
+    warnings.warn(f"var(): degrees of freedom is <= 0 (correction {correction} for "
+                  f"{n} values)", UserWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = total / (n - correction)
+        if n == correction:
+            return out
+        value = data_of(total) / np.asarray(0.0, data_of(total).dtype)
+        return out + (value - data_of(out))
 
 
 def std(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, unbiased=None,
