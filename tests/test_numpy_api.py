@@ -169,10 +169,8 @@ def test_add_at_accumulates_and_is_differentiable():
 
 def test_unsupported_functions_are_refused_by_name():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match="numpy.convolve is not differentiable by chainrule yet"):
-        np.convolve(x, x)
-    with pytest.raises(NotImplementedError, match="norm='ortho'"):
-        np.fft.fft(x, norm="ortho")
+    with pytest.raises(TypeError, match="numpy.histogram is not differentiable by chainrule yet"):
+        np.histogram(x)
     with pytest.raises(TypeError, match="numpy.unique"):
         np.unique(x)
     with pytest.raises(TypeError, match="numpy.spacing"):
@@ -287,10 +285,8 @@ def test_complex_values_built_from_real_parts_and_second_order():
 def test_ops_without_complex_rules_refuse_complex_values():
     z = cr.tensor(np.array([1 + 1j, 2 - 1j]), requires_grad=True)
     with pytest.raises(NotImplementedError, match="complex"):
-        z @ z
-    with pytest.raises(NotImplementedError, match="complex"):
         np.sign(z)
-    assert (z * z).requires_grad and np.abs(z).dtype == np.float64
+    assert (z * z).requires_grad and (z @ z).requires_grad and np.abs(z).dtype == np.float64
 
 
 def _ufunc_cases():

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import numpy as _np
+
 from .numpy import linalg as _np_linalg
-from .numpy.linalg import (det, eigh, eigvalsh, inv, multi_dot, pinv, qr,  # noqa: F401
+from .numpy.linalg import (det, eigh, eigvalsh, inv, multi_dot, qr,  # noqa: F401
                            slogdet)
 from .ops import reduce as _reduce
 
@@ -40,7 +42,18 @@ def solve(A, B, *, left: bool = True):
 def cholesky(A, *, upper: bool = False):
     """The Cholesky factor: lower (``A = L L^H``), or upper with ``upper=True``."""
     low = _np_linalg.cholesky(A)
-    return low.mT if upper else low
+    return low.mT.conj() if upper else low
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian: bool = False):
+    """The pseudo-inverse as ``torch.linalg.pinv``: singular values at or below
+    ``rtol * s_max`` count as zero (``rtol`` defaults to eps * max(m, n), PyTorch's)."""
+    if atol is not None:
+        raise NotImplementedError("linalg.pinv: atol is not supported yet; give rtol")
+    if rtol is None:
+        dtype = _np.result_type(getattr(A, "dtype", _np.float64))
+        rtol = _np.finfo(dtype).eps * max(A.shape[-2:])
+    return _np_linalg.pinv(A, hermitian=hermitian, rtol=rtol)
 
 
 def svd(A, full_matrices: bool = True):

@@ -153,6 +153,12 @@ class Tensor:
         return data if isinstance(data, np.ndarray) else data.get()
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            # np.array([...]) and np.asarray reach here: NumPy gives no hook to trace them.
+            raise RuntimeError("converting a tensor that requires grad to a NumPy array "
+                               "(np.array, np.asarray, a list of traced values) drops its "
+                               "gradient; build arrays of traced values with np.stack or "
+                               "np.concatenate, or call .detach() if no gradient is wanted")
         arr = self.numpy()
         if dtype is not None and arr.dtype != dtype:
             return arr.astype(dtype)

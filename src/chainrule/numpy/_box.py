@@ -28,11 +28,11 @@ class ArrayBox(_Tensor):
 
     size = property(lambda self: int(self._data.size))
 
-    def max(self, axis=None, out=None, keepdims=False):
-        return _r.amax(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, out=None, keepdims=False, initial=_np._NoValue, where=True):
+        return _r.amax(self, axis, out, keepdims, initial, where)
 
-    def min(self, axis=None, out=None, keepdims=False):
-        return _r.amin(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, out=None, keepdims=False, initial=_np._NoValue, where=True):
+        return _r.amin(self, axis, out, keepdims, initial, where)
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False):
         return _r.sum(self, axis, dtype, out, keepdims)
@@ -49,11 +49,17 @@ class ArrayBox(_Tensor):
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
         return _r.std(self, axis, dtype, out, ddof, keepdims)
 
-    def cumsum(self, axis=None):
-        return _r.cumsum(self, axis)
+    def cumsum(self, axis=None, dtype=None, out=None):
+        return _r.cumsum(self, axis, dtype, out)
 
-    def cumprod(self, axis=None):
-        return _r.cumprod(self, axis)
+    def cumprod(self, axis=None, dtype=None, out=None):
+        return _r.cumprod(self, axis, dtype, out)
+
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return _r.argmax(self, axis, out, keepdims=keepdims)
+
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return _r.argmin(self, axis, out, keepdims=keepdims)
 
     def copy(self, order="C"):
         return _sh.clone(self)
@@ -66,7 +72,10 @@ class ArrayBox(_Tensor):
                             else (axes or None))
 
     def flatten(self, order="C"):
-        return _sh.clone(_s.ravel(self))
+        return _sh.clone(_s.ravel(self, order))
+
+    def ravel(self, order="C"):
+        return _s.ravel(self, order)
 
     def repeat(self, repeats, axis=None):
         return _s.repeat(self, repeats, axis)
@@ -74,23 +83,27 @@ class ArrayBox(_Tensor):
     def squeeze(self, axis=None):
         return _s.squeeze(self, axis)
 
-    def clip(self, min=None, max=None):
-        return _e.clip(self, min, max)
+    def clip(self, min=None, max=None, out=None):
+        return _e.clip(self, min, max, out)
 
-    def dot(self, b):
-        return _p.dot(self, b)
+    def dot(self, b, out=None):
+        return _p.dot(self, b, out)
 
-    def round(self, decimals=0):
-        return _e.round(self, decimals)
+    def round(self, decimals=0, out=None):
+        return _e.round(self, decimals, out)
 
-    def astype(self, dtype, copy=True):
-        return _sh.cast(self, dtype)
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        if not _np.can_cast(self._data.dtype, dtype, casting=casting):
+            raise TypeError(f"Cannot cast array data from {self._data.dtype!r} to "
+                            f"{_np.dtype(dtype)!r} according to the rule {casting!r}")
+        out = _sh.cast(self, dtype)
+        return _sh.clone(out) if copy and out is self else out
 
-    def all(self, axis=None, keepdims=False):
-        return _np.all(self._data, axis=axis, keepdims=keepdims)
+    def all(self, axis=None, out=None, keepdims=False, *, where=True):
+        return _np.all(self._data, axis=axis, out=out, keepdims=keepdims, where=where)
 
-    def any(self, axis=None, keepdims=False):
-        return _np.any(self._data, axis=axis, keepdims=keepdims)
+    def any(self, axis=None, out=None, keepdims=False, *, where=True):
+        return _np.any(self._data, axis=axis, out=out, keepdims=keepdims, where=where)
 
     def conj(self):
         return self

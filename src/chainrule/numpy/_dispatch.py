@@ -19,7 +19,9 @@ from ..ops import index as _ix
 from ..ops import inplace as _inplace
 from ..ops import shape as _sh
 from ..pytree import tree_map as _tree_map
-from . import _creation, _elementwise, _indexing, _products, _reductions, _shape
+from . import _creation, _elementwise, _extra, _indexing, _pad, _products, _reductions
+from . import _shape
+from ._out import write_out as _write_out
 from . import fft as _fft
 from . import linalg as _linalg
 
@@ -35,7 +37,10 @@ _UFUNCS = {
     **_surface.ufunc_table(_e),
     _np.deg2rad: _e._deg2rad, _np.radians: _e._deg2rad, _np.rad2deg: _e._rad2deg,
     _np.degrees: _e._rad2deg, _np.logaddexp2: _e._logaddexp2, _np.matmul: _products.matmul,
+    _np.heaviside: _extra.heaviside,
 }
+# Ufuncs with two outputs (a tuple of tensors).
+_UFUNCS_TWO_OUT = {_np.divmod: _extra.divmod, _np.modf: _extra.modf}
 # Ufuncs with no gradient (comparisons, logic, bits, tests): they run on the data.
 _UFUNC_NO_GRAD = {
     _np.greater, _np.greater_equal, _np.less, _np.less_equal, _np.equal, _np.not_equal,
@@ -69,15 +74,22 @@ def _same_names(numpy_namespace, implementations, names):
 _FUNCTIONS = {
     **_same_names(_np, _reductions, (
         "sum", "mean", "prod", "amax", "amin", "max", "min", "var", "std", "cumsum",
-        "cumprod", "ptp", "average", "diff", "median", "nansum", "nanmean")),
+        "cumprod", "ptp", "average", "diff", "median", "nansum", "nanmean", "nanmax",
+        "nanmin", "nanprod", "nanvar", "nanstd", "quantile", "percentile", "nanquantile",
+        "nanpercentile", "cov", "corrcoef")),
+    _np.pad: _pad.pad,
+    **_same_names(_np, _extra, (
+        "angle", "real_if_close", "iscomplex", "isreal", "sinc", "nan_to_num", "linspace",
+        "logspace", "gradient", "interp", "convolve", "correlate")),
     **_same_names(_np, _products, (
         "dot", "vdot", "inner", "outer", "matmul", "tensordot", "einsum", "kron", "trace",
         "diag", "diagonal", "triu", "tril", "cross")),
     **_same_names(_np, _shape, (
         "reshape", "ravel", "transpose", "moveaxis", "swapaxes", "squeeze", "expand_dims",
         "broadcast_to", "concatenate", "stack", "hstack", "vstack", "dstack", "split",
-        "array_split", "tile", "repeat", "flip", "roll", "pad", "atleast_1d", "atleast_2d",
-        "atleast_3d", "meshgrid", "flipud", "fliplr", "rot90", "append")),
+        "array_split", "tile", "repeat", "flip", "roll", "atleast_1d", "atleast_2d",
+        "atleast_3d", "meshgrid", "flipud", "fliplr", "rot90", "append", "rollaxis",
+        "column_stack", "hsplit", "vsplit", "dsplit")),
     **_same_names(_np, _indexing, ("take", "take_along_axis", "sort", "partition")),
     **_same_names(_np, _elementwise, (
         "clip", "where", "select", "round", "around", "polyval", "real", "imag")),
@@ -96,22 +108,6 @@ def _no_grad_result(out):
     if isinstance(out, tuple):
         return tuple(_make(_np.asarray(o)) for o in out)
     return _make(_np.asarray(out))
-
-
-def _write_out(result, out):
-    """``out=``: written in place, recorded when the target is a tensor; refused for a
-    NumPy array when the result carries a gradient (it would be dropped)."""
-    targets = out if isinstance(out, tuple) else (out,)
-    results = result if isinstance(result, tuple) else (result,)
-    for target, value in zip(targets, results):
-        if isinstance(target, _Tensor):
-            _inplace.setitem(target, Ellipsis, value, "out=")
-        elif isinstance(value, _Tensor) and value.requires_grad:
-            raise TypeError("out=: writing a result that requires grad into a NumPy array would "
-                            "drop its gradient; pass a chainrule tensor as out, or detach()")
-        else:
-            target[...] = _raw(value)
-    return out if isinstance(out, tuple) and len(out) > 1 else targets[0]
 
 
 def _ufunc_at(ufunc, inputs):
@@ -141,7 +137,7 @@ def array_ufunc(self, ufunc, method, *inputs, out=None, **kwargs):
         return out[0] if out is not None and len(out) == 1 else _no_grad_result(result)
     dtype = kwargs.pop("dtype", None)
     if method == "__call__":
-        fn = _UFUNCS.get(ufunc)
+        fn = _UFUNCS.get(ufunc) or _UFUNCS_TWO_OUT.get(ufunc)
         if fn is None or set(kwargs) - {"casting", "order", "subok"}:
             raise TypeError(f"{name} is not differentiable by chainrule yet"
                             + (f" (with {sorted(kwargs)})" if fn is not None else ""))
@@ -185,6 +181,5 @@ def array_function(self, func, types, args, kwargs):
         return func(*_tree_map(_raw, list(args)), **{k: _raw(v) for k, v in kwargs.items()})
     module = getattr(func, "__module__", None) or "numpy"
     prefix = module if module in ("numpy.linalg", "numpy.fft", "numpy.random") else "numpy"
-    why = " (complex tensors are not supported)" if prefix == "numpy.fft" else ""
-    raise TypeError(f"{prefix}.{func.__name__} is not differentiable by chainrule yet{why}; "
+    raise TypeError(f"{prefix}.{func.__name__} is not differentiable by chainrule yet; "
                     f"use chainrule's ops, or .detach() the tensor if no gradient is wanted")

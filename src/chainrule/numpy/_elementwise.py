@@ -13,6 +13,7 @@ from ..ops import elementwise as _ew
 from ..ops._util import data_of as _data
 from ._creation import asarray as _asarray
 from ._creation import zeros_like as _zeros_like
+from ._out import finish as _finish
 
 # The NumPy ufuncs with a primitive of their own, made from the op table
 # (chainrule/optable.py, its ``numpy`` names): ``exp``, ``add``, ``absolute``, ``fabs``, ...
@@ -46,15 +47,20 @@ def _logaddexp2(x1, x2):
     return _MADE["divide"](_MADE["logaddexp"](multiply(x1, ln2), multiply(x2, ln2)), ln2)
 
 
-def round(a, decimals=0):
-    return _ew.round(a, decimals)
+def round(a, decimals=0, out=None):
+    return _finish(_ew.round(_asarray(a), decimals), out)
 
 
 around = round
 
 
-def clip(a, a_min=None, a_max=None):
-    return _ew.clamp(a, a_min, a_max)
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    """Differentiable numpy.clip (``min``/``max`` are NumPy 2.1's names for the bounds)."""
+    a_min = a_min if min is None else min
+    a_max = a_max if max is None else max
+    if a_min is None and a_max is None:
+        raise ValueError("One of max or min must be given")
+    return _finish(_ew.clamp(_asarray(a), a_min, a_max), out)
 
 
 def where(condition, x=None, y=None):

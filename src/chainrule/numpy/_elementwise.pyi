@@ -23,12 +23,13 @@ def arctan2(x1, x2) -> Any:
     """Differentiable ``numpy.arctan2``."""
 def arctanh(x) -> Any:
     """Differentiable ``numpy.arctanh``."""
-def around(a, decimals=...) -> Any: ...
+def around(a, decimals=..., out=...) -> Any: ...
 def cbrt(x) -> Any:
     """Differentiable ``numpy.cbrt``."""
 def ceil(x) -> Any:
     """Differentiable ``numpy.ceil``."""
-def clip(a, a_min=..., a_max=...) -> Any: ...
+def clip(a, a_min=..., a_max=..., out=..., *, min=..., max=...) -> Any:
+    """Differentiable numpy.clip (``min``/``max`` are NumPy 2.1's names for the bounds)."""
 def conj(x) -> Any:
     """Differentiable ``numpy.conj``."""
 def conjugate(x) -> Any:
@@ -99,7 +100,7 @@ def remainder(x1, x2) -> Any:
     """Differentiable ``numpy.remainder``."""
 def rint(x) -> Any:
     """Differentiable ``numpy.rint``."""
-def round(a, decimals=...) -> Any: ...
+def round(a, decimals=..., out=...) -> Any: ...
 def select(condlist, choicelist, default=...) -> Any: ...
 def sign(x) -> Any:
     """Differentiable ``numpy.sign``."""

@@ -8,9 +8,13 @@ import builtins as _builtins
 import numpy as _np
 
 from ..ops import index as _ix
+from ..ops import frontends as _fr
 from ..ops import linalg as _linalg
+from ..ops.shape import cast as _cast
 from ..ops._util import data_of as _data
+from ._creation import asarray as _asarray
 from ._creation import zeros_like as _zeros_like
+from ._out import finish as _finish
 from ._elementwise import multiply as _multiply
 from ._reductions import sum as _sum
 from ._shape import moveaxis as _moveaxis
@@ -21,8 +25,34 @@ from ._shape import stack as _stack
 __all__ = ["matmul", "einsum", "dot", "vdot", "inner", "outer", "tensordot", "kron", "cross",
            "diagonal", "trace", "diag", "triu", "tril"]
 
-matmul = _linalg.matmul
-einsum = _linalg.einsum
+def matmul(x1, x2, /, out=None, *, dtype=None):
+    """Differentiable numpy.matmul."""
+    x1, x2 = _asarray(x1), _asarray(x2)
+    if dtype is None:  # NumPy promotes mixed operands (float32 @ float64 is float64)
+        dtype = _np.result_type(x1._data, x2._data)
+    x1, x2 = _cast(x1, dtype), _cast(x2, dtype)
+    return _finish(_linalg.matmul(x1, x2), out)
+
+
+def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    """Differentiable numpy.einsum: the subscripts form (``'ij,jk->ik'``, ``'...'``) or
+    the sublist form (``einsum(a, [0, 1], b, [1, 2], [0, 2])``). ``optimize`` only picks a
+    contraction order in NumPy (results are the same), so it is accepted; ``dtype`` casts
+    the operands (NumPy's ``casting`` rule); ``out`` is written."""
+    if not operands:
+        raise ValueError("No input operands")
+    if isinstance(operands[0], str):
+        subscripts, arrays = operands[0].replace(" ", ""), operands[1:]
+    else:
+        subscripts, arrays = _fr._sublist_subscripts(operands)
+    arrays = [_asarray(a) for a in arrays]
+    if dtype is not None:
+        for a in arrays:
+            if not _np.can_cast(a._data.dtype, dtype, casting=casting):
+                raise TypeError(f"einsum: cannot cast array data from {a._data.dtype!r} to "
+                                f"{_np.dtype(dtype)!r} according to the rule {casting!r}")
+        arrays = [_cast(a, dtype) for a in arrays]
+    return _finish(_linalg.einsum(subscripts, *arrays), out)
 
 
 def _scalar_operand_product(a, b):
@@ -34,6 +64,10 @@ def _scalar_operand_product(a, b):
 def dot(a, b, out=None):
     """NumPy's dot: matmul for 1-D/2-D, the sum over a's last and b's second-last axis
     otherwise."""
+    return _finish(_dot(_asarray(a), _asarray(b)), out)
+
+
+def _dot(a, b):
     scalar = _scalar_operand_product(a, b)
     if scalar is not None:
         return scalar
@@ -48,10 +82,14 @@ def dot(a, b, out=None):
 
 
 def vdot(a, b):
+    a, b = _asarray(a), _asarray(b)
+    if a._data.size != b._data.size:
+        raise ValueError("cannot reshape array: vdot needs inputs of the same size")
     return _sum(_multiply(_ravel(a), _ravel(b)))
 
 
 def inner(a, b):
+    a, b = _asarray(a), _asarray(b)
     scalar = _scalar_operand_product(a, b)
     if scalar is not None:
         return scalar
@@ -61,10 +99,11 @@ def inner(a, b):
 
 
 def outer(a, b, out=None):
-    return _multiply(_reshape(a, (-1, 1)), _reshape(b, (1, -1)))
+    return _finish(_multiply(_reshape(a, (-1, 1)), _reshape(b, (1, -1))), out)
 
 
 def tensordot(a, b, axes=2):
+    a, b = _asarray(a), _asarray(b)
     na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
     if isinstance(axes, int):
         axes = (list(range(na - axes, na)), list(range(axes)))
@@ -83,6 +122,7 @@ def tensordot(a, b, axes=2):
 
 
 def kron(a, b):
+    a, b = _asarray(a), _asarray(b)
     na, nb = _np.ndim(_data(a)), _np.ndim(_data(b))
     nd = _builtins.max(na, nb)
     a = _reshape(a, (1,) * (nd - na) + _np.shape(_data(a)))
@@ -97,6 +137,7 @@ def kron(a, b):
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
+    a, b = _asarray(a), _asarray(b)
     a, b = _moveaxis(a, axisa, -1), _moveaxis(b, axisb, -1)
     if _np.shape(_data(a))[-1] != 3 or _np.shape(_data(b))[-1] != 3:
         raise ValueError("cross: only 3-vectors are supported")
@@ -108,19 +149,20 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """The diagonal of the (axis1, axis2) planes, as the last axis (NumPy's layout)."""
-    moved = _moveaxis(a, (axis1, axis2), (-2, -1))
+    moved = _moveaxis(_asarray(a), (axis1, axis2), (-2, -1))
     n, m = _np.shape(_data(moved))[-2:]
     rows = _np.arange(_builtins.max(0, -offset), _builtins.min(n, m - offset))
     return _ix.getitem(moved, (Ellipsis, rows, rows + offset))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return _sum(diagonal(a, offset, axis1, axis2), axis=-1)
+    return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
 def diag(v, k=0):
     """A 1-D input becomes a matrix with it on diagonal ``k``; a 2-D input gives that
     diagonal."""
+    v = _asarray(v)
     nd = _np.ndim(_data(v))
     if nd == 2:
         return diagonal(v, k)
@@ -133,10 +175,12 @@ def diag(v, k=0):
 
 
 def triu(m, k=0):
+    m = _asarray(m)
     shape = _np.shape(_data(m))
     return _multiply(m, _np.triu(_np.ones(shape[-2:], dtype=bool), k))
 
 
 def tril(m, k=0):
+    m = _asarray(m)
     shape = _np.shape(_data(m))
     return _multiply(m, _np.tril(_np.ones(shape[-2:], dtype=bool), k))

@@ -9,9 +9,11 @@ import numpy as np
 
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp
 from ._util import normalize_axis, shape_of
+from .elementwise import mul
+from .shape import roll
 
 __all__ = ["fftn_p", "rfft_p", "irfft_p", "fft", "ifft", "fftn", "ifftn", "fft2", "ifft2", "rfft",
-           "irfft"]
+           "irfft", "rfftn", "irfftn", "rfft2", "irfft2", "fftshift", "ifftshift"]
 
 
 def _count(shape, axes):
@@ -72,10 +74,23 @@ defjvp(irfft_p, lambda xp, ts, ans, x, axis, n: call(xp, irfft_p, ts[0], axis=ax
 
 
 # ----- front-ends (NumPy's signatures) -------------------------------------------------------
-def _check_norm(name, norm):
-    if norm not in (None, "backward"):
-        raise NotImplementedError(f"numpy.fft.{name}: norm={norm!r} is not supported yet; "
-                                  f"use the default ('backward')")
+_NORMS = (None, "backward", "ortho", "forward")
+
+
+def _scaled(name, out, norm, count, inverse):
+    """NumPy's ``norm=``: the unnormalized forward and 1/N inverse transforms, rescaled
+    ('ortho': 1/sqrt(N) both ways; 'forward': 1/N on the forward transform, none on the
+    inverse). A constant factor: its gradient is the same factor."""
+    if norm not in _NORMS:
+        raise ValueError(f"numpy.fft.{name}: invalid norm {norm!r}; use 'backward', "
+                         f"'ortho' or 'forward'")
+    if norm in (None, "backward") or count == 0:
+        return out
+    if norm == "ortho":
+        factor = math.sqrt(count) if inverse else 1.0 / math.sqrt(count)
+    else:
+        factor = float(count) if inverse else 1.0 / count
+    return mul(out, factor)
 
 
 def _resize(x, n, axis, name):
@@ -85,6 +100,8 @@ def _resize(x, n, axis, name):
     size = shape_of(x)[axis]
     if n is None or n == size:
         return x
+    if n < 1:
+        raise ValueError(f"numpy.fft.{name}: invalid number of data points ({n}) specified")
     if n < size:
         return getitem(x, (slice(None),) * axis + (slice(0, n),))
     widths = [(0, 0)] * len(shape_of(x))
@@ -92,58 +109,144 @@ def _resize(x, n, axis, name):
     return pad(x, widths)
 
 
+def _axes_sizes(name, a, s, axes):
+    """NumPy's ``s`` and ``axes`` for an n-dimensional transform: normalized axes and
+    the sizes (None: the input's)."""
+    nd = len(shape_of(a))
+    if axes is None:
+        axes = tuple(range(nd)) if s is None else tuple(range(nd - len(s), nd))
+    axes = tuple(normalize_axis(name, x, nd) for x in axes)
+    if s is not None and len(s) != len(axes):
+        raise ValueError(f"numpy.fft.{name}: shape (s={tuple(s)}) and axes ({axes}) have "
+                         f"different lengths")
+    return axes, (tuple(s) if s is not None else (None,) * len(axes))
+
+
 def fft(a, n=None, axis=-1, norm=None):
-    _check_norm("fft", norm)
+    """numpy.fft.fft, every ``norm``."""
     axis = normalize_axis("fft", axis, len(shape_of(a)))
-    return apply(fftn_p, (_resize(a, n, axis, "fft"),), {"axes": (axis,), "inverse": False})
+    a = _resize(a, n, axis, "fft")
+    out = apply(fftn_p, (a,), {"axes": (axis,), "inverse": False})
+    return _scaled("fft", out, norm, shape_of(a)[axis], False)
 
 
 def ifft(a, n=None, axis=-1, norm=None):
-    _check_norm("ifft", norm)
+    """numpy.fft.ifft, every ``norm``."""
     axis = normalize_axis("ifft", axis, len(shape_of(a)))
-    return apply(fftn_p, (_resize(a, n, axis, "ifft"),), {"axes": (axis,), "inverse": True})
+    a = _resize(a, n, axis, "ifft")
+    out = apply(fftn_p, (a,), {"axes": (axis,), "inverse": True})
+    return _scaled("ifft", out, norm, shape_of(a)[axis], True)
 
 
 def fftn(a, s=None, axes=None, norm=None, inverse=False):
-    _check_norm("fftn", norm)
-    nd = len(shape_of(a))
-    axes = tuple(range(nd)) if axes is None else tuple(normalize_axis("fftn", x, nd)
-                                                       for x in axes)
-    if s is not None:
-        for size, axis in zip(s, axes):
-            a = _resize(a, size, axis, "fftn")
-    return apply(fftn_p, (a,), {"axes": axes, "inverse": inverse})
+    """numpy.fft.fftn (``inverse``: ifftn), every ``norm``."""
+    name = "ifftn" if inverse else "fftn"
+    axes, sizes = _axes_sizes(name, a, s, axes)
+    for size, axis in zip(sizes, axes):
+        a = _resize(a, size, axis, name)
+    out = apply(fftn_p, (a,), {"axes": axes, "inverse": inverse})
+    return _scaled(name, out, norm, _count(shape_of(a), axes), inverse)
 
 
 def ifftn(a, s=None, axes=None, norm=None):
+    """numpy.fft.ifftn, every ``norm``."""
     return fftn(a, s, axes, norm, inverse=True)
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None):
+    """numpy.fft.fft2, every ``norm``."""
     return fftn(a, s, axes, norm)
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None):
+    """numpy.fft.ifft2, every ``norm``."""
     return fftn(a, s, axes, norm, inverse=True)
 
 
-def rfft(a, n=None, axis=-1, norm=None):
-    _check_norm("rfft", norm)
+def _check_real(name, a):
     data = getattr(a, "_data", a)
     if np.iscomplexobj(data):
-        raise TypeError("numpy.fft.rfft: the input must be real")
+        raise TypeError(f"numpy.fft.{name}: the input must be real, got {data.dtype}; "
+                        f"use fft for complex inputs")
+
+
+def rfft(a, n=None, axis=-1, norm=None):
+    """numpy.fft.rfft of a real input, every ``norm``."""
+    _check_real("rfft", a)
     axis = normalize_axis("rfft", axis, len(shape_of(a)))
     a = _resize(a, n, axis, "rfft")
-    return apply(rfft_p, (a,), {"axis": axis, "n": shape_of(a)[axis]})
+    size = shape_of(a)[axis]
+    out = apply(rfft_p, (a,), {"axis": axis, "n": size})
+    return _scaled("rfft", out, norm, size, False)
 
 
 def irfft(a, n=None, axis=-1, norm=None):
-    _check_norm("irfft", norm)
+    """numpy.fft.irfft, every ``norm`` (the output has ``n`` points, default 2 (m - 1))."""
     axis = normalize_axis("irfft", axis, len(shape_of(a)))
     m = shape_of(a)[axis]
     n = 2 * (m - 1) if n is None else n
+    if n < 1:
+        raise ValueError(f"numpy.fft.irfft: invalid number of data points ({n}) specified")
     a = _resize(a, n // 2 + 1, axis, "irfft")
-    return apply(irfft_p, (a,), {"axis": axis, "n": n})
+    out = apply(irfft_p, (a,), {"axis": axis, "n": n})
+    return _scaled("irfft", out, norm, n, True)
+
+
+def rfftn(a, s=None, axes=None, norm=None):
+    """numpy.fft.rfftn: rfft over the last of ``axes``, then fft over the others."""
+    _check_real("rfftn", a)
+    axes, sizes = _axes_sizes("rfftn", a, s, axes)
+    for size, axis in zip(sizes, axes):
+        a = _resize(a, size, axis, "rfftn")
+    out = rfft(a, axis=axes[-1], norm=norm)
+    if len(axes) > 1:
+        out = fftn(out, axes=axes[:-1], norm=norm)
+    return out
+
+
+def irfftn(a, s=None, axes=None, norm=None):
+    """numpy.fft.irfftn: ifft over all but the last of ``axes``, then irfft over it
+    (``s[-1]`` points, default 2 (m - 1))."""
+    axes, sizes = _axes_sizes("irfftn", a, s, axes)
+    out = a
+    if len(axes) > 1:
+        out = fftn(out, s=sizes[:-1] if s is not None else None, axes=axes[:-1], norm=norm,
+                   inverse=True)
+    return irfft(out, n=sizes[-1], axis=axes[-1], norm=norm)
+
+
+def rfft2(a, s=None, axes=(-2, -1), norm=None):
+    """numpy.fft.rfft2."""
+    return rfftn(a, s, axes, norm)
+
+
+def irfft2(a, s=None, axes=(-2, -1), norm=None):
+    """numpy.fft.irfft2."""
+    return irfftn(a, s, axes, norm)
+
+
+def _shift(name, x, axes, sign):
+    shape = shape_of(x)
+    nd = len(shape)
+    if axes is None:
+        axes = tuple(range(nd))
+    elif isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    axes = tuple(normalize_axis(name, a, nd) for a in axes)
+    if not axes:
+        return x
+    shifts = tuple(sign * (shape[a] // 2) for a in axes)
+    return roll(x, shifts, axes)
+
+
+def fftshift(x, axes=None):
+    """numpy.fft.fftshift: the zero frequency moved to the centre (a roll)."""
+    return _shift("fftshift", x, axes, 1)
+
+
+def ifftshift(x, axes=None):
+    """numpy.fft.ifftshift: the inverse of fftshift."""
+    return _shift("ifftshift", x, axes, -1)
 
 
 def __dir__():  # dir() and tab completion show what the module exports, not its helpers

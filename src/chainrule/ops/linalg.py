@@ -50,7 +50,8 @@ def _matmul_forward(xp, x, y):
 
 # Each operand's gradient reads only the other one: data @ W keeps data, not W.
 matmul_p = bilinear(Primitive("matmul", _matmul_forward, saves=(0, 1), saves_ans=False,
-                              saves_for=((1,), (0,)), vjps=(_matmul_vjp_x, _matmul_vjp_y)))
+                              saves_for=((1,), (0,)), vjps=(_matmul_vjp_x, _matmul_vjp_y),
+                              holomorphic=True))
 
 
 _matmul = binary_operator(matmul_p)
@@ -222,7 +223,8 @@ def _einsum_jvp(xp, ts, ans, *ops, ins, out):
     return total
 
 
-einsum_p = Primitive("einsum", _einsum_forward, saves_ans=False)  # (its rules never read it)
+# (its rules never read the output)
+einsum_p = Primitive("einsum", _einsum_forward, saves_ans=False, holomorphic=True)
 defvjp_all(einsum_p, _einsum_vjp)
 defjvp(einsum_p, _einsum_jvp)
 
@@ -269,11 +271,12 @@ def _solve_jvp(xp, ts, ans, a, b, vector):
                 vector=vector)
 
 
-solve_p = Primitive("solve", _solve_forward, saves=(0,), saves_ans=True)
+solve_p = Primitive("solve", _solve_forward, saves=(0,), saves_ans=True, holomorphic=True)
 defvjp(solve_p, _solve_vjp_a, _solve_vjp_b)
 defjvp(solve_p, _solve_jvp)
 
-inv_p = Primitive("inv", lambda xp, a: xp.linalg.inv(a), saves=(), saves_ans=True)
+inv_p = Primitive("inv", lambda xp, a: xp.linalg.inv(a), saves=(), saves_ans=True,
+                  holomorphic=True)
 defvjp(inv_p, lambda xp, g, ans, a: -xp.matmul(_mT(xp, ans), xp.matmul(g, _mT(xp, ans))))
 defjvp(inv_p, lambda xp, ts, ans, a: -xp.matmul(ans, xp.matmul(ts[0], ans)))
 
@@ -295,14 +298,16 @@ def _slogdet_inverse(xp, a):
                       "gradient there is finite)") from None
 
 
-# d log|det A| = tr(A^-1 dA): the gradient is A^-T.
-slogdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False)
+# d log|det A| = Re tr(A^-1 dA): the gradient is A^-H (A^-T for real A).
+slogdet_p = Primitive("slogdet", _slogdet_forward, saves=(0,), saves_ans=False,
+                      complex_ok=True)
 defvjp(slogdet_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g, -1), -1) *
-       _mT(xp, _slogdet_inverse(xp, a)))
-defjvp(slogdet_p, lambda xp, ts, ans, a: xp.trace(
-    xp.matmul(_slogdet_inverse(xp, a), ts[0]), axis1=-2, axis2=-1))
+       xp.conj(_mT(xp, _slogdet_inverse(xp, a))))
+defjvp(slogdet_p, lambda xp, ts, ans, a: xp.real(xp.trace(
+    xp.matmul(_slogdet_inverse(xp, a), ts[0]), axis1=-2, axis2=-1)))
 
-det_p = Primitive("det", lambda xp, a: xp.linalg.det(a), saves=(0,), saves_ans=True)
+det_p = Primitive("det", lambda xp, a: xp.linalg.det(a), saves=(0,), saves_ans=True,
+                  holomorphic=True)
 defvjp(det_p, lambda xp, g, ans, a: xp.expand_dims(xp.expand_dims(g * ans, -1), -1) *
        _mT(xp, call(xp, inv_p, a)))
 defjvp(det_p, lambda xp, ts, ans, a: ans * xp.trace(
@@ -355,28 +360,33 @@ def _eigh_other(xp, ans, a, part):
     return (ans, other) if part == 0 else (other, ans)
 
 
+def _mH(xp, a):
+    """The conjugate transpose of the last two dims (the transpose for real arrays)."""
+    return xp.conj(xp.swapaxes(a, -1, -2))
+
+
 def _eigh_vjp(xp, g, ans, a, part):
     w, v = _eigh_other(xp, ans, a, part)
-    vt = _mT(xp, v)
+    vh = _mH(xp, v)
     if part == 0:
         inner = xp.expand_dims(g, -1) * xp.eye(w.shape[-1], dtype=g.dtype)
     else:
-        inner = _eigh_f(xp, w) * xp.matmul(vt, g)
-    s = xp.matmul(v, xp.matmul(inner, vt))
-    return 0.5 * (s + _mT(xp, s))
+        inner = _eigh_f(xp, w) * xp.matmul(vh, g)
+    s = xp.matmul(v, xp.matmul(inner, vh))
+    return 0.5 * (s + _mH(xp, s))
 
 
 def _eigh_jvp(xp, ts, ans, a, part):
     w, v = _eigh_other(xp, ans, a, part)
-    ta = 0.5 * (ts[0] + _mT(xp, ts[0]))
-    m = xp.matmul(_mT(xp, v), xp.matmul(ta, v))
+    ta = 0.5 * (ts[0] + _mH(xp, ts[0]))
+    m = xp.matmul(_mH(xp, v), xp.matmul(ta, v))
     if part == 0:
-        return xp.diagonal(m, axis1=-2, axis2=-1)
+        return xp.real(xp.diagonal(m, axis1=-2, axis2=-1))
     return xp.matmul(v, _eigh_f(xp, w) * m)
 
 
 # eigh has two outputs (part 0: eigenvalues, 1: eigenvectors), each its own node.
-eigh_p = Primitive("eigh", _eigh_forward, saves=(0,), saves_ans=True)
+eigh_p = Primitive("eigh", _eigh_forward, saves=(0,), saves_ans=True, complex_ok=True)
 defvjp(eigh_p, _eigh_vjp)
 defjvp(eigh_p, _eigh_jvp)
 
