@@ -9,7 +9,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install -q -e '.[test,demo,rl,onnx]'
+	$(PY) -m pip install -q -e '.[test,demo,rl,onnx,mpi]'
 	touch $(STAMP)
 
 demo: $(STAMP)

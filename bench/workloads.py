@@ -337,56 +337,63 @@ class torchlike:
         return lib, __import__(f"{cls.module}.nn.functional", fromlist=["_"])
 
     @classmethod
-    def _params(cls, arrays):
+    def _model(cls, kind, arrays):
+        """The cell's model as a user writes it, started at the floor's ``arrays``: an
+        ``nn.Sequential`` of Linear/ReLU layers (``mlp``) or Conv2d/ReLU/MaxPool2d/Flatten/
+        Linear (``cnn``). The arrays are the floor's ``x @ w`` matrices, so a Linear layer's
+        weight (out, in) is the array transposed; biases and conv kernels go in as they are,
+        in the order of ``named_parameters`` (the same in both libraries)."""
         lib, _ = cls._lib()
-        return [lib.nn.Parameter(lib.from_numpy(p.copy())) for p in arrays]
+        nn = lib.nn
+        if kind == "cnn":
+            model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 16, 3), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 12 * 12, 10))
+        else:
+            (n_in, h1), (_, h2), (_, n_out) = (a.shape for a in arrays[::2])
+            model = nn.Sequential(nn.Linear(n_in, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(),
+                                  nn.Linear(h2, n_out))
+        params = [(p, isinstance(layer, nn.Linear) and p.ndim == 2)
+                  for layer in model for p in layer.parameters()]
+        with lib.no_grad():
+            for (p, transposed), arr in zip(params, arrays, strict=True):
+                p.copy_(lib.from_numpy(np.ascontiguousarray(arr.T if transposed else arr)))
+        return model
 
     @classmethod
-    def _trainer(cls, data, loss_of, make_opt):
+    def _trainer(cls, data, kind, loss_name, make_opt):
+        """One training step as a user writes it: ``zero_grad()``, the model, the loss from
+        ``nn.functional``, ``backward()``, ``step()``."""
         lib, F = cls._lib()
         x, y, arrays = data()
         xt, yt = lib.from_numpy(x), lib.from_numpy(y)
-        params = cls._params(arrays)
-        opt = make_opt(lib, params)
+        model = cls._model(kind, arrays)
+        opt = make_opt(lib.optim, model.parameters())
+        loss_fn = F.cross_entropy if loss_name == "ce" else F.mse_loss
 
         def step():
             opt.zero_grad()
-            loss_of(F, params, xt, yt).backward()
+            loss = loss_fn(model(xt), yt)
+            loss.backward()
             opt.step()
 
         def check():
-            fresh = cls._params(data()[2])
-            loss = loss_of(F, fresh, xt, yt)
+            fresh = cls._model(kind, data()[2])
+            loss = loss_fn(fresh(xt), yt)
             loss.backward()
-            return loss.item(), _norm([p.grad.numpy() for p in fresh])
+            return loss.item(), _norm([p.grad.numpy() for p in fresh.parameters()])
         return step, check
-
-    @staticmethod
-    def _mlp_loss(kind):
-        def loss_of(F, ps, x, y):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = ((x @ w1 + b1).relu() @ w2 + b2).relu() @ w3 + b3
-            return F.cross_entropy(h, y) if kind == "ce" else F.mse_loss(h, y)
-        return loss_of
 
     @classmethod
     def mlp(cls):
-        return cls._trainer(mlp_data, cls._mlp_loss("ce"),
-                            lambda lib, p: lib.optim.SGD(p, lr=0.01))
+        return cls._trainer(mlp_data, "mlp", "ce", lambda optim, p: optim.SGD(p, lr=0.01))
 
     @classmethod
     def rl(cls):
-        return cls._trainer(rl_data, cls._mlp_loss("mse"),
-                            lambda lib, p: lib.optim.Adam(p, lr=1e-3))
+        return cls._trainer(rl_data, "mlp", "mse", lambda optim, p: optim.Adam(p, lr=1e-3))
 
     @classmethod
     def cnn(cls):
-        def loss_of(F, ps, x, y):
-            w1, b1, w2, b2, w3, b3 = ps
-            h = F.conv2d(x, w1, b1).relu()
-            h = F.max_pool2d(F.conv2d(h, w2, b2).relu(), 2)
-            return F.cross_entropy(h.flatten(1) @ w3 + b3, y)
-        return cls._trainer(cnn_data, loss_of, lambda lib, p: lib.optim.SGD(p, lr=0.01))
+        return cls._trainer(cnn_data, "cnn", "ce", lambda optim, p: optim.SGD(p, lr=0.01))
 
     @classmethod
     def resnet(cls):

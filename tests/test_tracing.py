@@ -22,12 +22,13 @@ def test_sees_every_primitive_with_operands_params_and_result():
 
 def test_nests_and_leaves_the_ordinary_modes_as_they_were():
     outer, inner = [], []
+    ordinary_before = grad_mode.ordinary.all
     with trace_ops(lambda p, *_: outer.append(p.name)):
         cr.ones(2).exp()
         with trace_ops(lambda p, *_: inner.append(p.name)):
             cr.ones(2).neg()
     assert outer == ["exp", "neg"] and inner == ["neg"]
-    assert grad_mode.ordinary.all and grad_mode.modes.tracers == ()
+    assert grad_mode.ordinary.all == ordinary_before and grad_mode.modes.tracers == ()
 
 
 def test_another_threads_ops_are_not_seen():

@@ -40,6 +40,14 @@ from . import _malloc
 
 _malloc.tune()  # keep freed array memory for reuse: see chainrule/_malloc.py
 
+
+def __getattr__(name):
+    # chainrule.distributed loads on first use: importing mpi4py starts MPI.
+    if name == "distributed":
+        import importlib
+        return importlib.import_module(".distributed", __name__)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
 bool = _bool_
 # PyTorch's dtype names that shadow builtins here (as in torch): cr.float is float32.
 float, int, short = float32, int32, int16

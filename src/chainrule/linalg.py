@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import numpy as _np
 
+from .errors import OpError
 from .numpy import linalg as _np_linalg
 from .numpy.linalg import (det, eigh, eigvalsh, inv, multi_dot, qr,  # noqa: F401
                            slogdet)
@@ -50,8 +51,12 @@ def pinv(A, *, atol=None, rtol=None, hermitian: bool = False):
     ``rtol * s_max`` count as zero (``rtol`` defaults to eps * max(m, n), PyTorch's)."""
     if atol is not None:
         raise NotImplementedError("linalg.pinv: atol is not supported yet; give rtol")
+    dtype = _np.result_type(getattr(A, "dtype", _np.float64))
+    if len(getattr(A, "shape", ())) < 2 or dtype.kind not in "fc":
+        raise OpError(f"linalg.pinv: expected a floating or complex matrix, or a batch of "
+                      f"them (2 or more dims), got shape {tuple(getattr(A, 'shape', ()))} "
+                      f"of {dtype}")
     if rtol is None:
-        dtype = _np.result_type(getattr(A, "dtype", _np.float64))
         rtol = _np.finfo(dtype).eps * max(A.shape[-2:])
     return _np_linalg.pinv(A, hermitian=hermitian, rtol=rtol)
 

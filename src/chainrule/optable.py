@@ -322,6 +322,15 @@ OPS: Tuple[Op, ...] = (
            (slice(1, None), slice(None, None, -2)), (Ellipsis, None, 1), [0, 2, 0, 0],
            ([0, 1, 1], [3, 2, 3]), _np.arange(12).reshape(3, 4) % 5 == 1)),
        uses=(_ix.getitem_view_p, _ix.getitem_copy_p, _ix.scatter_p, _ix.setitem_p)),
+    Op("scatter", _ix.scatter,
+       "``src`` (or a number ``value``) written into ``dim`` at ``index``.",
+       inplace=_fr._inplace_of(_ix.scatter, "scatter_"),
+       checks=(Check((_M,), args=(1, _np.array([[0, 3], [2, 1]]), _np.ones((2, 3)))),
+               Check((_M,), args=(0, _np.array([[2, 0, 1, 1]]), -1.5)),
+               Check((_M,), args=(1, _np.array([[0, 0], [2, 1]]), _np.ones((2, 2))),
+                     kwargs={"reduce": "add"}),
+               Check((_M,), args=(1, _np.array([[0, 0], [2, 1]]), 1.5),
+                     kwargs={"reduce": "multiply"}))),
     Op("scatter_add", _ix.scatter_add, "``src`` added into ``dim`` at ``index``.",
        inplace=_fr._scatter_add_,
        checks=(Check((_M,), args=(1, _np.array([[0, 3], [2, 2]]), _np.ones((2, 3)))),)),
@@ -371,6 +380,15 @@ OPS: Tuple[Op, ...] = (
 
     # ----- NumPy-namespace only (chainrule.numpy), tested through NumPy code --------------
     *(Op(name, None, doc, method=False, free=False, numpy=(path,), uses=uses,
+         tested_in="tests/test_numpy_linalg_fft.py")
+      for name, path, doc, uses in (
+          ("pinv", "linalg.pinv", "Pseudo-inverse (NumPy's rcond and rtol cut-offs).",
+           ("chainrule.numpy.linalg:_pinv_p",)),
+          ("lstsq", "linalg.lstsq", "Least squares: solution, residuals, rank, singular "
+           "values.", ("chainrule.numpy.linalg:_lstsq_p",)),
+          ("eig", "linalg.eig", "Eigen-decomposition of a general square matrix (eig, "
+           "eigvals).", ("chainrule.numpy.linalg:_eig_p",)))),
+    *(Op(name, None, doc, method=False, free=False, numpy=(path,), uses=uses,
          tested_in="tests/test_numpy_api.py")
       for name, path, doc, uses in (
           ("inv", "linalg.inv", "Matrix inverse.", (_linalg.inv_p,)),
@@ -378,7 +396,8 @@ OPS: Tuple[Op, ...] = (
            (_linalg.det_p, "chainrule.numpy.linalg:_det_p")),
           ("qr", "linalg.qr", "QR factorization.", ("chainrule.numpy.linalg:_qr_p",)),
           ("svd", "linalg.svd", "Singular value decomposition.",
-           ("chainrule.numpy.linalg:_svdvals_p",)),
+           ("chainrule.numpy.linalg:_svd_p",)),
+
           ("slogdet", "linalg.slogdet", "Sign and log of the |determinant|.",
            (_linalg.slogdet_p,)),
           ("solve", "linalg.solve", "x with a @ x = b.", (_linalg.solve_p,)),

@@ -1,4 +1,5 @@
-"""The op table's rows for ``nn.functional``-only ops (no Tensor method, no free function).
+"""The op table's rows for ``nn.functional`` ops: most have no Tensor method and no free
+function; softmax and log_softmax are Tensor methods too.
 
 ``chainrule.optable`` joins ``ROWS`` into ``OPS``; see there for what a row declares.
 """
@@ -14,7 +15,7 @@ from .ops import cross_entropy as _ce
 from .ops import fold as _fold
 from .ops import normalization as _norm
 from .ops import pool as _pool
-from .ops import softmax as _softmax
+from .ops import softmax as _softmax_ops
 
 __all__ = ["ROWS"]
 
@@ -46,11 +47,6 @@ ROWS: Tuple[Op, ...] = tuple(
          (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
         ("avg_pool2d", "2-d average pooling.", (_pool.avg_pool_p, _pool.avg_pool_scatter_p),
          (Check(((2, 3, 6, 6),), args=(2,)), Check(((1, 2, 5, 5),), args=(3, 2, 1)))),
-        ("softmax", "exp(x) / sum(exp(x)) along ``dim``.", (_softmax.softmax_p,),
-         (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
-        ("log_softmax", "log(softmax(x)) along ``dim``, without overflow.",
-         (_softmax.log_softmax_p,),
-         (Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}))),
         ("cross_entropy", "Cross-entropy of logits with class indices or probabilities.",
          (_ce.cross_entropy_p, _ce.cross_entropy_classes_p),
          (Check(((4, 5),), args=(_np.array([1, 0, 4, 2]),)),
@@ -64,10 +60,35 @@ ROWS: Tuple[Op, ...] = tuple(
     )
 )
 
+
+
+def _softmax(self, dim, dtype=None):
+    """``Tensor.softmax(dim, dtype=None)``: ``nn.functional.softmax`` along ``dim``."""
+    return _softmax_ops.softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax(self, dim, dtype=None):
+    """``Tensor.log_softmax(dim, dtype=None)``: ``nn.functional.log_softmax`` along ``dim``."""
+    return _softmax_ops.log_softmax(self, dim, dtype=dtype)
+
+
+# softmax and log_softmax: nn.functional's, and Tensor methods (with PyTorch's dtype=).
 ROWS = ROWS + (
+    Op("softmax", None, "exp(x) / sum(exp(x)) along ``dim``.", method=_softmax, free=False,
+       functional="softmax", uses=(_softmax_ops.softmax_p,),
+       checks=(Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}),
+               Check(((2, 3),), args=(0,), kwargs={"dtype": _np.float64}))),
+    Op("log_softmax", None, "log(softmax(x)) along ``dim``, without overflow.",
+       method=_log_softmax, free=False, functional="log_softmax",
+       uses=(_softmax_ops.log_softmax_p,),
+       checks=(Check(((3, 5),), kwargs={"dim": -1}), Check(((2, 3, 4),), kwargs={"dim": 1}),
+               Check(((2, 3),), args=(0,), kwargs={"dtype": _np.float64}))),
     Op("lstm_scan", None, "The LSTM recurrence over a sequence, as one primitive (the loop of "
        "nn.LSTM).", method=False, free=False, uses=("chainrule.nn.recurrent:lstm_scan_p",),
        tested_in="tests/test_split_linear_fast_paths.py"),
+    Op("linear", None, "x @ weight.T + bias for 2-D x as one node (PyTorch's addmm behind "
+       "nn.Linear).", method=False, free=False, uses=("chainrule.nn.linear:linear_p",),
+       tested_in="tests/test_nn_linear_fused.py"),
 )
 
 

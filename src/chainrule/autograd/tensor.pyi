@@ -461,6 +461,8 @@ class Tensor:
         """Base-2 logarithm."""
     def log_normal_(self, /, mean=..., std=..., *, generator=...) -> Tensor:
         """Filled with log-normal samples, in place."""
+    def log_softmax(self, /, dim, dtype=...) -> Tensor:
+        """log(softmax(x)) along ``dim``, without overflow."""
     def logaddexp(self, other) -> Tensor:
         """log(exp(x) + exp(y)), without overflow."""
     def logcumsumexp(self, /, dim) -> Tensor:
@@ -599,6 +601,10 @@ class Tensor:
         """x rounded to ``decimals`` places, halves to even (gradient 0)."""
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x)."""
+    def scatter(self, /, dim, index, src=..., *, value=..., reduce=...) -> Tensor:
+        """``src`` (or a number ``value``) written into ``dim`` at ``index``."""
+    def scatter_(self, /, *args, **kwargs) -> Tensor:
+        """In-place ``scatter``; returns self."""
     def scatter_add(self, /, dim, index, src) -> Tensor:
         """``src`` added into ``dim`` at ``index``."""
     def scatter_add_(self, /, *args, **kwargs) -> Tensor:
@@ -621,6 +627,8 @@ class Tensor:
         """Sine."""
     def sinh(self) -> Tensor:
         """Hyperbolic sine."""
+    def softmax(self, /, dim, dtype=...) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``dim``."""
     def softplus(self, /, beta=..., threshold=...) -> Tensor:
         """log(1 + exp(beta * x)) / beta."""
     def sort(self, /, dim=..., descending=..., *, stable=...) -> Tensor:

@@ -29,6 +29,7 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 from .unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import utils  # noqa: E402
+from . import parallel  # noqa: E402  (mpi4py is imported only when DDP is used)
 
 Dense = _seed_names.make_dense(Linear)  # seed 002's name (see chainrule._seed_names)
 
@@ -61,6 +62,6 @@ __all__ = [
     "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "MultiMarginLoss",
     "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
     # submodules
-    "functional", "init", "utils",
+    "functional", "init", "utils", "parallel",
 ]
 # chainrule.nn.modules (torch.nn.modules' import paths) is imported when a program names it.

@@ -13,7 +13,6 @@ requires grad, as it does).
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Optional
 
 from .. import _backend
@@ -26,7 +25,7 @@ from ..ops import inplace as ip
 from ..ops import shape as sh
 from ..ops._util import data_of, normalize_axis, shape_of
 from ..ops.frontends import _integral, _require_floating
-from ..ops.softmax import log_softmax_p, softmax_p
+from ..ops.softmax import implicit_dim, log_softmax, softmax, softmax_axis, softmax_p
 
 __all__ = ["relu", "sigmoid", "tanh", "silu", "leaky_relu", "elu", "gelu", "softplus",
            "celu", "selu", "softsign", "logsigmoid", "hardsigmoid", "hardswish", "relu6",
@@ -377,35 +376,6 @@ def hardshrink(input, lambd: float = 0.5):
 
 
 # ----- along a dim ---------------------------------------------------------------------------
-def _softmax_axis(op: str, x, dim) -> int:
-    """The axis of a softmax, checked as PyTorch does: the dim first, then the dtype
-    (integer and bool tensors raise unless empty: PyTorch returns an empty tensor of their
-    dtype)."""
-    shape = shape_of(x)
-    axis = normalize_axis(op, dim, len(shape))
-    if all(shape):  # not empty (a 0-d tensor holds one element)
-        _require_floating(op, x)
-    return axis
-
-
-def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
-    """PyTorch's deprecated choice of a dim when none is given: 0 for 0-, 1- and 3-d
-    inputs, else 1, with its warning."""
-    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def softmax(x, dim: int = -1):
-    """exp(x) / sum(exp(x)) along ``dim``, as one primitive."""
-    return apply(softmax_p, (x,), {"axis": _softmax_axis("softmax", x, dim)})
-
-
-def log_softmax(x, dim: int = -1):
-    """log(softmax(x)) along ``dim``, computed stably as one primitive."""
-    return apply(log_softmax_p, (x,), {"axis": _softmax_axis("log_softmax", x, dim)})
-
-
 def softmin(input, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None):
     """softmax(-x) along ``dim`` (after a cast to ``dtype``, when given).
 
@@ -414,10 +384,10 @@ def softmin(input, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None):
     [0.5, 0.5]
     """
     if dim is None:
-        dim = _implicit_dim("softmin", len(shape_of(input)), _stacklevel)
+        dim = implicit_dim("softmin", len(shape_of(input)), _stacklevel)
     if dtype is not None:
         input = sh.cast(input, dtype)
-    axis = _softmax_axis("softmin", input, dim)
+    axis = softmax_axis("softmin", input, dim)
     return apply(softmax_p, (-input,), {"axis": axis})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.primitives import apply
+from ..autograd.tensor import Tensor
 from ..errors import IndexOutOfRangeError, OpError
 from ..ops import index as ix
 from ..ops import reduce as rd
@@ -59,6 +60,22 @@ def _class_targets(op: str, shape: tuple, target, weight, ignore_index: int):
     return idx, valid
 
 
+def _plain_targets(input, target, ignore_index: int):
+    """The class indices of the common case, None otherwise: scores (N, C) with N > 0 and
+    signed-integer targets (N,), every one in [0, C), with ``ignore_index`` outside it (so
+    that no row is ignored). One reduction checks the range: read as unsigned, a negative
+    index is larger than any class count."""
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        return None
+    z, t = input._data, target._data
+    if z.ndim != 2 or t.ndim != 1 or t.dtype.kind != "i" or t.shape[0] != z.shape[0] or \
+            not t.shape[0] or 0 <= ignore_index < z.shape[1]:
+        return None
+    if int(np.maximum.reduce(t.view(f"u{t.itemsize}"), axis=None)) >= z.shape[1]:
+        return None  # an index out of range: the general path names it
+    return t
+
+
 def _scores(op: str, input):
     """(shape, scores as (rows, C)): one sample (C,) is a batch of one row."""
     shape = tuple(shape_of(input))
@@ -90,6 +107,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     >>> round(cross_entropy(cr.tensor([[0., 0.]]), cr.tensor([1])).item(), 4)
     0.6931
     """
+    if weight is None and not label_smoothing and reduction == "mean" and \
+            size_average is None and reduce is None:
+        plain = _plain_targets(input, target, ignore_index)
+        if plain is not None:  # what the general path below computes, with fewer checks
+            return apply(cross_entropy_classes_p, (input, plain),
+                         {"scale": None, "divisor": float(plain.shape[0]), "reduced": True})
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction("cross_entropy", reduction)
     if label_smoothing > 1.0:

@@ -218,8 +218,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     if log_target:
         loss = ew.exp(target) * (target - input)
     else:
-        # 0 log 0 = 0: the log is taken where the target is positive only.
-        safe_log = ew.log(apply(ew.where_p, (np.asarray(data_of(target)) > 0, target, 1.0)))
+        # 0 log 0 = 0: the log is taken where the target is positive only; a negative
+        # target gives nan (its log), as PyTorch's xlogy(t, t) - t * input does.
+        t = np.asarray(data_of(target))
+        safe_log = ew.log(apply(ew.where_p, (t > 0, target, 1.0)))
+        if (t < 0).any():
+            safe_log = apply(ew.where_p, (t < 0, np.nan, safe_log))
         loss = target * (safe_log - input)
     if reduction == "batchmean":
         shape = shape_of(input)

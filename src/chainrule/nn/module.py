@@ -132,7 +132,32 @@ class Module:
                 yield (f"{mod_name}.{name}" if mod_name else name), p
 
     def parameters(self, recurse: bool = True) -> _Iterator[_Parameter]:
-        return (p for _, p in self.named_parameters(recurse=recurse))
+        """The parameters of this module and (``recurse``) its submodules, each once, in
+        ``named_parameters``' order. Walked without making the names: training loops call
+        it every step (``clip_grad_norm_``, hand-written updates)."""
+        if not recurse:
+            return (p for p in self._parameters.values() if p is not None)
+        out, seen = [], set()
+        for module in self._module_list():
+            for p in module._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+        return iter(out)
+
+    def _module_list(self) -> list:
+        """This module and its submodules, each once, in ``named_modules``' order (depth
+        first, children in registration order)."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            out.append(module)
+            children = [m for m in module._modules.values() if m is not None]
+            stack.extend(reversed(children))
+        return out
 
     def named_buffers(self, prefix: str = ""):
         for mod_name, module in self.named_modules(prefix):
@@ -193,7 +218,10 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            p.zero_grad(set_to_none=set_to_none)
+            if set_to_none:
+                p.grad = None  # Tensor.zero_grad(set_to_none=True), without the call
+            else:
+                p.zero_grad(set_to_none=False)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for p in self.parameters():

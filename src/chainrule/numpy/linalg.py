@@ -249,7 +249,9 @@ def _lower_symmetric(a, UPLO="L"):
     """The symmetric (Hermitian) matrix NumPy's eigh/cholesky see: they read one triangle
     only, and the real part of the diagonal."""
     strict = _tril(a, -1) if UPLO == "L" else _conj(_mT(_triu(a, 1)))
-    eye = _np.eye(_np.shape(_data(a))[-1])
+    # (the input's precision: a float64 identity would promote float32 input)
+    eye = _np.eye(_np.shape(_data(a))[-1], dtype=_np.result_type(_np.real(_data(a)).dtype,
+                                                                  _np.float32))
     return _add(_add(strict, _conj(_mT(strict))), _multiply(_real(a), eye))
 
 

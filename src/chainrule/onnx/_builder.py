@@ -285,6 +285,18 @@ def _matmul(ctx, op, ins, pins, out):
     return ctx.node("MatMul", [a.name, b.name]), dyn
 
 
+def _linear(ctx, op, ins, pins, out):
+    """nn.Linear's node: Gemm(x, W, b) with W transposed, for 2-D x (F.linear flattens
+    the leading dims of N-D inputs before it)."""
+    x, w = ins[0], ins[1]
+    if w.dynamic or len(x.shape) != 2:
+        raise NotImplementedError(f"chainrule.onnx.export: linear with a weight computed "
+                                  f"from the inputs, or on {len(x.shape)}-d input (in "
+                                  f"{op.module}), has no ONNX mapping")
+    names = [i.name for i in ins if i.name is not None]
+    return ctx.node("Gemm", names, transB=1), set(x.dyn)
+
+
 def _spatial_only_dyn(op, x):
     return set(x.dyn)
 
@@ -436,7 +448,7 @@ _RULES = {
     "leaky_relu": _unary("LeakyRelu", alpha="negative_slope"),
     "elu": _unary("Elu", alpha="alpha"), "silu": _silu, "gelu": _gelu,
     "softmax": _softmax("Softmax"), "log_softmax": _softmax("LogSoftmax"),
-    "matmul": _matmul, "permute": _permute, "reshape": _reshape,
+    "matmul": _matmul, "linear": _linear, "permute": _permute, "reshape": _reshape,
     "conv": _conv, "conv_input_grad": _conv_transpose,
     "max_pool": _max_pool, "avg_pool": _avg_pool,
     "sum": _reduce("ReduceSum"), "mean": _reduce("ReduceMean"),

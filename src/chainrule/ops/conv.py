@@ -511,7 +511,9 @@ def conv_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, 
                       f"in each dim, got output_padding={output_padding} with "
                       f"stride={stride}, dilation={dilation}")
     out_sp = transpose_out_size(xs[2:], kernel, stride, padding, dilation, output_padding)
-    if min(out_sp) < 1:
+    # PyTorch: an empty batch may give an empty output (size 0, never below); a sample
+    # needs an output of size 1 or more.
+    if min(out_sp) < (0 if xs[0] == 0 else 1):
         raise OpError(f"{op}: the output would have spatial size {out_sp} for the input of "
                       f"shape {tuple(given)} (kernel_size={kernel}, stride={stride}, "
                       f"padding={padding}, dilation={dilation}): use less padding")

@@ -23,8 +23,8 @@ __all__ = ["getitem_view_p", "getitem_copy_p", "scatter_p", "setitem_p", "gather
            "scatter_add_p", "normalize_index", "getitem", "empty_selection", "index_put", "gather",
            "take_along_dim", "take_along_axis", "index_select", "scatter_add", "index_add",
            "check_mask", "masked_fill", "narrow", "diagonal", "diag", "diag_embed", "unfold",
-           "repeat_interleave", "scatter_reduce", "index_copy", "index_fill", "masked_select",
-           "masked_scatter", "nonzero", "take", "put"]
+           "repeat_interleave", "scatter", "scatter_reduce", "index_copy", "index_fill",
+           "masked_select", "masked_scatter", "nonzero", "take", "put"]
 
 
 def _getitem(xp, x, index, in_shape, accumulate):
@@ -57,7 +57,8 @@ defvjp(scatter_p, lambda xp, g, ans, v, index, shape, accumulate:
 
 
 def _setitem(xp, x, value, index, basic):
-    out = x.copy()
+    # a copy; xp.array for 0-d, where x may be a NumPy scalar (a 0-d cotangent), read-only
+    out = x.copy() if x.ndim else xp.array(x)
     out[index] = value
     return out
 
@@ -543,8 +544,8 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
         return _no_grad(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
     if dim is None:
         x, dim = reshape(x, (-1,)), 0
-    elif ndim_of(x) == 0:
-        x = reshape(x, (1,))
+    elif ndim_of(x) == 0:  # PyTorch takes no dim (not even 0 or -1) for a 0-d input
+        normalize_dim("repeat_interleave", dim, 0, scalar_ok=False)
     shape = shape_of(x)
     dim = normalize_dim("repeat_interleave", dim, len(shape))
     n = shape[dim]
@@ -590,6 +591,74 @@ def _long_index(op: str, index):
     return idx
 
 
+def _flat_targets(idx, dim: int, shape: tuple):
+    """The positions in x read as 1-d that a dim-wise scatter writes: ``idx[i][j]`` (for dim
+    1) goes to ``x[i][idx[i][j]]``, in the index's C order."""
+    coords = list(np.indices(idx.shape, sparse=True))
+    coords[dim] = idx
+    return np.ravel_multi_index(np.broadcast_arrays(*coords), shape).reshape(-1)
+
+
+_SCATTER_REDUCE = {"add": "sum", "multiply": "prod"}
+
+
+def scatter(x, dim: int, index, src=None, *, value=None, reduce: str = None):
+    """PyTorch's scatter (functional): ``x`` with ``out[i][index[i][j]] = src[i][j]`` (for
+    dim 1), or ``value`` (a number) at every indexed place. Every index must lie in
+    [0, x.shape[dim]); the index may not be larger than ``src`` in any dim, nor than ``x``
+    outside ``dim``. Where an index repeats, which write wins is unspecified (as in
+    PyTorch). The gradient of ``x`` is zero where overwritten; ``src`` gets the output's
+    gradient at the places it was written to. PyTorch's deprecated ``reduce`` ("add" or
+    "multiply") accumulates instead, as scatter_reduce's "sum" and "prod".
+
+    >>> from chainrule import tensor, zeros
+    >>> scatter(zeros(2, 3), 1, tensor([[2], [0]]), tensor([[5.], [7.]])).tolist()
+    [[0.0, 0.0, 5.0], [7.0, 0.0, 0.0]]
+    >>> zeros(3).scatter(0, tensor([1]), 2.5).tolist()
+    [0.0, 2.5, 0.0]
+    """
+    op = "scatter"
+    if src is not None and value is not None:
+        raise OpTypeError(f"{op}: give either src (a tensor) or value (a number), not both")
+    if isinstance(src, np.ndarray):
+        src = make_tensor(src)
+    elif src is not None and not isinstance(src, Tensor):
+        src, value = None, src  # scatter(dim, index, 1.5): the value form, as in PyTorch
+    if src is None and value is None:
+        raise OpTypeError(f"{op}: missing src (a tensor) or value (a number)")
+    if reduce is not None and reduce not in _SCATTER_REDUCE:
+        raise OpError(f"{op}: reduce must be 'add' or 'multiply', got {reduce!r} (for "
+                      f"other reductions use scatter_reduce)")
+    nd = ndim_of(x)
+    dim = normalize_dim(op, dim, nd)
+    idx = _index_array(index)
+    if src is not None:
+        _same_dtype(op, x, src)
+    if not idx.size:  # PyTorch checks neither dtype nor shapes then: nothing is written
+        return clone(x)
+    check_index_dtype(op, idx)
+    if reduce is not None:
+        if src is None:
+            src = make_tensor(np.full(idx.shape, value, dtype=np.result_type(data_of(x))))
+        return scatter_reduce(x, dim, idx.astype(np.int64), src, _SCATTER_REDUCE[reduce])
+    out_shape = shape_of(x)
+    x, idx = _promote_scalars(x, idx)
+    shape = shape_of(x)
+    _check_fits(op, idx.shape, shape, dim, "input")
+    if src is not None:
+        if ndim_of(src) == 0:
+            src = reshape(src, (1,))
+        _check_fits(op, idx.shape, shape_of(src), None, "source")
+    check_index_range(op, idx, dim, shape[dim])
+    if src is not None:
+        if shape_of(src) != idx.shape:
+            src = getitem(src, tuple(slice(0, k) for k in idx.shape))
+        value = reshape(src, (-1,))
+    out = apply(setitem_p, (reshape(x, (-1,)), value),
+                {"index": _flat_targets(idx, dim, shape), "basic": False})
+    return reshape(out, out_shape)
+
+
 def scatter_reduce(x, dim: int, index, src, reduce: str, *, include_self: bool = True):
     """PyTorch's scatter_reduce: ``x`` with each ``src[i][j]`` (for dim 1) reduced into
     ``out[i][index[i][j]]`` by ``reduce`` ("sum", "prod", "mean", "amax", "amin"), the
@@ -620,9 +689,7 @@ def scatter_reduce(x, dim: int, index, src, reduce: str, *, include_self: bool =
     check_index_range(op, idx, dim, shape[dim])
     if shape_of(src) != idx.shape:
         src = getitem(src, tuple(slice(0, k) for k in idx.shape))
-    coords = list(np.indices(idx.shape, sparse=True))
-    coords[dim] = idx
-    targets = np.ravel_multi_index(np.broadcast_arrays(*coords), shape).reshape(-1)
+    targets = _flat_targets(idx, dim, shape)
     # Group the sources by target: one row per target, padded with the reduction's unit.
     order = np.argsort(targets, kind="stable")
     uniq, start, counts = np.unique(targets[order], return_index=True, return_counts=True)
@@ -729,10 +796,24 @@ def masked_select(x, mask):
 
 
 def masked_scatter(x, mask, source):
-    """``x`` with the entries where ``mask`` (bool, broadcastable to x) holds replaced, in
-    order, by the first entries of ``source``; gradients flow to both."""
-    m = check_mask("masked_scatter", mask, shape_of(x))
-    m = np.broadcast_to(m, shape_of(x))
+    """``x`` with the entries where ``mask`` (bool) holds replaced, in order, by the first
+    entries of ``source``; gradients flow to both. As in PyTorch, x and the mask broadcast
+    together (the in-place form needs the mask to broadcast to x).
+
+    >>> from chainrule import tensor
+    >>> masked_scatter(tensor([0., 0., 0.]), tensor([True, False, True]),
+    ...                tensor([4., 5.])).tolist()
+    [4.0, 0.0, 5.0]
+    """
+    m = _broadcast_mask("masked_scatter", x, mask)
+    try:
+        shape = np.broadcast_shapes(shape_of(x), m.shape)
+    except ValueError:
+        raise OpError(f"masked_scatter: the input of shape {shape_of(x)} and the mask of "
+                      f"shape {m.shape} do not broadcast") from None
+    if shape_of(x) != shape:
+        x = expand(x, shape)
+    m = np.broadcast_to(m, shape)
     _same_dtype("masked_scatter", x, source)
     count = int(np.count_nonzero(m))
     have = int(np.prod(shape_of(source)))

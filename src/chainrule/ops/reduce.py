@@ -288,13 +288,13 @@ def var(x, dim=None, correction=1, keepdim=False, *, axis=None, keepdims=None, u
     total = sum(squares, axis=axes, keepdims=keepdims)
     if n - correction > 0:
         return total / (n - correction)
-    # No degrees of freedom left: the value divides by 0 (inf, or nan for 0 / 0) but the
-    # gradient is the one of total / (n - correction), both as PyTorch's.
+    # No degrees of freedom left: the value divides by 0 (inf, or nan for 0 / 0). PyTorch's
+    # gradient then divides by 0 too over all dims, but by n - correction along given dims.
     warnings.warn(f"var(): degrees of freedom is <= 0 (correction {correction} for "
                   f"{n} values)", UserWarning, stacklevel=2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = total / (n - correction)
-        if n == correction:
+        out = total / (n - correction if axis is not None else 0)
+        if n == correction or axis is None:
             return out
         value = data_of(total) / np.asarray(0.0, data_of(total).dtype)
         return out + (value - data_of(out))

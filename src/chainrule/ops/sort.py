@@ -119,9 +119,8 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     a = _raw(input)
     dim = normalize_dim("topk", dim, a.ndim)
     _check_k("topk", k, a.shape[dim] if a.ndim else 1, 0)
-    if not a.ndim:  # one element: k is 0 or 1
-        return _Topk(sh.clone(input) if k else sh.reshape(input, (1,))[:0],
-                     _indices(np.zeros(() if k else (0,), np.int64)))
+    if not a.ndim:  # one element: k is 0 or 1, and PyTorch returns it 0-d either way
+        return _Topk(sh.clone(input), _indices(np.zeros((), np.int64)))
     idx = np.take(_argsort(a, dim, largest), np.arange(k), axis=dim)
     return _Topk(_take(input, dim, idx), _indices(idx))
 

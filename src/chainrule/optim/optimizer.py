@@ -170,30 +170,52 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (``set_to_none``, PyTorch's default) or fill it
+        with zeros."""
         for group in self.param_groups:
-            for p in group["params"]:
-                p.zero_grad(set_to_none=set_to_none)
+            if set_to_none:
+                for p in group["params"]:
+                    p.grad = None  # Tensor.zero_grad(set_to_none=True), without the call
+            else:
+                for p in group["params"]:
+                    p.zero_grad(set_to_none=False)
 
     def step(self, closure=None):
         loss = None
         if closure is not None:
             with _enable_grad():
                 loss = closure()
-        update, states = self._update, self.state
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {}
-                update(p._data, grad._data, state, group)
-                p._version[0] += 1
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """One update of every parameter of ``group`` that has a gradient: ``_update`` on
+        its raw arrays, per parameter. Optimizers override this for a faster loop over the
+        group (the group's options read once)."""
+        update, states = self._update, self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            state = states.get(p)
+            if state is None:
+                state = states[p] = {}
+            update(p._data, grad._data, state, group)
+            p._version[0] += 1
 
     def _update(self, param, grad, state, group) -> None:
         raise NotImplementedError
+
+    def _scratch(self, like) -> "_np.ndarray":
+        """A work array of ``like``'s shape and dtype, shared by the parameters of one step
+        (updates run one parameter at a time): the temporaries of an update, written into
+        it, allocate nothing. Not part of the state."""
+        size, dtype = like.size, like.dtype
+        buf = self.__dict__.get("_work")
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = self._work = _np.empty(max(size, 0 if buf is None else buf.size), dtype)
+        return buf[:size].reshape(like.shape)
 
     def state_dict(self) -> dict:
         index = {}
@@ -250,6 +272,25 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
+    def _step_group(self, group: dict) -> None:
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            return super()._step_group(group)
+        lr, states = group["lr"], self.state
+        for p in group["params"]:  # plain SGD: param -= lr * grad, as _update computes it
+            grad = p.grad
+            if grad is None:
+                continue
+            data, g = p._data, grad._data
+            if g.dtype != data.dtype:  # (a .grad set by hand) _update's own promotion
+                super()._step_group({**group, "params": [p]})
+                continue
+            if p not in states:
+                states[p] = {}
+            work = self._scratch(data)
+            _np.multiply(g, lr, out=work)
+            data -= work
+            p._version[0] += 1
+
     def _update(self, param, grad, state, group):
         g = -grad if group["maximize"] else grad
         g = _decayed(g, param, group["weight_decay"])
@@ -275,6 +316,44 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
+
+    def _step_group(self, group: dict) -> None:
+        if group["amsgrad"] or group["maximize"] or group["weight_decay"]:
+            return super()._step_group(group)
+        b1, b2 = group["betas"]
+        lr, eps, states = group["lr"], group["eps"], self.state
+        c1, c2 = 1 - b1, 1 - b2
+        # _update's operations in its order, each written into one work array: the same
+        # values, bit for bit, without a temporary per operation.
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            param, g = p._data, grad._data
+            if g.dtype != param.dtype:  # (a .grad set by hand) _update's own promotion
+                super()._step_group({**group, "params": [p]})
+                continue
+            state = states.get(p)
+            if not state:
+                state = states[p] = {"step": 0, "exp_avg": _np.zeros_like(param),
+                                     "exp_avg_sq": _np.zeros_like(param)}
+            t = state["step"] = state["step"] + 1
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            work = self._scratch(param)
+            m *= b1
+            _np.multiply(g, c1, out=work)
+            m += work
+            v *= b2
+            _np.multiply(g, c2, out=work)
+            work *= g
+            v += work
+            _np.sqrt(v, out=work)
+            work /= _math.sqrt(1 - b2 ** t)
+            work += eps
+            _np.divide(m, work, out=work)
+            work *= lr / (1 - b1 ** t)
+            param -= work
+            p._version[0] += 1
 
     def _update(self, param, grad, state, group):
         b1, b2 = group["betas"]
