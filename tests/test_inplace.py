@@ -164,3 +164,38 @@ def test_values_a_wanted_gradient_needs_are_still_guarded():
     h.add_(1)
     with pytest.raises(RuntimeError, match="MulBackward"):
         y.sum().backward()
+
+
+def test_forward_mode_sees_in_place_writes():
+    """Tangents flow through in-place ops and item writes whether or not a graph is
+    recorded (forward mode does not need requires_grad)."""
+    def f(q):
+        F = np.zeros_like(q)
+        F[1:] += q[1:]
+        return F
+
+    def g(q):
+        F = q * 1.0
+        F += q
+        return F
+    q, dq = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.0])
+    assert cr.func.jvp(f, (q,), (dq,))[1].tolist() == [0.0, 1.0, 0.0]
+    assert cr.func.jvp(g, (q,), (dq,))[1].tolist() == [0.0, 2.0, 0.0]
+    import chainrule.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        d = fwAD.make_dual(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 0.0]))
+        z = cr.zeros(2)
+        z.add_(d)
+        w = cr.zeros(2)
+        w[1] = d[0] * 3
+        assert fwAD.unpack_dual(z).tangent.tolist() == [1.0, 0.0]
+        assert fwAD.unpack_dual(w).tangent.tolist() == [0.0, 3.0]
+
+
+def test_a_traced_value_written_into_a_numpy_array_is_refused():
+    def h(q):
+        F = np.zeros(3)
+        F[0] = q[1] * 2
+        return F
+    with pytest.raises((TypeError, ValueError)):
+        cr.func.jvp(h, (np.array([1.0, 2.0, 3.0]),), (np.array([0.0, 1.0, 0.0]),))

@@ -292,12 +292,7 @@ CASES = [
 
 # Checks chainrule fails today, by (check, program): the exact error (or wrong result),
 # strict so that a fix is noticed.
-XFAIL: dict[tuple[str, str], str] = {
-    ("jvp", "spring_mass"): (
-        "forward mode drops tangents through in-place writes: after F = np.zeros_like(q); "
-        "F[:-1] += f (ops/inplace.py _records looks at requires_grad only, not _fw), "
-        "cr.func.jvp gives tangent 0 for F"),
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _params(check: str, cases):

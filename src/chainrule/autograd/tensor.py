@@ -153,11 +153,12 @@ class Tensor:
         return data if isinstance(data, np.ndarray) else data.get()
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self._requires_grad or self._fw:
             # np.array([...]) and np.asarray reach here: NumPy gives no hook to trace them.
-            raise RuntimeError("converting a tensor that requires grad to a NumPy array "
-                               "(np.array, np.asarray, a list of traced values) drops its "
-                               "gradient; build arrays of traced values with np.stack or "
+            raise RuntimeError("converting a tensor that requires grad (or carries a "
+                               "forward-mode tangent) to a NumPy array (np.array, np.asarray, "
+                               "a list of traced values, a write into a NumPy array) drops "
+                               "its derivative; build arrays of traced values with np.stack or "
                                "np.concatenate, or call .detach() if no gradient is wanted")
         arr = self.numpy()
         if dtype is not None and arr.dtype != dtype:

@@ -28,6 +28,23 @@ class ArrayBox(_Tensor):
 
     size = property(lambda self: int(self._data.size))
 
+    def _concrete(self, kind: str):
+        # A Python number from a traced value would drop its derivative silently (NumPy
+        # also converts this way when a box is written into an ndarray): refused, as
+        # JAX refuses it.
+        if self._requires_grad or self._fw:
+            raise TypeError(f"{kind}() of a value being differentiated drops its derivative "
+                            f"(also when it is written into a NumPy array: np.zeros(3)[0] = "
+                            f"x); keep it an array (build arrays with np.stack), or "
+                            f"differentiate with respect to something else")
+        return (float if kind == "float" else complex)(self.item())
+
+    def __float__(self):
+        return self._concrete("float")
+
+    def __complex__(self):
+        return self._concrete("complex")
+
     def max(self, axis=None, out=None, keepdims=False, initial=_np._NoValue, where=True):
         return _r.amax(self, axis, out, keepdims, initial, where)
 

@@ -27,6 +27,26 @@ def _records(target: Tensor, others) -> bool:
     return any(isinstance(a, Tensor) and a._requires_grad for a in others)
 
 
+def _has_tangents(target: Tensor, others) -> bool:
+    """Whether forward mode must see the write: the target or an operand carries tangents
+    (forward mode works whether or not a graph is recorded)."""
+    return bool(target._fw) or any(isinstance(a, Tensor) and a._fw for a in others)
+
+
+def _with_tangents(target: Tensor, prim, others, params, opname) -> Tensor:
+    """The write with no graph recorded, but the target's tangents updated through the
+    primitive's JVP (``apply`` propagates them)."""
+    if target._base is not None and target._base[1] is not None:
+        requires_grad, grad_fn = target._requires_grad, target.grad_fn
+        _through_base(target, prim, others, params, opname)
+        target._requires_grad, target.grad_fn = requires_grad, grad_fn
+        return target
+    out = apply(prim, (_snapshot(target, prim),) + tuple(others), params)
+    _write(target, out._data, opname)
+    target._fw = out._fw
+    return target
+
+
 def _snapshot(target: Tensor, prim) -> Tensor:
     """The tensor as it was before the write, for the new node to point back to. Its data
     is copied only if the rule will read it (the write would destroy it)."""
@@ -84,6 +104,8 @@ def inplace(target: Tensor, prim, others: tuple = (), params: dict = None, opnam
         target._requires_grad = out._requires_grad
         target._fw = out._fw
         return target
+    if _has_tangents(target, others):
+        return _with_tangents(target, prim, others, params, opname)
     raw = [a._data if isinstance(a, Tensor) else a for a in others]
     if ufunc is not None:
         data = target._data
@@ -122,8 +144,10 @@ def setitem(target: Tensor, index, value, opname: str = "setitem") -> None:
     in reading, a negative index counts from the end and one past either end raises
     IndexOutOfRangeError."""
     raw, basic, _ = ix.normalize_index(index)
-    if _records(target, (value,)):
-        _check_graph_target(target, opname)
+    records = _records(target, (value,))
+    if records or _has_tangents(target, (value,)):
+        if records:
+            _check_graph_target(target, opname)
         params = {"index": raw, "basic": basic}
         try:
             if target._base is not None:
