@@ -199,3 +199,14 @@ def test_a_traced_value_written_into_a_numpy_array_is_refused():
         return F
     with pytest.raises((TypeError, ValueError)):
         cr.func.jvp(h, (np.array([1.0, 2.0, 3.0]),), (np.array([0.0, 1.0, 0.0]),))
+
+
+def test_jvp_of_a_function_writing_into_its_argument_leaves_the_callers_array():
+    a = np.array([1.0, 2.0, 3.0])
+
+    def f(A):
+        A[1] = A[0] * 5
+        return A * 1.0
+    out, tangent = cr.func.jvp(f, (a,), (np.array([1.0, 0.0, 0.0]),))
+    assert out.tolist() == [1.0, 5.0, 3.0] and tangent.tolist() == [1.0, 5.0, 0.0]
+    assert a.tolist() == [1.0, 2.0, 3.0]

@@ -89,8 +89,10 @@ def _watch(leaf) -> _Tensor:
 
 
 def _box(leaf):
-    """NumPy arrays and numbers enter as ArrayBoxes: NumPy code sees ndarray behaviour."""
-    box = _make_tensor(_float_array(leaf))
+    """NumPy arrays and numbers enter as ArrayBoxes: NumPy code sees ndarray behaviour. The
+    box holds a copy: a function writing into its argument (``A[1] = b``) never changes the
+    caller's array."""
+    box = _make_tensor(_np.array(_float_array(leaf)))
     box.__class__ = _ArrayBox
     return box
 
