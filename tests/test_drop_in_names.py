@@ -148,3 +148,11 @@ def test_thread_and_determinism_switches():
     cr.use_deterministic_algorithms(True)
     assert cr.are_deterministic_algorithms_enabled()
     cr.use_deterministic_algorithms(False)
+
+
+def test_clip_grad_norm_clips_parameters_given_as_a_generator():
+    lin = cr.nn.Linear(3, 1)
+    lin(cr.ones(1, 3) * 100).sum().backward()
+    cr.nn.utils.clip_grad_norm_(lin.parameters(), 0.5)
+    total = np.sqrt(sum((p.grad.numpy() ** 2).sum() for p in lin.parameters()))
+    assert total == pytest.approx(0.5, rel=1e-4)

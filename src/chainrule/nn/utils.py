@@ -73,8 +73,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     >>> clip_grad_norm_([w], 1.0).item()
     6.0
     """
-    grads = _grads(parameters)
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    parameters = _as_list(parameters)  # (a generator, as model.parameters(), is read once)
+    total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
     return total
 

@@ -184,6 +184,9 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
     return tuple(full), out
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _einsum_forward(xp, *ops, ins, out):
     return xp.einsum(",".join(ins) + "->" + out, *ops, optimize=len(ops) > 2)
 
@@ -194,17 +197,26 @@ def _einsum_vjp(xp, g, ans, inputs, needs, ins, out):
         if not need:
             grads.append(None)
             continue
-        target = ins[k]
-        if len(set(target)) != len(target):
-            raise NotImplementedError(f"einsum: the gradient through repeated subscripts "
-                                      f"{target!r} (a diagonal) is not supported yet")
+        target, shape = ins[k], inputs[k].shape
         others = [(s, x) for i, (s, x) in enumerate(zip(ins, inputs)) if i != k]
+        if len(set(target)) != len(target):
+            # A letter repeated in this operand reads a diagonal: give each repeat a fresh
+            # letter tied to the first by an identity matrix, and the gradient is that of
+            # the einsum with the identities as further (constant) operands.
+            unused = iter(c for c in _LETTERS if c not in "".join(ins) + out)
+            fresh = []
+            for pos, c in enumerate(target):
+                if c in target[:pos]:
+                    new = next(unused)
+                    others.append((c + new, xp.eye(shape[pos], dtype=g.dtype)))
+                    c = new
+                fresh.append(c)
+            target = "".join(fresh)
         available = set(out).union(*[set(s) for s, _ in others])
         kept = "".join(c for c in target if c in available)
         grad = call(xp, einsum_p, g, *[x for _, x in others],
                     ins=tuple([out] + [s for s, _ in others]), out=kept)
         if kept != target:  # letters summed inside this operand alone: broadcast back
-            shape = inputs[k].shape
             grad = xp.broadcast_to(xp.reshape(grad, tuple(
                 n if c in kept else 1 for c, n in zip(target, shape))), shape)
         grads.append(grad)
