@@ -51,22 +51,24 @@ def _initial(result, initial, combine):
     return result if initial is _NOVALUE or initial is None else combine(result, initial)
 
 
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
-    """Differentiable numpy.sum."""
+def _fold(reduce, identity, combine, a, axis, dtype, out, keepdims, initial, where):
+    """numpy.sum/prod's arguments over ``reduce``: entries outside ``where`` count as the
+    ``identity``, and ``initial`` joins the result by ``combine``."""
     a = _asarray(a)
     if dtype is not None:
         a = _sh.cast(a, dtype)
-    result = _reduce.sum(_masked(a, where, 0), axis=axis, keepdims=keepdims)
-    return _finish(_initial(result, initial, _add), out)
+    result = reduce(_masked(a, where, identity), axis=axis, keepdims=keepdims)
+    return _finish(_initial(result, initial, combine), out)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    """Differentiable numpy.sum."""
+    return _fold(_reduce.sum, 0, _add, a, axis, dtype, out, keepdims, initial, where)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
     """Differentiable numpy.prod."""
-    a = _asarray(a)
-    if dtype is not None:
-        a = _sh.cast(a, dtype)
-    result = _reduce.prod(_masked(a, where, 1), axis=axis, keepdims=keepdims)
-    return _finish(_initial(result, initial, _multiply), out)
+    return _fold(_reduce.prod, 1, _multiply, a, axis, dtype, out, keepdims, initial, where)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
@@ -132,10 +134,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
         mean=_NOVALUE, correction=_NOVALUE):
-    """Differentiable numpy.std (``ddof=0`` by default, as NumPy)."""
-    if mean is _NOVALUE:
-        return _finish(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction,
-                                 _reduce.std), out)
+    """Differentiable numpy.std (``ddof=0`` by default, as NumPy): the square root of the
+    variance, so where the variance is 0 (one element, or all equal) the gradient is
+    0 * inf = nan, as JAX's for NumPy code (Tensor.std masks it to 0, as PyTorch)."""
     return _finish(_sqrt(_variance(a, axis, dtype, ddof, keepdims, where, mean, correction)),
                    out)
 
