@@ -23,3 +23,7 @@ def make(shape, low=-2.0, high=2.0, seed=0, noncontiguous=False, requires_grad=T
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# Scripts that tests launch under mpirun: importing them (for doctests) would start MPI.
+collect_ignore = ["distributed_scripts"]

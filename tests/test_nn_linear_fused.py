@@ -10,6 +10,7 @@ from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.errors import OpError
 from chainrule.nn.linear import linear, linear_p
 from chainrule.ops import shape as sh
+from linear_torch_check import check_linear_matches_torch
 
 
 @pytest.fixture(scope="module")
@@ -38,21 +39,7 @@ def test_known_values_and_gradients():
 @pytest.mark.parametrize("shape", [(4, 5), (0, 5), (2, 3, 5), (1, 5)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_matches_torch(torch, shape, bias):
-    rng = np.random.default_rng(1)
-    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (shape, (6, 5), (6,)))
-    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    cx, cw, cb = (cr.tensor(a, requires_grad=True) for a in (x, w, b))
-    tout = torch.nn.functional.linear(tx, tw, tb if bias else None)
-    cout = linear(cx, cw, cb if bias else None)
-    assert cout.shape == tuple(tout.shape) and cout.dtype == cr.float32
-    np.testing.assert_allclose(cout.detach().numpy(), tout.detach().numpy(), rtol=1e-5,
-                               atol=1e-5)
-    gy = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
-    tout.backward(torch.tensor(gy))
-    cout.backward(cr.tensor(gy))
-    for c, t in [(cx, tx), (cw, tw)] + ([(cb, tb)] if bias else []):
-        assert c.grad.dtype == cr.float32
-        np.testing.assert_allclose(c.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+    check_linear_matches_torch(torch, shape, bias)
 
 
 def test_weight_gradient_is_contiguous_in_the_weights_layout():

@@ -11,6 +11,7 @@ from chainrule.errors import OpError
 from chainrule.nn.linear import linear
 from chainrule.nn.recurrent import LSTM, lstm_scan
 from chainrule.ops import shape as sh
+from linear_torch_check import check_linear_matches_torch
 from chainrule.ops.linalg import matmul
 
 
@@ -28,21 +29,7 @@ def _t(shape, seed=0, scale=1.0):
 @pytest.mark.parametrize("shape", [(4, 3, 5), (2, 2, 3, 5), (0, 3, 5), (5,), (3, 5)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_nd_matches_torch(torch, shape, bias):
-    rng = np.random.default_rng(1)
-    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (shape, (6, 5), (6,)))
-    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    cx, cw, cb = (cr.tensor(a, requires_grad=True) for a in (x, w, b))
-    tout = torch.nn.functional.linear(tx, tw, tb if bias else None)
-    cout = linear(cx, cw, cb if bias else None)
-    assert cout.shape == tuple(tout.shape) and cout.dtype == cr.float32
-    np.testing.assert_allclose(cout.detach().numpy(), tout.detach().numpy(), rtol=1e-5,
-                               atol=1e-5)
-    gy = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
-    tout.backward(torch.tensor(gy))
-    cout.backward(cr.tensor(gy))
-    pairs = [(cx, tx), (cw, tw)] + ([(cb, tb)] if bias else [])
-    for c, t in pairs:
-        np.testing.assert_allclose(c.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+    check_linear_matches_torch(torch, shape, bias)
 
 
 def test_linear_nd_is_one_gemm_per_gradient():

@@ -82,6 +82,35 @@ class Linear(_Module):
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def _check_groups(name, in_channels, out_channels, groups) -> None:
+    """The constructor's check of ``groups`` shared by the conv and transposed conv layers."""
+    if type(groups) is not int or groups <= 0:
+        raise _OpError(f"{name}: groups must be a positive integer, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise _OpError(f"{name}: in_channels ({in_channels}) and out_channels "
+                       f"({out_channels}) must be divisible by groups ({groups})")
+
+
+def _add_parameters(layer, channels, bias, dtype, name) -> None:
+    """A conv layer's weight of shape ``channels + kernel_size`` and bias (out_channels,),
+    registered and initialized."""
+    layer.weight = _empty(channels + layer.kernel_size, dtype, name)
+    layer.bias = _empty((layer.out_channels,), dtype, name) if bias else None
+    if not bias:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
+
+
+def _reset_parameters(layer, fan_in_channels) -> None:
+    """PyTorch's conv initialization: kaiming-uniform weight, bias uniform in +-1/sqrt(fan_in),
+    where fan_in is ``fan_in_channels // groups`` times the kernel's size."""
+    _init.kaiming_uniform_(layer.weight, a=_math.sqrt(5))
+    if layer.bias is not None:
+        fan_in = (fan_in_channels // layer.groups) * _math.prod(layer.kernel_size)
+        bound = 1 / _math.sqrt(fan_in) if fan_in else 0
+        _init.uniform_(layer.bias, -bound, bound)
+
+
 class _ConvNd(_Module):
     """Shared by Conv1d/2d/3d: the arguments are checked here, as PyTorch's constructor
     does (ValueError), so a bad layer fails where it is built."""
@@ -94,11 +123,7 @@ class _ConvNd(_Module):
         super().__init__()
         _backend.normalize_device(device)
         nd, name = self.nd, type(self).__name__
-        if type(groups) is not int or groups <= 0:
-            raise _OpError(f"{name}: groups must be a positive integer, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
-            raise _OpError(f"{name}: in_channels ({in_channels}) and out_channels "
-                           f"({out_channels}) must be divisible by groups ({groups})")
+        _check_groups(name, in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise _OpError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                            f"{padding_mode!r}")
@@ -117,19 +142,10 @@ class _ConvNd(_Module):
         self.padding_mode = padding_mode
         # F.pad's flat (left, right) pairs, last dim first, for the non-zero modes.
         self._mode_padding = tuple(v for p, e in zip(both[::-1], extra[::-1]) for v in (p, p + e))
-        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype,
-                             name)
-        self.bias = _empty((out_channels,), dtype, name) if bias else None
-        if not bias:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_parameters(self, (out_channels, in_channels // groups), bias, dtype, name)
 
     def reset_parameters(self) -> None:
-        _init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
-        if self.bias is not None:
-            fan_in = (self.in_channels // self.groups) * _math.prod(self.kernel_size)
-            bound = 1 / _math.sqrt(fan_in) if fan_in else 0
-            _init.uniform_(self.bias, -bound, bound)
+        _reset_parameters(self, self.in_channels)
 
     def forward(self, x):
         conv = _CONV[self.nd]
@@ -184,11 +200,7 @@ class _ConvTransposeNd(_Module):
         if padding_mode != "zeros":
             raise _OpError(f'{name}: only "zeros" padding mode is supported, got '
                            f"padding_mode={padding_mode!r}")
-        if type(groups) is not int or groups <= 0:
-            raise _OpError(f"{name}: groups must be a positive integer, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
-            raise _OpError(f"{name}: in_channels ({in_channels}) and out_channels "
-                           f"({out_channels}) must be divisible by groups ({groups})")
+        _check_groups(name, in_channels, out_channels, groups)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _as_tuple(kernel_size, nd, "kernel_size", name)
         self.stride = _as_tuple(stride, nd, "stride", name)
@@ -197,20 +209,11 @@ class _ConvTransposeNd(_Module):
         self.output_padding = _as_tuple(output_padding, nd, "output_padding", name)
         self.groups, self.padding_mode = groups, padding_mode
         _check_steps(name, self.kernel_size, self.stride, self.padding, self.dilation)
-        self.weight = _empty((in_channels, out_channels // groups) + self.kernel_size, dtype,
-                             name)
-        self.bias = _empty((out_channels,), dtype, name) if bias else None
-        if not bias:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_parameters(self, (in_channels, out_channels // groups), bias, dtype, name)
 
     def reset_parameters(self) -> None:
-        _init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
-        if self.bias is not None:
-            # PyTorch's fan-in of the transposed weight: its dim 1 times the kernel.
-            fan_in = (self.out_channels // self.groups) * _math.prod(self.kernel_size)
-            bound = 1 / _math.sqrt(fan_in) if fan_in else 0
-            _init.uniform_(self.bias, -bound, bound)
+        # PyTorch's fan-in of the transposed weight: its dim 1 times the kernel.
+        _reset_parameters(self, self.out_channels)
 
     def _output_padding(self, x, output_size) -> tuple:
         """The output_padding that gives ``output_size`` (spatial sizes, or the whole shape),

@@ -49,13 +49,12 @@ def _generate_square_subsequent_mask(sz: int, device=None, dtype=None):
     return _tensor(mask, device=device)
 
 
-class TransformerEncoderLayer(_Module):
-    """Self-attention then a feed-forward block, each with a residual and LayerNorm
-    (after the residual, or before the block with ``norm_first``), as PyTorch's.
+class _TransformerLayer(_Module):
+    """What the encoder and decoder layers share: PyTorch's constructor (the decoder adds
+    ``multihead_attn``, ``norm3`` and ``dropout3``, registered in PyTorch's order), the
+    self-attention block and the feed-forward block."""
 
-    Example: ``TransformerEncoderLayer(512, 8)(src)`` for src (S, N, 512), or (N, S, 512)
-    with ``batch_first=True``.
-    """
+    _cross = False  # the decoder's attention over ``memory``
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation="relu", layer_norm_eps: float = 1e-5,
@@ -64,15 +63,39 @@ class TransformerEncoderLayer(_Module):
         super().__init__()
         self.self_attn = _MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                              batch_first=batch_first, dtype=dtype)
+        if self._cross:
+            self.multihead_attn = _MultiheadAttention(d_model, nhead, dropout=dropout,
+                                                      bias=bias, batch_first=batch_first,
+                                                      dtype=dtype)
         self.linear1 = _Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = _Dropout(dropout)
         self.linear2 = _Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        self.norm1 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = _Dropout(dropout)
-        self.dropout2 = _Dropout(dropout)
+        blocks = 3 if self._cross else 2
+        for i in range(1, blocks + 1):
+            setattr(self, f"norm{i}", _LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
+                                                 dtype=dtype))
+        for i in range(1, blocks + 1):
+            setattr(self, f"dropout{i}", _Dropout(dropout))
         self.activation = _activation(activation)
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=bool(is_causal))[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        last = self.dropout3 if self._cross else self.dropout2
+        return last(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention then a feed-forward block, each with a residual and LayerNorm
+    (after the residual, or before the block with ``norm_first``), as PyTorch's.
+
+    Example: ``TransformerEncoderLayer(512, 8)(src)`` for src (S, N, 512), or (N, S, 512)
+    with ``batch_first=True``.
+    """
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
         x = src
@@ -84,42 +107,15 @@ class TransformerEncoderLayer(_Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=bool(is_causal))[0]
-        return self.dropout1(x)
 
-    def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-
-
-class TransformerDecoderLayer(_Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over ``memory``, then a feed-forward block, each with a
     residual and LayerNorm, as PyTorch's.
 
     Example: ``TransformerDecoderLayer(512, 8)(tgt, memory)``.
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation="relu", layer_norm_eps: float = 1e-5,
-                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
-                 device=None, dtype=None):
-        super().__init__()
-        self.self_attn = _MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                             batch_first=batch_first, dtype=dtype)
-        self.multihead_attn = _MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                  batch_first=batch_first, dtype=dtype)
-        self.linear1 = _Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = _Dropout(dropout)
-        self.linear2 = _Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = _LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = _Dropout(dropout)
-        self.dropout2 = _Dropout(dropout)
-        self.dropout3 = _Dropout(dropout)
-        self.activation = _activation(activation)
+    _cross = True
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal: bool = False,
@@ -137,19 +133,11 @@ class TransformerDecoderLayer(_Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=bool(is_causal), need_weights=False)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
                                 key_padding_mask=key_padding_mask, is_causal=bool(is_causal),
                                 need_weights=False)[0]
         return self.dropout2(x)
-
-    def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
 def _clones(module: _Module, n: int, op: str) -> _ModuleList:

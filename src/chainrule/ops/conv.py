@@ -420,16 +420,17 @@ for _p in (conv_p, conv_input_grad_p, conv_weight_grad_p):
     defjvp(_p, _bilinear_jvp(_p))
 
 
-def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, nd: int = None):
-    """N-d convolution (cross-correlation), as PyTorch's conv1d/conv2d/conv3d: ``nd`` is
-    the number of spatial dims the caller means (by default the weight's), and names the
-    op in errors. Takes (N, C, *spatial) or one sample (C, *spatial); ``padding`` may be
-    numbers, 'valid' or 'same'."""
+def _checked_operands(kind, x, weight, nd, groups, channels):
+    """The checks conv and conv_transpose share: the weight's rank, the input with a batch
+    axis, and ``groups`` dividing weight.shape[0]. ``channels`` names the weight's first two
+    dims (conv: out, in; transposed: in, out). Returns (op, weight shape, nd, the input's
+    given shape, the batched input, whether it was unbatched, groups)."""
+    first, second = channels
     ws = shape_of(weight)
     nd = len(ws) - 2 if nd is None else nd
-    op = f"conv{nd}d"
+    op = f"{kind}{nd}d"
     if len(ws) != nd + 2:
-        raise OpError(f"{op}: weight must be {nd + 2}-D (out_channels, in_channels/groups, "
+        raise OpError(f"{op}: weight must be {nd + 2}-D ({first}, {second}/groups, "
                       f"{SPATIAL_DIMS.get(nd, '...')} of the kernel), got shape "
                       f"{tuple(ws)}")
     given = shape_of(x)
@@ -437,8 +438,18 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, nd: in
     groups = groups if type(groups) is int and groups > 0 else \
         positive_int(op, "groups", groups)
     if ws[0] == 0 or ws[0] % groups:
-        raise OpError(f"{op}: out_channels (weight.shape[0] = {ws[0]}) must be a positive "
+        raise OpError(f"{op}: {first} (weight.shape[0] = {ws[0]}) must be a positive "
                       f"multiple of groups={groups}")
+    return op, ws, nd, given, x, unbatched, groups
+
+
+def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, nd: int = None):
+    """N-d convolution (cross-correlation), as PyTorch's conv1d/conv2d/conv3d: ``nd`` is
+    the number of spatial dims the caller means (by default the weight's), and names the
+    op in errors. Takes (N, C, *spatial) or one sample (C, *spatial); ``padding`` may be
+    numbers, 'valid' or 'same'."""
+    op, ws, nd, given, x, unbatched, groups = _checked_operands(
+        "conv", x, weight, nd, groups, ("out_channels", "in_channels"))
     channels = shape_of(x)[1]
     if channels != ws[1] * groups:
         raise OpError(f"{op}: the weight of shape {tuple(ws)} with groups={groups} expects "
@@ -480,20 +491,8 @@ def conv_transpose(x, weight, bias=None, stride=1, padding=0, output_padding=0, 
     >>> conv_transpose(cr.ones(1, 1, 2), cr.ones(1, 1, 2), stride=2).tolist()
     [[[1.0, 1.0, 1.0, 1.0]]]
     """
-    ws = shape_of(weight)
-    nd = len(ws) - 2 if nd is None else nd
-    op = f"conv_transpose{nd}d"
-    if len(ws) != nd + 2:
-        raise OpError(f"{op}: weight must be {nd + 2}-D (in_channels, out_channels/groups, "
-                      f"{SPATIAL_DIMS.get(nd, '...')} of the kernel), got shape "
-                      f"{tuple(ws)}")
-    given = shape_of(x)
-    x, unbatched = with_batch_axis(op, x, nd)
-    groups = groups if type(groups) is int and groups > 0 else \
-        positive_int(op, "groups", groups)
-    if ws[0] == 0 or ws[0] % groups:
-        raise OpError(f"{op}: in_channels (weight.shape[0] = {ws[0]}) must be a positive "
-                      f"multiple of groups={groups}")
+    op, ws, nd, given, x, unbatched, groups = _checked_operands(
+        "conv_transpose", x, weight, nd, groups, ("in_channels", "out_channels"))
     xs = shape_of(x)
     if xs[1] != ws[0]:
         raise OpError(f"{op}: the weight of shape {tuple(ws)} expects {ws[0]} input channels "

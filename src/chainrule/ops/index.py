@@ -768,12 +768,21 @@ def index_fill(x, dim: int, index, value):
 
 
 def _broadcast_mask(op: str, x, mask):
+    """``x`` and the bool ``mask`` broadcast together (x expanded where it must grow), as
+    PyTorch's masked_select/masked_scatter do: returns (x, the mask as a NumPy array)."""
     m = data_of(mask)
     m = np.asarray(m) if not hasattr(m, "dtype") else m
     if m.dtype != np.bool_:
         raise OpTypeError(f"{op}: the mask must be bool, got {m.dtype}; compare to get one "
                           f"(mask != 0)")
-    return m
+    try:
+        shape = np.broadcast_shapes(shape_of(x), m.shape)
+    except ValueError:
+        raise OpError(f"{op}: the input of shape {shape_of(x)} and the mask of "
+                      f"shape {m.shape} do not broadcast") from None
+    if shape_of(x) != shape:
+        x = expand(x, shape)
+    return x, np.broadcast_to(m, shape)
 
 
 def masked_select(x, mask):
@@ -784,15 +793,8 @@ def masked_select(x, mask):
     >>> masked_select(tensor([1, 2, 3]), tensor([True, False, True])).tolist()
     [1, 3]
     """
-    m = _broadcast_mask("masked_select", x, mask)
-    try:
-        shape = np.broadcast_shapes(shape_of(x), m.shape)
-    except ValueError:
-        raise OpError(f"masked_select: the input of shape {shape_of(x)} and the mask of "
-                      f"shape {m.shape} do not broadcast") from None
-    if shape_of(x) != shape:
-        x = expand(x, shape)
-    return getitem(reshape(x, (-1,)), np.broadcast_to(m, shape).reshape(-1))
+    x, m = _broadcast_mask("masked_select", x, mask)
+    return getitem(reshape(x, (-1,)), m.reshape(-1))
 
 
 def masked_scatter(x, mask, source):
@@ -805,15 +807,7 @@ def masked_scatter(x, mask, source):
     ...                tensor([4., 5.])).tolist()
     [4.0, 0.0, 5.0]
     """
-    m = _broadcast_mask("masked_scatter", x, mask)
-    try:
-        shape = np.broadcast_shapes(shape_of(x), m.shape)
-    except ValueError:
-        raise OpError(f"masked_scatter: the input of shape {shape_of(x)} and the mask of "
-                      f"shape {m.shape} do not broadcast") from None
-    if shape_of(x) != shape:
-        x = expand(x, shape)
-    m = np.broadcast_to(m, shape)
+    x, m = _broadcast_mask("masked_scatter", x, mask)
     _same_dtype("masked_scatter", x, source)
     count = int(np.count_nonzero(m))
     have = int(np.prod(shape_of(source)))

@@ -207,6 +207,20 @@ class Optimizer:
     def _update(self, param, grad, state, group) -> None:
         raise NotImplementedError
 
+    def _fast_params(self, group: dict):
+        """For a fast ``_step_group``: (param, its array, its gradient's array) for each
+        parameter of ``group`` that has a gradient. One whose .grad has another dtype (set by
+        hand) is updated here by the general loop instead, for ``_update``'s own promotion."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data, g = p._data, grad._data
+            if g.dtype != data.dtype:
+                Optimizer._step_group(self, {**group, "params": [p]})
+                continue
+            yield p, data, g
+
     def _scratch(self, like) -> "_np.ndarray":
         """A work array of ``like``'s shape and dtype, shared by the parameters of one step
         (updates run one parameter at a time): the temporaries of an update, written into
@@ -276,14 +290,8 @@ class SGD(Optimizer):
         if group["momentum"] or group["weight_decay"] or group["maximize"]:
             return super()._step_group(group)
         lr, states = group["lr"], self.state
-        for p in group["params"]:  # plain SGD: param -= lr * grad, as _update computes it
-            grad = p.grad
-            if grad is None:
-                continue
-            data, g = p._data, grad._data
-            if g.dtype != data.dtype:  # (a .grad set by hand) _update's own promotion
-                super()._step_group({**group, "params": [p]})
-                continue
+        # plain SGD: param -= lr * grad, as _update computes it
+        for p, data, g in self._fast_params(group):
             if p not in states:
                 states[p] = {}
             work = self._scratch(data)
@@ -325,14 +333,7 @@ class Adam(Optimizer):
         c1, c2 = 1 - b1, 1 - b2
         # _update's operations in its order, each written into one work array: the same
         # values, bit for bit, without a temporary per operation.
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            param, g = p._data, grad._data
-            if g.dtype != param.dtype:  # (a .grad set by hand) _update's own promotion
-                super()._step_group({**group, "params": [p]})
-                continue
+        for p, param, g in self._fast_params(group):
             state = states.get(p)
             if not state:
                 state = states[p] = {"step": 0, "exp_avg": _np.zeros_like(param),
