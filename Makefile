@@ -4,6 +4,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
+# One BLAS thread per rank; Open MPI refuses root unless told (containers run as root).
+MPI_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 \
+	OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
 $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -22,8 +26,10 @@ test: $(STAMP)
 # Benchmarks against PyTorch (CPU), HIPS autograd, MyGrad and hand-written NumPy.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset here only: they slow a current NumPy.
 bench: $(STAMP)
-	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m pip install -q -e '.[bench,mpi]'
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) bench/run.py
+	for n in 1 2; do env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(MPI_ENV) \
+		$(VENV)/bin/mpirun -n $$n --oversubscribe --mca btl self,sm $(PY) bench/distributed.py; done
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
