@@ -21,13 +21,6 @@ A33 = RNG.standard_normal((3, 3))
 SYM = A33 + A33.T
 ROT = np.array([[0.0, -2.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 3.0]]) + 0.1 * A33  # complex eigs
 
-# Complex rules inside a recorded pass (and the first-order rules of inv/solve/matmul)
-# need the matrix products of chainrule.ops.linalg to accept complex values.
-complex_products = pytest.mark.skipif(
-    not _ops_linalg.matmul_p.complex_ok or not _ops_linalg.solve_p.complex_ok,
-    reason="needs complex matmul/solve/inv rules in chainrule/ops/linalg.py")
-
-
 def t64(x):
     return cr.tensor(np.array(x), dtype="float64", requires_grad=True)
 
@@ -207,12 +200,10 @@ def test_lstsq_gradcheck():
 
 
 def test_eig_gradcheck():
-    # complex eigenvalues of a real matrix: forward mode and second order need complex
-    # matrix products (their rules run on tensors)
-    more = _ops_linalg.matmul_p.complex_ok and _ops_linalg.solve_p.complex_ok
-    check(lambda a: (cnp.real(L.eigvals(a)), cnp.imag(L.eigvals(a))), ROT, forward=more,
-          second=more)
-    check(lambda a: cnp.abs(L.eig(a).eigenvectors), ROT, forward=more, second=more)
+    # complex eigenvalues of a real matrix, in both modes and to second order
+    check(lambda a: (cnp.real(L.eigvals(a)), cnp.imag(L.eigvals(a))), ROT, forward=True,
+          second=True)
+    check(lambda a: cnp.abs(L.eig(a).eigenvectors), ROT, forward=True, second=True)
     real_eigs = np.diag([1.0, 2.0, 4.0]) + 0.3 * A33
     assert np.isrealobj(np.linalg.eigvals(real_eigs))
     check(lambda a: L.eig(a)[1] ** 2, real_eigs)
@@ -306,19 +297,16 @@ COMPLEX_OWN_RULES = {
 }
 
 
-@complex_products
 @pytest.mark.parametrize("name", sorted(COMPLEX_CASES))
 def test_complex_gradcheck(name):
     f, shape = COMPLEX_CASES[name]
     check_complex(f, shape)
 
 
-@complex_products
 @pytest.mark.parametrize("name", sorted(COMPLEX_OWN_RULES))
 def test_complex_gradcheck_own_rules(name):
     f, shape, prim = COMPLEX_OWN_RULES[name]
-    if not prim.complex_ok:
-        pytest.skip(f"needs complex rules for {prim.name} in chainrule/ops/linalg.py")
+    assert prim.complex_ok, f"{prim.name} must accept complex values"
     check_complex(f, shape)
 
 

@@ -290,18 +290,9 @@ CASES = [
     Case("pca_reconstruction", pca_reconstruction_error, _pca_data),
 ]
 
-# Checks chainrule fails today, by (check, program): the exact error (or wrong result),
-# strict so that a fix is noticed.
-XFAIL: dict[tuple[str, str], str] = {}
 
-
-def _params(check: str, cases):
-    params = []
-    for c in cases:
-        reason = XFAIL.get((check, c.name))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(c, id=c.name, marks=marks))
-    return params
+def _params(cases):
+    return [pytest.param(c, id=c.name) for c in cases]
 
 
 # ======================================================================================
@@ -336,7 +327,7 @@ def _close(actual, expected, what):
                                err_msg=what)
 
 
-@pytest.mark.parametrize("case", _params("grad", CASES))
+@pytest.mark.parametrize("case", _params(CASES))
 def test_value_and_gradient(case):
     x, data, _ = _setup(case)
     f = lambda p: case.loss(p, *data)  # noqa: E731
@@ -347,7 +338,7 @@ def test_value_and_gradient(case):
     _close(g, _fd_gradient(f, x), f"{case.name}: gradient vs finite differences")
 
 
-@pytest.mark.parametrize("case", _params("jvp", CASES))
+@pytest.mark.parametrize("case", _params(CASES))
 def test_jvp(case):
     x, data, v = _setup(case)
     fn = case.vector or case.loss
@@ -359,7 +350,7 @@ def test_jvp(case):
     _close(tangent, _fd_directional(f, x, v), f"{case.name}: jvp vs finite differences")
 
 
-@pytest.mark.parametrize("case", _params("hvp", [c for c in CASES if c.hvp]))
+@pytest.mark.parametrize("case", _params([c for c in CASES if c.hvp]))
 def test_hessian_vector_product(case):
     x, data, v = _setup(case)
     grad_f = cr.func.grad(lambda p: case.loss(p, *data))

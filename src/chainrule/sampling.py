@@ -20,6 +20,7 @@ from . import _backend
 from .autograd.tensor import Tensor as _Tensor
 from .autograd.tensor import make_tensor as _make_tensor
 from .errors import OpError as _OpError
+from .ops import inplace as _inplace
 
 __all__ = ["Generator", "randperm", "multinomial", "bernoulli", "normal", "poisson",
            "uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "cauchy_",
@@ -150,8 +151,7 @@ def poisson(input, generator: Optional[Generator] = None) -> _Tensor:
 # counter moves (a saved tensor overwritten later is caught).
 
 def _fill_with(tensor: _Tensor, op: str, values) -> _Tensor:
-    from .ops import inplace  # (ops builds on this module's siblings: import when used)
-    inplace.setitem(tensor, Ellipsis, _np.asarray(values).astype(tensor._data.dtype), op)
+    _inplace.setitem(tensor, Ellipsis, _np.asarray(values).astype(tensor._data.dtype), op)
     return tensor
 
 

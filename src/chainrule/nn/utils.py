@@ -15,6 +15,7 @@ from ..autograd.tensor import Tensor as _Tensor
 from ..autograd.tensor import make_tensor as _make_tensor
 from ..errors import OpError as _OpError
 from ..errors import OpTypeError as _OpTypeError
+from ..ops import shape as _sh
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters"]
@@ -87,7 +88,6 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 def parameters_to_vector(parameters) -> _Tensor:
     """The parameters flattened and joined into one 1-D tensor (a copy, in the graph)."""
-    from ..ops import shape as _sh
     return _sh.cat([p.reshape(-1) for p in _as_list(parameters)], 0)
 
 

@@ -8,7 +8,6 @@ import builtins as _builtins
 import numpy as _np
 
 from ..ops import index as _ix
-from ..ops import frontends as _fr
 from ..ops import linalg as _linalg
 from ..ops.shape import cast as _cast
 from ..ops._util import data_of as _data
@@ -44,7 +43,7 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     if isinstance(operands[0], str):
         subscripts, arrays = operands[0].replace(" ", ""), operands[1:]
     else:
-        subscripts, arrays = _fr._sublist_subscripts(operands)
+        subscripts, arrays = _linalg.sublist_subscripts(operands)
     arrays = [_asarray(a) for a in arrays]
     if dtype is not None:
         for a in arrays:

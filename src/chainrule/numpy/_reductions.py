@@ -5,6 +5,7 @@ quantiles, covariance, cumulative sums and differences. ``out=`` is written (see
 from __future__ import annotations as _annotations
 
 import builtins as _builtins
+import warnings as _warnings
 
 import numpy as _np
 
@@ -224,8 +225,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         raise NotImplementedError("chainrule.numpy.nanmean: where= is not supported")
     count = _np.sum(~nan, axis=axis, keepdims=keepdims)
     if _np.any(count == 0):
-        import warnings
-        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+        _warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
     total = sum(filled, axis=axis, dtype=dtype, keepdims=keepdims)
     return _finish(_divide(total, _np.asarray(count, dtype=total._data.dtype)), out)
 
@@ -236,8 +236,7 @@ def _nan_extremum(fn, fill, name):
         result = fn(filled, axis=axis, keepdims=keepdims, initial=initial, where=where)
         all_nan = _np.all(nan, axis=axis, keepdims=keepdims)
         if _np.any(all_nan):
-            import warnings
-            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=2)
+            _warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=2)
             result = _where(all_nan, _np.nan, result)
         return _finish(result, out)
     nan_extremum.__name__ = nan_extremum.__qualname__ = name
@@ -443,8 +442,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         else:
             fact = _subtract(w_sum, _divide(_multiply(ddof, sum(_multiply(w, aw))), w_sum))
     if _np.any(_np.asarray(_data(fact)) <= 0):
-        import warnings
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        _warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = _maximum(fact, 0.0) if isinstance(fact, _Tensor) else _builtins.max(fact, 0)
     Xc = _subtract(X, _reshape(avg, (-1, 1)))
     Xw = Xc if w is None else _multiply(Xc, w)

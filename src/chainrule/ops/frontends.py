@@ -59,10 +59,6 @@ def _compare(ufunc, name: str):
     compared in their promoted dtype, as PyTorch compares them (an integer tensor with a
     float in the default float dtype)."""
     def op(self, other):
-        if getattr(type(other), "__array_ufunc__", False) is None:
-            # NumPy's protocol: such an object (pytest.approx) opts out of array ops and
-            # wants its reflected method asked, as ndarray and PyTorch's tensors do.
-            return NotImplemented
         a, b = self._data, data_of(other)
         cls = _numpy_class(self, other)
         if cls is None:
@@ -78,6 +74,12 @@ def _compare(ufunc, name: str):
             return _bool_result(ufunc(a, b), cls)
         except ValueError as exc:
             raise _broadcast_error(name, self, other, exc) from None
+        except TypeError:
+            if getattr(type(other), "__array_ufunc__", False) is None:
+                # NumPy's protocol: such an object (pytest.approx) opts out of array ops
+                # and wants its reflected method asked, as ndarray and PyTorch's tensors do.
+                return NotImplemented
+            raise
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}``: a bool tensor (no gradient)."
     return op
@@ -629,25 +631,6 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
                        requires_grad, device)
 
 
-def _sublist_subscripts(operand_and_sublists) -> tuple:
-    """``einsum(op0, [0, 1], op1, [1, 2], [0, 2])`` (PyTorch's sublist form) as an equation
-    and operands: each sublist's integers (or Ellipsis) become letters."""
-    items = list(operand_and_sublists)
-    out = items.pop() if len(items) % 2 else None
-    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-    def word(sub):
-        try:
-            return "".join("..." if s is Ellipsis else letters[s] for s in sub)
-        except (IndexError, TypeError):
-            raise OpError(f"einsum: sublist subscripts must be integers in [0, 52) or "
-                          f"Ellipsis, got {sub!r}") from None
-    equation = ",".join(word(sub) for sub in items[1::2])
-    if out is not None:
-        equation += "->" + word(out)
-    return equation, items[0::2]
-
-
 def _einsum(equation, *operands):
     """Einstein summation as ``torch.einsum``: operands as arguments or as one list, the
     sublist form, spaces allowed in the equation; differentiable in every operand.
@@ -656,9 +639,9 @@ def _einsum(equation, *operands):
     >>> cr.einsum("ij, jk -> ik", [cr.ones(2, 3), cr.ones(3, 4)]).shape
     (2, 4)
     """
-    from .linalg import einsum  # (linalg builds on these front-ends)
+    from .linalg import einsum, sublist_subscripts  # (linalg builds on these front-ends)
     if not isinstance(equation, str):
-        equation, operands = _sublist_subscripts((equation,) + operands)
+        equation, operands = sublist_subscripts((equation,) + operands)
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return einsum(equation.replace(" ", ""), *operands)

@@ -28,8 +28,11 @@ def _records(target: Tensor, others) -> bool:
 
 
 def _has_tangents(target: Tensor, others) -> bool:
-    """Whether forward mode must see the write: the target or an operand carries tangents
-    (forward mode works whether or not a graph is recorded)."""
+    """Whether forward mode must see the write: a dual level is open and the target or an
+    operand carries tangents (forward mode works whether or not a graph is recorded). The
+    ordinary modes answer with one flag read."""
+    if grad_mode.ordinary.all or not grad_mode.modes.depth:
+        return False
     return bool(target._fw) or any(isinstance(a, Tensor) and a._fw for a in others)
 
 

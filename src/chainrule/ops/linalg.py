@@ -11,8 +11,8 @@ from ..autograd.tensor import Tensor
 from ..errors import OpError
 from ._util import shape_of
 
-__all__ = ["matmul_p", "matmul", "mm", "bmm", "dot", "parse_einsum", "einsum_p", "einsum",
-           "solve_p", "inv_p", "slogdet_p", "det_p", "cholesky_p", "eigh_p"]
+__all__ = ["matmul_p", "matmul", "mm", "bmm", "dot", "sublist_subscripts", "parse_einsum",
+           "einsum_p", "einsum", "solve_p", "inv_p", "slogdet_p", "det_p", "cholesky_p", "eigh_p"]
 
 
 def _matmul_vjp_x(xp, g, ans, x, y):
@@ -150,6 +150,24 @@ def _check_matmul_shapes(sx: tuple, sy: tuple) -> None:
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def sublist_subscripts(operand_and_sublists) -> tuple:
+    """``einsum(op0, [0, 1], op1, [1, 2], [0, 2])`` (PyTorch's sublist form) as an equation
+    and operands: each sublist's integers (or Ellipsis) become letters."""
+    items = list(operand_and_sublists)
+    out = items.pop() if len(items) % 2 else None
+
+    def word(sub):
+        try:
+            return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+        except (IndexError, TypeError):
+            raise OpError(f"einsum: sublist subscripts must be integers in [0, 52) or "
+                          f"Ellipsis, got {sub!r}") from None
+    equation = ",".join(word(sub) for sub in items[1::2])
+    if out is not None:
+        equation += "->" + word(out)
+    return equation, items[0::2]
+
+
 def parse_einsum(subscripts: str, shapes) -> tuple:
     """Explicit subscripts ``(inputs, output)`` with any '...' spelled out in letters."""
     subscripts = subscripts.replace(" ", "")
@@ -182,9 +200,6 @@ def parse_einsum(subscripts: str, shapes) -> tuple:
     else:
         out = out.replace("...", ell)
     return tuple(full), out
-
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _einsum_forward(xp, *ops, ins, out):
