@@ -6,19 +6,19 @@ from .layers import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardta
                      Tanhshrink, Threshold)
 from .layers import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                      AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
-                     AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss,
-                     BCEWithLogitsLoss, Conv1d, Conv2d, Conv3d, ConvTranspose1d,
-                     ConvTranspose2d, ConvTranspose3d, CrossEntropyLoss, Dropout,
-                     Embedding, Flatten, GroupNorm, HuberLoss, Identity, KLDivLoss, L1Loss,
-                     LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d,
-                     MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus,
-                     Tanh)
+                     AvgPool2d, AvgPool3d, BatchNorm1d, BatchNorm2d, BatchNorm3d, Conv1d,
+                     Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                     Dropout, Embedding, Flatten, GroupNorm, Identity, LayerNorm, LeakyReLU,
+                     Linear, LogSoftmax, MaxPool1d, MaxPool2d, MaxPool3d, ReLU, Sigmoid, SiLU,
+                     Softmax, Softplus, Tanh)
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout1d, Dropout2d, Dropout3d
 from .fold import Fold, Unfold
-from .loss_modules import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss,
-                           MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
-                           MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+from .loss_modules import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                           CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss,
+                           L1Loss, MarginRankingLoss, MSELoss, MultiLabelMarginLoss,
+                           MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss,
+                           SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
                            TripletMarginWithDistanceLoss)
 from .module import Module, ModuleDict, ModuleList, Sequential
 from .shape import PixelShuffle, PixelUnshuffle, Unflatten

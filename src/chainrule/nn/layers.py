@@ -7,10 +7,8 @@ import math as _math
 import numpy as _np
 
 from .. import _backend
-from ..autograd.tensor import Tensor as _Tensor
 from ..autograd.tensor import make_tensor as _make_tensor
 from ..errors import OpError as _OpError
-from ..errors import OpTypeError as _OpTypeError
 from ..ops import shape as _sh
 from ..ops.conv import transpose_out_size as _transpose_out_size
 from ..ops.nn import as_tuple as _as_tuple
@@ -19,7 +17,6 @@ from ..ops.nn import string_padding as _string_padding
 from . import functional as _F
 from . import init as _init
 from . import linear as _linear
-from .losses import legacy_reduction as _legacy_reduction
 from .module import Module as _Module
 from .parameter import Parameter as _Parameter
 
@@ -32,9 +29,7 @@ __all__ = ["Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d"
            "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax",
            "LogSoftmax", "CELU", "SELU", "Softsign", "LogSigmoid", "Hardsigmoid",
            "Hardswish", "ReLU6", "Mish", "Hardtanh", "PReLU", "RReLU", "GLU", "Threshold",
-           "Softmin", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d", "MSELoss",
-           "L1Loss", "HuberLoss", "SmoothL1Loss",
-           "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
+           "Softmin", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
 
 
 def _empty(shape, dtype, owner: str = "layer"):
@@ -637,51 +632,3 @@ class Softmax2d(_Module):
             raise _OpError(f"Softmax2d: expected input to be 3D or 4D, got {ndim}D instead "
                            f"(shape {tuple(x.shape)})")
         return _F.softmax(x, -3)
-
-
-def _loss(name, fn, **defaults):
-    """A loss Module whose constructor takes ``defaults``' arguments in their order (PyTorch's
-    positional order); the deprecated ``size_average``/``reduce`` pair folds into
-    ``reduction`` as in PyTorch."""
-    def __init__(self, *args, **kwargs):
-        _Module.__init__(self)
-        if len(args) > len(defaults):
-            raise _OpTypeError(f"{name}() takes at most {len(defaults)} positional arguments "
-                              f"({', '.join(defaults)}), got {len(args)}")
-        unknown = set(kwargs) - set(defaults)
-        if unknown:
-            raise _OpTypeError(f"{name}() got an unexpected keyword argument "
-                              f"{sorted(unknown)[0]!r}; it takes {', '.join(defaults)}")
-        values = dict(defaults)
-        values.update(zip(list(defaults), args))
-        values.update(kwargs)
-        if "reduce" in values:
-            values["reduction"] = _legacy_reduction(values.pop("size_average"),
-                                                    values.pop("reduce"), values["reduction"])
-        for k, v in values.items():
-            if isinstance(v, _Tensor):
-                self.register_buffer(k, v)
-            else:
-                self.__dict__[k] = v
-        self.__dict__["_names"] = list(values)
-
-    def forward(self, input, target):
-        return fn(input, target, **{k: getattr(self, k) for k in self._names})
-
-    return type(name, (_Module,), {"__init__": __init__, "forward": forward,
-                                   "__doc__": f"{name}: the loss as a module."})
-
-
-_LEGACY = {"size_average": None, "reduce": None}
-MSELoss = _loss("MSELoss", _F.mse_loss, **_LEGACY, reduction="mean")
-L1Loss = _loss("L1Loss", _F.l1_loss, **_LEGACY, reduction="mean")
-HuberLoss = _loss("HuberLoss", _F.huber_loss, reduction="mean", delta=1.0)
-SmoothL1Loss = _loss("SmoothL1Loss", _F.smooth_l1_loss, **_LEGACY, reduction="mean", beta=1.0)
-CrossEntropyLoss = _loss("CrossEntropyLoss", _F.cross_entropy, weight=None, size_average=None,
-                         ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0)
-NLLLoss = _loss("NLLLoss", _F.nll_loss, weight=None, size_average=None, ignore_index=-100,
-                reduce=None, reduction="mean")
-BCELoss = _loss("BCELoss", _F.binary_cross_entropy, weight=None, **_LEGACY, reduction="mean")
-BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", _F.binary_cross_entropy_with_logits, weight=None,
-                          **_LEGACY, reduction="mean", pos_weight=None)
-KLDivLoss = _loss("KLDivLoss", _F.kl_div, **_LEGACY, reduction="mean", log_target=False)

@@ -1,13 +1,16 @@
-"""Modules of the Poisson/Gaussian NLL, margin, ranking, embedding and CTC losses, with
-PyTorch's names, arguments and defaults. Each holds its options (``reduction``, the legacy
+"""The losses as Modules, with PyTorch's names, arguments (in PyTorch's positional order)
+and defaults. Each holds its options (``reduction``, the legacy
 ``size_average``/``reduce`` pair folded into it, as PyTorch's ``_Loss`` does) and calls the
 function in ``losses``, ``margin_losses`` or ``ctc``; a class ``weight`` is a buffer, as in
 PyTorch's ``_WeightedLoss``.
 """
 from __future__ import annotations
 
+from .class_losses import cross_entropy, nll_loss
 from .ctc import ctc_loss
-from .losses import gaussian_nll_loss, legacy_reduction, poisson_nll_loss
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, gaussian_nll_loss,
+                     huber_loss, kl_div, l1_loss, legacy_reduction, mse_loss, poisson_nll_loss,
+                     smooth_l1_loss)
 from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
                             multi_margin_loss, multilabel_margin_loss,
                             multilabel_soft_margin_loss, soft_margin_loss,
@@ -15,7 +18,9 @@ from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, margin_
 from .distance import PairwiseDistance
 from .module import Module
 
-__all__ = ["PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+__all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+           "MarginRankingLoss", "HingeEmbeddingLoss",
            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss",
            "MultiMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            "TripletMarginWithDistanceLoss", "CTCLoss"]
@@ -31,6 +36,105 @@ class _WeightedLoss(_Loss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
+
+
+class MSELoss(_Loss):
+    """``mse_loss`` as a Module: ``loss(input, target)``."""
+
+    def forward(self, input, target):
+        return mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """``l1_loss`` as a Module: ``loss(input, target)``."""
+
+    def forward(self, input, target):
+        return l1_loss(input, target, reduction=self.reduction)
+
+
+class HuberLoss(_Loss):
+    """``huber_loss`` as a Module: ``loss(input, target)``."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(None, None, reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """``smooth_l1_loss`` as a Module: ``loss(input, target)``."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """``cross_entropy`` as a Module: ``loss(input, target)``, targets as class indices or
+    probabilities."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """``nll_loss`` as a Module: ``loss(log_probabilities, target)``."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    """``binary_cross_entropy`` as a Module: ``loss(probabilities, target)``."""
+
+    def forward(self, input, target):
+        return binary_cross_entropy(input, target, weight=self.weight,
+                                    reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """``binary_cross_entropy_with_logits`` as a Module: ``loss(logits, target)``;
+    ``pos_weight`` is a buffer, as ``weight``."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return binary_cross_entropy_with_logits(input, target, weight=self.weight,
+                                                reduction=self.reduction,
+                                                pos_weight=self.pos_weight)
+
+
+class KLDivLoss(_Loss):
+    """``kl_div`` as a Module: ``loss(log_probabilities, target)``."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class PoissonNLLLoss(_Loss):
