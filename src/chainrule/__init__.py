@@ -34,6 +34,7 @@ from .serialization import load, save
 from .threads import (are_deterministic_algorithms_enabled, get_num_threads, set_num_threads,
                       use_deterministic_algorithms)
 from .viz import draw_graph
+from .compiler import compile  # noqa: A004  (PyTorch's name; the builtin stays builtins.compile)
 from .functional import *  # noqa: F401,F403
 from .functional import __all__ as _functional_all
 from . import _malloc
@@ -68,5 +69,5 @@ __all__ = ["Tensor", "Variable", "tensor", "as_tensor", "asarray", "from_numpy",
            "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "OpError", "IndexOutOfRangeError", "OpTypeError", "draw_graph", "save", "load",
            "serialization", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
-           "are_deterministic_algorithms_enabled",
+           "are_deterministic_algorithms_enabled", "compile",
            *_functional_all]

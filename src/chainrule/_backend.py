@@ -160,6 +160,13 @@ def array_module(array):
     return np
 
 
+# NumPy's own array classes: ndarray, and the ndarray subclass a compiling trace gives code
+# (chainrule.compiler adds it). Code with a NumPy-only path asks ``type(x) in NUMPY_ARRAYS``:
+# exact types, so that any other array-like (CuPy's, a test's checking subclass) takes the
+# namespace's route.
+NUMPY_ARRAYS = {np.ndarray}
+
+
 def rule_namespace(array):
     """The namespace VJP rules get for raw arrays: NumPy with fast paths on the CPU."""
     if type(array) is np.ndarray:

@@ -12,9 +12,11 @@ import numpy as np
 
 from .. import _backend
 from .._backend import COMPLEX_DTYPES
+from . import tracing as _tracing
 from .anomaly import check_gradients
 from .engine_errors import check_hook_result, freed_error, no_rule_error, version_error
 from .grad_mode import anomaly_state, forward_state
+from .grad_mode import ordinary as _ordinary
 from .tensor import Tensor, as_array, make_tensor
 
 __all__ = ["set_graph_namespace", "graph_namespace", "next_seq", "Node", "pass_through",
@@ -344,6 +346,8 @@ def _conform(xp, r, shape: tuple, dtype):
 
 
 def _run_hooks(hooks, g):
+    if not _ordinary.all:
+        _tracing.notify("python_effect", "a gradient hook")
     for hook in hooks:
         out = hook(_as_tensor(g))
         if out is not None:
@@ -360,6 +364,8 @@ def _visit(node: Node, g, record: bool, targets, captured, needed):
     if node.hooks:
         g = _run_hooks(node.hooks, g)
     if node.retained is not None:
+        if not _ordinary.all:
+            _tracing.notify("python_effect", "retain_grad() on a non-leaf tensor")
         kept = node.retained()
         if kept is not None and (targets is None or node not in targets):
             _accumulate_into(kept, g, False, record)
@@ -388,6 +394,8 @@ def _finish_leaf(leaf: Tensor, g, owned: bool, record: bool, targets, captured) 
 
 def _accumulate_into(tensor: Tensor, g, owned: bool, record: bool) -> None:
     """``tensor.grad += g``, in place into a plain ``.grad``; a ``g`` not owned is copied."""
+    if not _ordinary.all:
+        _tracing.notify("grad_written", tensor)
     grad = tensor.grad
     if record:
         g = g if isinstance(g, Tensor) else make_tensor(g if owned else g.copy())

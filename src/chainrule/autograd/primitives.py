@@ -25,6 +25,7 @@ from .grad_mode import state as _grad_state
 # answers what would otherwise be reads of this thread's modes.
 from .grad_mode import ordinary as _ordinary
 from .engine import Node, graph_namespace, next_seq, set_tangents
+from .tracing import before_apply as _before_apply
 from .engine import pass_through  # re-exported (in __all__): rules are defined with it
 from .tensor import Tensor, make_tensor
 
@@ -268,6 +269,8 @@ def forward_error(prim: Primitive, args, exc: Exception) -> Exception:
 def apply(prim: Primitive, args: tuple, params: dict = _EMPTY) -> Tensor:
     """Run ``prim`` on the raw data of ``args`` and, if any input requires grad (and grad
     mode is on), record a Node so backward can reach the inputs."""
+    if not _ordinary.all and forward_state.tracers:
+        _before_apply(args)
     datas = []
     wants_grad = False
     out_class = None

@@ -71,7 +71,8 @@ def _plain_targets(input, target, ignore_index: int):
     if z.ndim != 2 or t.ndim != 1 or t.dtype.kind != "i" or t.shape[0] != z.shape[0] or \
             not t.shape[0] or 0 <= ignore_index < z.shape[1]:
         return None
-    if int(np.maximum.reduce(t.view(f"u{t.itemsize}"), axis=None)) >= z.shape[1]:
+    # (a comparison, not int(): a compiled step guards on its outcome, not on the value)
+    if np.maximum.reduce(t.view(f"u{t.itemsize}"), axis=None) >= z.shape[1]:
         return None  # an index out of range: the general path names it
     return t
 

@@ -8,7 +8,9 @@ from typing import Iterator as _Iterator
 import numpy as _np
 
 from .. import _backend
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import no_grad as _no_grad
+from ..autograd.grad_mode import ordinary as _ordinary
 from ..autograd.tensor import Tensor as _Tensor
 from ..autograd.tensor import as_array as _as_array
 from .parameter import Parameter as _Parameter
@@ -217,6 +219,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        if not _ordinary.all:
+            _tracing.notify("grads_reset", list(self.parameters()))
         for p in self.parameters():
             if set_to_none:
                 p.grad = None  # Tensor.zero_grad(set_to_none=True), without the call

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .._backend import NUMPY_ARRAYS
 from ..autograd.primitives import Primitive, apply, call, defjvp, defvjp, defvjp_all
 from ..errors import OpError
 from . import _flatconv
@@ -331,8 +332,8 @@ def _geometry(p):
 
 def _bias_grad(xp, g):
     """The sum of g over every axis but the channels (1)."""
-    # (An exact-type check: a CuPy array, or any other ndarray-like, takes the xp route.)
-    if type(g) is np.ndarray and g.ndim > 2 and g.dtype.kind == "f" and g.size:
+    # (A CuPy array, or any other array-like, takes the xp route.)
+    if type(g) in NUMPY_ARRAYS and g.ndim > 2 and g.dtype.kind == "f" and g.size:
         # As a matrix-vector product per sample (BLAS): a third of a strided sum's time.
         n, o = g.shape[:2]
         rows = g.reshape(n, o, -1)
@@ -349,7 +350,7 @@ def _conv_vjp(xp, g, ans, inputs, needs, **p):
     stride, padding, dilation = p["stride"], p["padding"], p["dilation"]
     path, ranges = _path(x.shape[2:], w.shape[2:], stride, padding, dilation, x.shape[1],
                          p["groups"])
-    if needs[0] and needs[1] and type(g) is np.ndarray and path != "cols" and \
+    if needs[0] and needs[1] and type(g) in NUMPY_ARRAYS and path != "cols" and \
             g.size and x.size and w.size:
         if path == "flat":
             grads[0], grads[1] = _flat_backward(xp, g, w.shape, padding, dilation, x.shape,
@@ -382,7 +383,7 @@ def _conv_input_grad_vjp(xp, v, ans, inputs, needs, **p):
     stride, padding, dilation = p["stride"], p["padding"], p["dilation"]
     path, ranges = _path(v.shape[2:], w.shape[2:], stride, padding, dilation, v.shape[1],
                          p["groups"])
-    both = needs[0] and needs[1] and type(v) is np.ndarray and v.size and g.size and w.size
+    both = needs[0] and needs[1] and type(v) in NUMPY_ARRAYS and v.size and g.size and w.size
     if both and path == "rows":  # v's rows, shared by both products
         return list(_rows_conv(xp, v, w, None, stride, padding, dilation, ranges, g=g))
     if both and path == "cols" and p["groups"] == 1:

@@ -62,7 +62,7 @@ def _compare(ufunc, name: str):
         a, b = self._data, data_of(other)
         cls = _numpy_class(self, other)
         if cls is None:
-            if b.__class__ is _ndarray:
+            if b.__class__ in _backend.NUMPY_ARRAYS:
                 if a.dtype is not b.dtype:
                     a, b = promote(name, a, b)
             elif b.__class__ is float or b.__class__ is complex or isinstance(b, np.generic):

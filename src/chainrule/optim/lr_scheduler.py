@@ -13,6 +13,7 @@ import warnings as _warnings
 from bisect import bisect_right as _bisect_right
 from collections import Counter as _Counter
 
+from ..autograd import tracing as _tracing
 from .optimizer import Optimizer as _Optimizer
 from .optimizer import require_real as _require_real
 
@@ -77,7 +78,14 @@ class LRScheduler:
     (multiplying it, mostly) rather than recomputing it from ``base_lrs``, so schedulers
     called back to back, :class:`ChainedScheduler` and :class:`SequentialLR` compose as in
     PyTorch. ``step(epoch)`` (deprecated in PyTorch) uses the closed form where there is one.
+    ``step`` is opaque to ``chainrule.compile``: a compiled step calls it as it is.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "__opaque__", False):
+            cls.step = _tracing.opaque(step)
 
     _is_initial = False
 
@@ -108,6 +116,7 @@ class LRScheduler:
     def get_lr(self) -> list:
         raise NotImplementedError
 
+    @_tracing.opaque
     def step(self, epoch=None) -> None:
         self._step_count += 1
         if epoch is not None:
@@ -779,6 +788,7 @@ class ReduceLROnPlateau:
             return a < (best * (1 - self.threshold) if rel else best - self.threshold)
         return a > (best * (1 + self.threshold) if rel else best + self.threshold)
 
+    @_tracing.opaque
     def step(self, metrics) -> None:
         current = float(metrics)
         self.last_epoch += 1

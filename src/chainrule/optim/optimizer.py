@@ -9,7 +9,9 @@ from collections.abc import Iterable as _Iterable
 
 import numpy as _np
 
+from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import enable_grad as _enable_grad
+from ..autograd.grad_mode import ordinary as _ordinary
 from ..autograd.tensor import Tensor as _Tensor
 
 __all__ = ["require_real", "check_hyperparameters", "Optimizer", "SGD", "Adam", "AdamW",
@@ -117,7 +119,20 @@ class Optimizer:
     """Base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
     Arguments are checked here, once, as PyTorch checks them; ``step()`` trusts them.
+    ``step`` (a subclass's too) is opaque to ``chainrule.compile``: a compiled training step
+    calls it as it is, so it reads the live learning rate and step count. ``elementwise``:
+    ``_update`` moves each element of a parameter by the same elements of its gradient and
+    state (scalars, such as the step count, shared by all parameters), so a compiled step
+    may run it once over all of a group's parameters laid end to end (same values).
     """
+
+    elementwise = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "__opaque__", False):
+            cls.step = _tracing.opaque(step)
 
     def __init__(self, params, defaults: dict):
         check_hyperparameters(defaults)
@@ -172,6 +187,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (``set_to_none``, PyTorch's default) or fill it
         with zeros."""
+        if not _ordinary.all:
+            _tracing.notify("grads_reset", [p for g in self.param_groups for p in g["params"]])
         for group in self.param_groups:
             if set_to_none:
                 for p in group["params"]:
@@ -180,6 +197,7 @@ class Optimizer:
                 for p in group["params"]:
                     p.zero_grad(set_to_none=False)
 
+    @_tracing.opaque
     def step(self, closure=None):
         loss = None
         if closure is not None:
@@ -280,6 +298,8 @@ def _decayed(grad, param, weight_decay):
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
+    elementwise = True
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -318,6 +338,8 @@ class Adam(Optimizer):
     """Adam (and AMSGrad); weight decay is added to the gradient (L2), as in PyTorch."""
 
     decoupled = False
+
+    elementwise = True
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
@@ -398,6 +420,8 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
@@ -434,6 +458,8 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    elementwise = True
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -466,6 +492,8 @@ class Adadelta(Optimizer):
     >>> opt = Adadelta([w], lr=1.0)
     >>> (w * w).sum().backward(); opt.step()
     """
+
+    elementwise = True
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, *, maximize: bool = False):
@@ -528,6 +556,8 @@ class NAdam(Optimizer):
     >>> (w * w).sum().backward(); opt.step()
     """
 
+    elementwise = True
+
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False):
@@ -560,6 +590,8 @@ class RAdam(Optimizer):
     >>> opt = RAdam([w])
     >>> (w * w).sum().backward(); opt.step()
     """
+
+    elementwise = True
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,

@@ -1,0 +1,409 @@
+"""``chainrule.compile``: trace a step once, replay it without Python's overhead.
+
+The first call of a compiled function runs it for real, eagerly, with every array it
+touches swapped for a :class:`~chainrule.compile._traced.Traced` view: each NumPy operation
+the forward pass, the backward pass and the rules make is computed and written down as one
+line of a Python function (the *program*). Tensors, Nodes, the engine's scheduling, dtype
+and shape bookkeeping run only then; a later call with the same guards runs the program,
+which is the same NumPy calls, in the same order, on the new arrays. The results are
+bitwise those of eager: nothing is reordered or fused.
+
+>>> import chainrule as cr
+>>> model = cr.nn.Linear(3, 1)
+>>> opt = cr.optim.SGD(model.parameters(), lr=0.1)
+>>> @cr.compile
+... def step(x, y):
+...     opt.zero_grad()
+...     loss = ((model(x) - y) ** 2).mean()
+...     loss.backward()
+...     opt.step()
+...     return loss
+>>> x, y = cr.randn(8, 3), cr.randn(8, 1)
+>>> first = step(x, y)          # traced (and run)
+>>> second = step(x, y)         # replayed
+>>> bool(second < first)
+True
+
+What a replay reads and writes: the call's arguments; every tensor the trace met (a
+parameter, a buffer, its ``.grad``), read where it was first met, so it sees the current
+value; their ``.grad`` and ``.data`` written back as the trace left them. An optimizer's
+``step()`` and a scheduler's ``step()`` are *opaque*: the program calls them as they are, so
+they read the live learning rate and step count.
+
+Guards, checked before each replay (a change traces anew; a small cache keeps up to
+``cache_size`` traces per function): the arguments' structure, shapes, dtypes,
+``requires_grad`` and Python values; grad mode; the shapes, dtypes, ``requires_grad`` and
+gradient (None or not) of every tensor read; ``training`` of the modules the function
+reaches; and each value the function read into Python from its inputs alone (``bool``,
+``int``, ``float`` of a tensor computed from the arguments only: a class index compared
+with the number of classes), computed anew by the replay before anything changes.
+
+What it refuses (the call runs eagerly, with one warning saying why): a value read into
+Python from the model's state (``if loss.item() > 0``, ``float(loss)``, printing a
+tensor), a gradient hook or ``retain_grad`` inside the step, a write into an array made
+outside the step, a random Python number. Python side effects other than tensors'
+(appending to a list, a counter) happen on the tracing call only. Outputs are detached:
+a tensor the function returns has no ``grad_fn`` (do the backward pass inside it).
+
+``compiled.source()`` shows the program of the last trace.
+"""
+from __future__ import annotations
+
+import builtins
+import warnings
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+
+from ..autograd.grad_mode import anomaly_state as _anomaly
+from ..autograd.grad_mode import modes as _modes
+from ..autograd.tensor import Tensor, make_tensor
+from ..autograd.tracing import trace_ops
+from ..pytree import tree_flatten, tree_unflatten
+from ._flat import FlatStep
+from ._patches import patched
+from ._recorder import Recorder
+from ._traced import Traced, plain, unwrap
+
+__all__ = ["compile", "CompiledFunction"]
+
+_MISS = object()  # a replay's answer when a guard does not hold
+_CONTAINERS = (tuple, list, dict)
+
+
+class _Tracer:
+    """What the core tells a trace (see ``autograd.tracing``), passed to the recorder."""
+
+    def __init__(self, rec: Recorder):
+        self.rec = rec
+
+    def __call__(self, prim, args, params, out) -> None:
+        pass
+
+    def before(self, args) -> None:
+        rec = self.rec
+        if rec.suspended:
+            return
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._data.__class__ is not Traced:
+                    rec.watch(a)
+            elif isinstance(a, (tuple, list)):
+                self.before(a)
+
+    def grad_written(self, tensor) -> None:
+        if not self.rec.suspended:
+            self.rec.watch(tensor)
+
+    def grads_reset(self, tensors) -> None:
+        if not self.rec.suspended:
+            self.rec.grads_reset(tensors)
+
+    def python_effect(self, what: str) -> None:
+        if not self.rec.suspended:
+            self.rec.fail(f"{what} runs inside the step; a replay would not run it "
+                          f"(remove it, or call the function uncompiled)")
+
+    def opaque_call(self, method, obj, args, kwargs):
+        rec = self.rec
+        if rec.suspended:
+            return method(obj, *args, **kwargs)
+        for value in list(args) + list(kwargs.values()):
+            if callable(value) or isinstance(value, (Tensor, np.ndarray)):
+                rec.fail(f"{type(obj).__name__}.{method.__name__} is given "
+                         f"{type(value).__name__}; a replay calls it with what the trace saw")
+        rec.sync()
+        rec.effect()
+        if method is _optimizer_step() and self._flat_step(obj, args, kwargs):
+            return None
+        call = rec._call_expr(rec.const(method), tuple(args), kwargs)
+        head, rest = call.split("(", 1)
+        rec.lines.append(f"{head}({rec.const(obj)}" + (", " if rest != ")" else "") + rest)
+        rec.suspended += 1
+        try:
+            result = method(obj, *args, **kwargs)
+        finally:
+            rec.suspended -= 1
+        rec.after_opaque()
+        if result is not None:
+            rec.fail(f"{type(obj).__name__}.{method.__name__} returned a value")
+        return result
+
+
+    def _flat_step(self, opt, args, kwargs) -> bool:
+        """Run ``opt.step()`` as a FlatStep and record it, if it can be one."""
+        rec = self.rec
+        rec.suspended += 1
+        try:
+            flat = FlatStep.make(opt, args, kwargs)
+            if flat is None:
+                return False
+            grads = [p.grad._data for p in flat.params]
+            names = [rec.ref(g) for g in grads]
+            flat([plain(g) if g.__class__ is Traced else g for g in grads])
+        finally:
+            rec.suspended -= 1
+        rec.lines.append(f"{rec.const(flat)}([{', '.join(names)}])")
+        rec.after_opaque()
+        return True
+
+
+def _optimizer_step():
+    from ..optim.optimizer import Optimizer
+    return Optimizer.step.__wrapped__
+
+
+class _Program:
+    """One trace: its guards, the generated replay function, and how outputs come back."""
+
+    __slots__ = ("replay", "source", "out_spec", "keep")
+
+    def __init__(self, replay, source: str, out_spec, keep):
+        self.replay, self.source, self.out_spec, self.keep = replay, source, out_spec, keep
+
+
+def _freeze(spec):
+    if isinstance(spec, list):
+        return tuple(_freeze(s) for s in spec)
+    if isinstance(spec, tuple):
+        return tuple(_freeze(s) for s in spec)
+    return spec
+
+
+def _leaf_key(x):
+    cls = x.__class__
+    if cls is Tensor or isinstance(x, Tensor):
+        d = x._data
+        return (cls, d.shape, d.dtype, x._requires_grad, x.grad is None)
+    if isinstance(x, np.ndarray):
+        return (cls, x.shape, x.dtype)
+    if cls in (bool, int, float, complex, str, type(None)) or isinstance(x, np.generic):
+        return (cls, x)
+    return (cls, id(x))
+
+
+def _reachable(fn, leaves) -> tuple[list, list]:
+    """The modules and optimizers ``fn`` reaches: itself, its ``self``, its closure, the
+    globals it names, and its arguments (one level into objects' attributes)."""
+    from ..nn.module import Module
+    from ..optim.optimizer import Optimizer
+    found = []
+    seen = set()
+
+    def visit(obj, depth=0):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, (Module, Optimizer)):
+            found.append(obj)
+        elif depth == 0 and hasattr(obj, "__dict__") and not isinstance(obj, type) and \
+                not callable(obj):
+            for v in vars(obj).values():
+                visit(v, 1)
+    target = getattr(fn, "__func__", fn)
+    visit(getattr(fn, "__self__", None))
+    visit(fn)
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        for cell in getattr(target, "__closure__", None) or ():
+            try:
+                visit(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        names = getattr(target, "__globals__", {})
+        for name in code.co_names:
+            if name in names:
+                visit(names[name])
+    for leaf in leaves:
+        visit(leaf)
+    modules = [m for obj in found if isinstance(obj, Module) for m in obj.modules()]
+    optimizers = [o for o in found if isinstance(o, Optimizer)]
+    return list({id(m): m for m in modules}.values()), optimizers
+
+
+class CompiledFunction:
+    """``fn``, traced on its first call for each set of guards and replayed after (see
+    :mod:`chainrule.compile`)."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        self.fn = fn
+        self.cache_size = cache_size
+        self._programs = OrderedDict()  # key -> list of _Program (one per value guard set)
+        self._eager = {}                # key -> why it runs eagerly
+        self._evictions = 0
+        self._last = None
+        self.__wrapped__ = fn
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, *args, **kwargs):
+        if _modes.tracers or _modes.depth or _anomaly.enabled or self._evictions < 0:
+            return self.fn(*args, **kwargs)  # inside another trace or transform: eager
+        if kwargs or any(a.__class__ in _CONTAINERS for a in args):
+            leaves, spec = tree_flatten((args, kwargs))
+            shape = _freeze(spec)
+        else:  # the common call, f(x, y): no structure to take apart
+            leaves, spec, shape = list(args), None, len(args)
+        key = (shape, _modes.enabled, tuple(_leaf_key(x) for x in leaves))
+        programs = self._programs.get(key)
+        if programs is not None:
+            for program in programs:
+                out = program.replay(leaves)
+                if out is not _MISS:
+                    return tree_unflatten(program.out_spec, out)
+        elif key in self._eager:
+            return self.fn(*args, **kwargs)
+        return self._trace(key, leaves, spec)
+
+    def source(self) -> str:
+        """The program of the last trace, as Python."""
+        if self._last is None:
+            raise RuntimeError(f"compile: {self.__name__} has not been traced yet; call it")
+        return self._last.source
+
+    def _trace(self, key, leaves, spec):
+        rec = Recorder()
+        modules, optimizers = _reachable(self.fn, leaves)
+        call_leaves = list(leaves)
+        with patched(), rec, trace_ops(_Tracer(rec)):
+            for i, x in enumerate(leaves):
+                if isinstance(x, Tensor):
+                    rec.watch(x, f"A[{i}]")
+                elif isinstance(x, np.ndarray):
+                    call_leaves[i] = rec.input(x, f"A[{i}]")
+            for m in modules:
+                rec.guards.append(f"{rec.const(m)}.training is {m.training!r}")
+                for t in list(m._parameters.values()) + list(m._buffers.values()):
+                    if isinstance(t, Tensor):
+                        rec.watch(t)
+            for opt in optimizers:
+                for group in opt.param_groups:
+                    for p in group["params"]:
+                        rec.watch(p)
+            try:
+                args, kwargs = (call_leaves, {}) if spec is None else \
+                    tree_unflatten(spec, call_leaves)
+                result = self.fn(*args, **kwargs)
+                rec.sync()
+                out_leaves, out_spec = tree_flatten(result)
+                out_exprs = [self._output(rec, x) for x in out_leaves]
+            finally:
+                rec.restore()
+        rec.check_constants()
+        result = tree_unflatten(out_spec, [_detached(x) for x in out_leaves])
+        if rec.failure is not None:
+            self._eager[key] = rec.failure
+            warnings.warn(f"compile: {self.__name__} runs uncompiled: {rec.failure}",
+                          stacklevel=3)
+            return result
+        program = _build(rec, out_exprs, out_spec)
+        self._last = program
+        self._programs.setdefault(key, []).append(program)
+        self._programs.move_to_end(key)
+        if sum(len(p) for p in self._programs.values()) > self.cache_size:
+            self._programs.popitem(last=False)
+            self._evictions += 1
+            if self._evictions > 2 * self.cache_size:
+                self._evictions = -1  # eager from now on
+                warnings.warn(f"compile: {self.__name__} was traced anew {2 * self.cache_size}"
+                              f" times (its guards keep changing); it runs uncompiled from "
+                              f"now on", stacklevel=3)
+        return result
+
+    @staticmethod
+    def _output(rec: Recorder, x) -> str:
+        if isinstance(x, Tensor):
+            d = x._data
+            n = rec.slot(d) if d.__class__ is Traced else None
+            if n is not None:
+                w = rec.watched.get(id(x))
+                return w.expr if w is not None else f"_mk(s{n})"
+            return rec.const(x)
+        if isinstance(x, Traced):
+            n = rec.slot(x)
+            return f"s{n}" if n is not None else f"{rec.const(plain(x))}.copy()"
+        if isinstance(x, np.ndarray):
+            return f"{rec.const(x)}.copy()"
+        if x.__class__ in (bool, int, float, str, type(None)) or isinstance(x, np.generic):
+            return rec.ref(x)
+        return rec.const(x)
+
+
+def _detached(x):
+    """An output of the tracing call, with plain arrays."""
+    if isinstance(x, Tensor) and x._data.__class__ is Traced:
+        x._data = plain(x._data)
+    return unwrap(x) if isinstance(x, Traced) else x
+
+
+def _build(rec: Recorder, out_exprs, out_spec) -> _Program:
+    body = []
+    if rec.guards:
+        body.append("if not (" + "\n        and ".join(rec.guards) + "):")
+        body.append("    return _MISS")
+    # Values read from the inputs alone: computed first, before anything changes.
+    early = sorted({i for lines, _ in rec.value_guards for i in lines})
+    body += [rec.lines[i] for i in early]
+    for _, check in rec.value_guards:
+        body += [f"if {check}:", "    return _MISS"]
+    skip = set(early)
+    body += _with_late_guards(rec, [(i, line) for i, line in enumerate(rec.lines)
+                                    if i not in skip])
+    body.append("return [" + ", ".join(out_exprs) + "]")
+    source = "def replay(A):\n" + "".join(f"    {line}\n" for line in body)
+    namespace = dict(rec.consts, _MISS=_MISS, _as0d=np.asarray, _mk=make_tensor,
+                     _item=lambda a: a.item())
+    exec(builtins.compile(source, "<chainrule.compile>", "exec"), namespace)
+    return _Program(namespace["replay"], source, out_spec, None)
+
+
+def _with_late_guards(rec: Recorder, numbered) -> list:
+    """The program's lines with the guards read from the state checked in place: before
+    the first change each later guard may have to undo, a copy is kept (of a buffer, or a
+    generator's state), and a guard that fails puts them back before returning."""
+    if not rec.late_guards:
+        return [line for _, line in numbered]
+    last = rec.late_guards[-1][0]
+    backups, at = {}, {}
+    for i, kind, target in rec.effects:
+        if i < last and kind != "final" and (kind, target) not in backups:
+            name = backups[(kind, target)] = f"_b{len(backups)}"
+            at.setdefault(i, []).append(
+                f"{name} = {target}.copy()" if kind == "array" else
+                f"{name} = {target}.bit_generator.state")
+    checks = {}
+    for i, check, before in rec.late_guards:
+        undo = []
+        for _, kind, target in reversed(before):
+            name = backups[(kind, target)]
+            line = (f"{target}[...] = {name}" if kind == "array" else
+                    f"{target}.bit_generator.state = {name}")
+            if line not in undo:
+                undo.append(line)
+        checks.setdefault(i, []).append(
+            f"if {check}:\n" + "".join(f"        {u}\n" for u in undo) + "        return _MISS")
+    out = []
+    for i, line in numbered:
+        out += at.get(i, []) + checks.get(i, [])
+        out.append(line)
+    return out + checks.get(len(rec.lines), [])
+
+
+def compile(fn: Callable = None, *, cache_size: int = 8):
+    """Compile ``fn`` (a function or an ``nn.Module``): traced on its first call, replayed
+    on the next ones (see :mod:`chainrule.compile`). Also a decorator, with or without
+    arguments.
+
+    >>> import chainrule as cr
+    >>> f = cr.compile(lambda x: (x * 2).sum())
+    >>> f(cr.ones(3)).item(), f(cr.arange(3.)).item()
+    (6.0, 6.0)
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size)
+    return CompiledFunction(fn, cache_size)
+
+
+def __dir__():
+    return __all__
