@@ -42,14 +42,20 @@ What it refuses (the call runs eagerly, with one warning saying why): a value re
 Python from the model's state (``if loss.item() > 0``, ``float(loss)``, printing a
 tensor), a gradient hook or ``retain_grad`` inside the step, a write into an array made
 outside the step, a random Python number. Python side effects other than tensors'
-(appending to a list, a counter) happen on the tracing call only. Outputs are detached:
-a tensor the function returns has no ``grad_fn`` (do the backward pass inside it).
+(appending to a list, a counter) happen on the tracing call only.
+
+Outputs: a tensor whose graph the function left in place (a compiled module's forward,
+``cr.compile(model)``) comes back differentiable: its backward pass, with respect to every
+tensor the trace read that requires grad, was traced too, once, into a program of its own,
+and the output's one Node (``CompiledBackward``) runs it (first order: ``create_graph``
+through it raises). A tensor whose graph was used up inside (a whole training step's loss)
+comes back detached. Compiling the whole step is the faster choice: the engine then runs
+only at the trace.
 
 ``compiled.source()`` shows the program of the last trace.
 """
 from __future__ import annotations
 
-import builtins
 import warnings
 from collections import OrderedDict
 from typing import Callable
@@ -58,109 +64,19 @@ import numpy as np
 
 from ..autograd.grad_mode import anomaly_state as _anomaly
 from ..autograd.grad_mode import modes as _modes
-from ..autograd.tensor import Tensor, make_tensor
+from ..autograd.tensor import Tensor
 from ..autograd.tracing import trace_ops
 from ..pytree import tree_flatten, tree_unflatten
-from ._flat import FlatStep
+from . import _fuse
 from ._patches import patched
+from ._program import MISS, Pullback, build
 from ._recorder import Recorder
 from ._traced import Traced, plain, unwrap
+from ._tracer import Tracer
 
 __all__ = ["compile", "CompiledFunction"]
 
-_MISS = object()  # a replay's answer when a guard does not hold
 _CONTAINERS = (tuple, list, dict)
-
-
-class _Tracer:
-    """What the core tells a trace (see ``autograd.tracing``), passed to the recorder."""
-
-    def __init__(self, rec: Recorder):
-        self.rec = rec
-
-    def __call__(self, prim, args, params, out) -> None:
-        pass
-
-    def before(self, args) -> None:
-        rec = self.rec
-        if rec.suspended:
-            return
-        for a in args:
-            if isinstance(a, Tensor):
-                if a._data.__class__ is not Traced:
-                    rec.watch(a)
-            elif isinstance(a, (tuple, list)):
-                self.before(a)
-
-    def grad_written(self, tensor) -> None:
-        if not self.rec.suspended:
-            self.rec.watch(tensor)
-
-    def grads_reset(self, tensors) -> None:
-        if not self.rec.suspended:
-            self.rec.grads_reset(tensors)
-
-    def python_effect(self, what: str) -> None:
-        if not self.rec.suspended:
-            self.rec.fail(f"{what} runs inside the step; a replay would not run it "
-                          f"(remove it, or call the function uncompiled)")
-
-    def opaque_call(self, method, obj, args, kwargs):
-        rec = self.rec
-        if rec.suspended:
-            return method(obj, *args, **kwargs)
-        for value in list(args) + list(kwargs.values()):
-            if callable(value) or isinstance(value, (Tensor, np.ndarray)):
-                rec.fail(f"{type(obj).__name__}.{method.__name__} is given "
-                         f"{type(value).__name__}; a replay calls it with what the trace saw")
-        rec.sync()
-        rec.effect()
-        if method is _optimizer_step() and self._flat_step(obj, args, kwargs):
-            return None
-        call = rec._call_expr(rec.const(method), tuple(args), kwargs)
-        head, rest = call.split("(", 1)
-        rec.lines.append(f"{head}({rec.const(obj)}" + (", " if rest != ")" else "") + rest)
-        rec.suspended += 1
-        try:
-            result = method(obj, *args, **kwargs)
-        finally:
-            rec.suspended -= 1
-        rec.after_opaque()
-        if result is not None:
-            rec.fail(f"{type(obj).__name__}.{method.__name__} returned a value")
-        return result
-
-
-    def _flat_step(self, opt, args, kwargs) -> bool:
-        """Run ``opt.step()`` as a FlatStep and record it, if it can be one."""
-        rec = self.rec
-        rec.suspended += 1
-        try:
-            flat = FlatStep.make(opt, args, kwargs)
-            if flat is None:
-                return False
-            grads = [p.grad._data for p in flat.params]
-            names = [rec.ref(g) for g in grads]
-            flat([plain(g) if g.__class__ is Traced else g for g in grads])
-        finally:
-            rec.suspended -= 1
-        rec.lines.append(f"{rec.const(flat)}([{', '.join(names)}])")
-        rec.after_opaque()
-        return True
-
-
-def _optimizer_step():
-    from ..optim.optimizer import Optimizer
-    return Optimizer.step.__wrapped__
-
-
-class _Program:
-    """One trace: its guards, the generated replay function, and how outputs come back."""
-
-    __slots__ = ("replay", "source", "out_spec", "keep")
-
-    def __init__(self, replay, source: str, out_spec, keep):
-        self.replay, self.source, self.out_spec, self.keep = replay, source, out_spec, keep
 
 
 def _freeze(spec):
@@ -226,9 +142,12 @@ class CompiledFunction:
     """``fn``, traced on its first call for each set of guards and replayed after (see
     :mod:`chainrule.compile`)."""
 
-    def __init__(self, fn: Callable, cache_size: int = 8):
+    def __init__(self, fn: Callable, cache_size: int = 8, fuse: bool = False):
         self.fn = fn
         self.cache_size = cache_size
+        self.fuse = fuse
+        if fuse:
+            _fuse._numba()  # fail now, naming the extra, rather than at the first call
         self._programs = OrderedDict()  # key -> list of _Program (one per value guard set)
         self._eager = {}                # key -> why it runs eagerly
         self._evictions = 0
@@ -249,8 +168,8 @@ class CompiledFunction:
         programs = self._programs.get(key)
         if programs is not None:
             for program in programs:
-                out = program.replay(leaves)
-                if out is not _MISS:
+                out = program(leaves)
+                if out is not MISS:
                     return tree_unflatten(program.out_spec, out)
         elif key in self._eager:
             return self.fn(*args, **kwargs)
@@ -266,7 +185,7 @@ class CompiledFunction:
         rec = Recorder()
         modules, optimizers = _reachable(self.fn, leaves)
         call_leaves = list(leaves)
-        with patched(), rec, trace_ops(_Tracer(rec)):
+        with patched(), rec, trace_ops(Tracer(rec)):
             for i, x in enumerate(leaves):
                 if isinstance(x, Tensor):
                     rec.watch(x, f"A[{i}]")
@@ -285,9 +204,12 @@ class CompiledFunction:
                 args, kwargs = (call_leaves, {}) if spec is None else \
                     tree_unflatten(spec, call_leaves)
                 result = self.fn(*args, **kwargs)
-                rec.sync()
                 out_leaves, out_spec = tree_flatten(result)
+                pullbacks = _trace_pullbacks(rec, out_leaves)
+                rec.sync()
                 out_exprs = [self._output(rec, x) for x in out_leaves]
+                for pb in pullbacks:  # the replay hands these out as raw arrays
+                    out_exprs[pb.index] = f"s{rec.slot(out_leaves[pb.index]._data)}"
             finally:
                 rec.restore()
         rec.check_constants()
@@ -297,7 +219,7 @@ class CompiledFunction:
             warnings.warn(f"compile: {self.__name__} runs uncompiled: {rec.failure}",
                           stacklevel=3)
             return result
-        program = _build(rec, out_exprs, out_spec)
+        program = build(rec, out_exprs, out_spec, self.fuse, pullbacks)
         self._last = program
         self._programs.setdefault(key, []).append(program)
         self._programs.move_to_end(key)
@@ -330,6 +252,38 @@ class CompiledFunction:
         return rec.const(x)
 
 
+def _trace_pullbacks(rec: Recorder, out_leaves) -> list:
+    """For each output a caller may differentiate (a tensor whose graph is still there:
+    a compiled forward, not a whole step), trace its backward pass now, once, as lines of
+    its own: ``autograd.grad`` of it with respect to every tensor read that requires grad,
+    from a seed that the replay's backward gets as ``G``."""
+    from ..autograd.engine import grad as _grad
+    if not _modes.enabled:
+        return []
+    pullbacks = []
+    for i, out in enumerate(out_leaves):
+        node = getattr(out, "grad_fn", None)
+        if not isinstance(out, Tensor) or node is None or node.edges is None or \
+                out._data.__class__ is not Traced or rec.slot(out._data) is None:
+            continue
+        watched = [w for w in rec.watched.values() if w.tensor._requires_grad]
+        start = len(rec.lines)
+        guards = (len(rec.value_guards), len(rec.late_guards), len(rec.effects))
+        rec.suspended += 1  # (the seed's zeros are not a line of the program)
+        zeros = np.zeros(out.shape, out._data.dtype)
+        rec.suspended -= 1
+        seed = rec.input(zeros, "G")
+        grads = _grad([out], [w.tensor for w in watched], [Tensor(seed)], retain_graph=True,
+                      allow_unused=True)
+        if guards != (len(rec.value_guards), len(rec.late_guards), len(rec.effects)):
+            rec.fail("the backward pass of an output reads a value into Python or changes "
+                     "state; compile the whole step (forward, backward and update) instead")
+        slots = [None if g is None else rec.slot(g._data) for g in grads]
+        pullbacks.append(Pullback(i, start, len(rec.lines), rec.slot(seed), slots,
+                                  [w.expr for w in watched]))
+    return pullbacks
+
+
 def _detached(x):
     """An output of the tracing call, with plain arrays."""
     if isinstance(x, Tensor) and x._data.__class__ is Traced:
@@ -337,60 +291,7 @@ def _detached(x):
     return unwrap(x) if isinstance(x, Traced) else x
 
 
-def _build(rec: Recorder, out_exprs, out_spec) -> _Program:
-    body = []
-    if rec.guards:
-        body.append("if not (" + "\n        and ".join(rec.guards) + "):")
-        body.append("    return _MISS")
-    # Values read from the inputs alone: computed first, before anything changes.
-    early = sorted({i for lines, _ in rec.value_guards for i in lines})
-    body += [rec.lines[i] for i in early]
-    for _, check in rec.value_guards:
-        body += [f"if {check}:", "    return _MISS"]
-    skip = set(early)
-    body += _with_late_guards(rec, [(i, line) for i, line in enumerate(rec.lines)
-                                    if i not in skip])
-    body.append("return [" + ", ".join(out_exprs) + "]")
-    source = "def replay(A):\n" + "".join(f"    {line}\n" for line in body)
-    namespace = dict(rec.consts, _MISS=_MISS, _as0d=np.asarray, _mk=make_tensor,
-                     _item=lambda a: a.item())
-    exec(builtins.compile(source, "<chainrule.compile>", "exec"), namespace)
-    return _Program(namespace["replay"], source, out_spec, None)
-
-
-def _with_late_guards(rec: Recorder, numbered) -> list:
-    """The program's lines with the guards read from the state checked in place: before
-    the first change each later guard may have to undo, a copy is kept (of a buffer, or a
-    generator's state), and a guard that fails puts them back before returning."""
-    if not rec.late_guards:
-        return [line for _, line in numbered]
-    last = rec.late_guards[-1][0]
-    backups, at = {}, {}
-    for i, kind, target in rec.effects:
-        if i < last and kind != "final" and (kind, target) not in backups:
-            name = backups[(kind, target)] = f"_b{len(backups)}"
-            at.setdefault(i, []).append(
-                f"{name} = {target}.copy()" if kind == "array" else
-                f"{name} = {target}.bit_generator.state")
-    checks = {}
-    for i, check, before in rec.late_guards:
-        undo = []
-        for _, kind, target in reversed(before):
-            name = backups[(kind, target)]
-            line = (f"{target}[...] = {name}" if kind == "array" else
-                    f"{target}.bit_generator.state = {name}")
-            if line not in undo:
-                undo.append(line)
-        checks.setdefault(i, []).append(
-            f"if {check}:\n" + "".join(f"        {u}\n" for u in undo) + "        return _MISS")
-    out = []
-    for i, line in numbered:
-        out += at.get(i, []) + checks.get(i, [])
-        out.append(line)
-    return out + checks.get(len(rec.lines), [])
-
-
-def compile(fn: Callable = None, *, cache_size: int = 8):
+def compile(fn: Callable = None, *, cache_size: int = 8, fuse: bool = False):
     """Compile ``fn`` (a function or an ``nn.Module``): traced on its first call, replayed
     on the next ones (see :mod:`chainrule.compile`). Also a decorator, with or without
     arguments.
@@ -401,8 +302,8 @@ def compile(fn: Callable = None, *, cache_size: int = 8):
     (6.0, 6.0)
     """
     if fn is None:
-        return lambda f: CompiledFunction(f, cache_size)
-    return CompiledFunction(fn, cache_size)
+        return lambda f: CompiledFunction(f, cache_size, fuse)
+    return CompiledFunction(fn, cache_size, fuse)
 
 
 def __dir__():

@@ -25,6 +25,7 @@ import re
 import numpy as np
 
 from ..autograd.tensor import Tensor
+from ._fuse import elementwise_operands
 from ._traced import Traced, plain, set_current, unwrap
 
 __all__ = ["Recorder", "CompileFailure"]
@@ -67,6 +68,7 @@ class Recorder:
         self.written_consts = set()  # ids of constants the program itself writes into
         self.written = set()     # slots written in place after they were made
         self._foreign = {}       # id(another trace's array) -> the plain view naming it
+        self.elementwise = {}    # line -> (ufunc, operands, slot, shape, dtype): see _fuse
         self.watched = {}        # id(tensor) -> _Watched
         self.suspended = 0
         self.failure = None
@@ -164,7 +166,7 @@ class Recorder:
         return res  # a shape, a dtype, a flag: what the guards already fix
 
     def _new(self, res: np.ndarray, expr: str, stateful: bool) -> Traced:
-        t = res.view(Traced)  # the same memory and strides: code that looks sees eager's
+        t = np.ndarray.view(res, Traced)  # the same memory and strides as eager's
         if res.base is None:
             t._fresh = True  # its .base reads None, as the fresh array's does
         return self._name(t, expr, stateful)
@@ -230,7 +232,13 @@ class Recorder:
             if fn not in _STATIC:
                 self.value_read(None, getattr(fn, "__name__", "a NumPy function"), res)
             return res
-        return self.adopt(res, expr, stateful)
+        traced = self.adopt(res, expr, stateful)
+        if fn.__class__ is np.ufunc and isinstance(res, np.ndarray):
+            operands = elementwise_operands(self, fn, args, kwargs, res)
+            if operands is not None:  # a line a fusing build may merge with its neighbours
+                self.elementwise[len(self.lines) - 1] = (fn, operands, self.slot(traced),
+                                                         res.shape, res.dtype)
+        return traced
 
     def method(self, obj: Traced, name: str, args, kwargs, writes: bool):
         res = self.run(getattr(plain(obj), name), args, kwargs)
@@ -257,7 +265,7 @@ class Recorder:
         return self._new_view(array, expr, stateful=False)
 
     def _new_view(self, array, expr: str, stateful: bool) -> Traced:
-        return self._name(array.view(Traced), expr, stateful)
+        return self._name(np.ndarray.view(array, Traced), expr, stateful)
 
     # ----- reading values into Python ------------------------------------------------
     def value_read(self, x, kind: str, value) -> None:
