@@ -13,7 +13,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install -q -e '.[test,demo,rl,onnx,mpi]'
+	$(PY) -m pip install -q -e '.[test,demo,rl,onnx,mpi,compile]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -184,6 +184,8 @@ INTERNAL = {
     "alias": "graph plumbing: a tensor's place in the graph under a transform (func.py)",
     "promote": "the Tensor operators' type promotion step (PyTorch's dtypes), tested in "
                "tests/test_promotion.py",
+    "compiled": "the Node behind a compiled function's output, running its traced backward "
+                "program (chainrule.compiler), tested in tests/test_compile.py",
 }
 
 

@@ -6,7 +6,7 @@ that fills one with ``r[idx] = g`` must fill the replay's own), converting one
 (``np.asarray(g, dtype)``, ``np.array(g)``: the plain copy of a traced array; ``as_strided``,
 a plain view of one), and drawing
 random numbers (dropout's mask must be new on every replay). Scratch buffers that the
-convolutions keep between calls are made anew instead. While any thread traces,
+convolutions keep between calls become the program's own. While any thread traces,
 these names in ``numpy``, ``chainrule._fastnp`` and the random generators chainrule uses
 are wrapped: in the tracing thread the call is recorded (see ``Recorder.call``), in every
 other thread it runs as before. The wrappers are removed when the last trace ends.
@@ -95,13 +95,17 @@ def _own_generator(original):
     return rng_of
 
 
-def _uncached(original):
-    """The convolutions' scratch buffers, made anew in a trace: a buffer kept between calls
-    would be shared by the program and eager code, and written outside the program's view."""
+def _program_buffer(original):
+    """The convolutions' scratch buffers, in a trace: one of the program's own, made now and
+    kept by it (so its replays reuse it, as eager calls reuse the thread's), traced like any
+    array the program made. The thread's cache is left alone: a buffer shared with eager
+    code would be written outside the program's view."""
     def buffer(xp, tag, shape, dtype, zeroed=False):
-        if current() is None:
+        rec = current()
+        if rec is None:
             return original(xp, tag, shape, dtype, zeroed)
-        return (xp.zeros if zeroed else xp.empty)(shape, dtype)
+        made = rec.run(xp.zeros if zeroed else xp.empty, (shape, dtype), {})
+        return rec.input(made, rec.const(made))
     return buffer
 
 
@@ -118,7 +122,7 @@ def _install() -> None:
     _saved.append((sampling, "_rng", sampling._rng))
     sampling._rng = _own_generator(sampling._rng)
     _saved.append((_flatconv, "_buffer", _flatconv._buffer))
-    _flatconv._buffer = _uncached(_flatconv._buffer)
+    _flatconv._buffer = _program_buffer(_flatconv._buffer)
 
 
 class patched:
