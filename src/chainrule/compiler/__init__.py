@@ -100,8 +100,9 @@ def _leaf_key(x):
 
 
 def _reachable(fn, leaves) -> tuple[list, list]:
-    """The modules and optimizers ``fn`` reaches: itself, its ``self``, its closure, the
-    globals it names, and its arguments (one level into objects' attributes)."""
+    """The modules and optimizers ``fn`` reaches: itself, its ``self``, its defaults and
+    closure, the globals it names, and its arguments (one level into objects' attributes).
+    (Modules it calls are followed anyway, when called; these are followed from the start.)"""
     from ..nn.module import Module
     from ..optim.optimizer import Optimizer
     found = []
@@ -122,6 +123,9 @@ def _reachable(fn, leaves) -> tuple[list, list]:
     visit(fn)
     code = getattr(target, "__code__", None)
     if code is not None:
+        for value in (getattr(target, "__defaults__", None) or ()) + tuple(
+                (getattr(target, "__kwdefaults__", None) or {}).values()):
+            visit(value)
         for cell in getattr(target, "__closure__", None) or ():
             try:
                 visit(cell.cell_contents)
@@ -192,10 +196,7 @@ class CompiledFunction:
                 elif isinstance(x, np.ndarray):
                     call_leaves[i] = rec.input(x, f"A[{i}]")
             for m in modules:
-                rec.guards.append(f"{rec.const(m)}.training is {m.training!r}")
-                for t in list(m._parameters.values()) + list(m._buffers.values()):
-                    if isinstance(t, Tensor):
-                        rec.watch(t)
+                rec.watch_module(m)
             for opt in optimizers:
                 for group in opt.param_groups:
                     for p in group["params"]:

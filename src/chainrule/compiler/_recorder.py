@@ -65,10 +65,10 @@ class Recorder:
         self.keep = []           # every Traced array made (their ids name them)
         self.stateful = set()    # slots whose value depends on state (not inputs alone)
         self.snapshots = []      # (array, copy): constants must be left as they were
-        self.written_consts = set()  # ids of constants the program itself writes into
         self.written = set()     # slots written in place after they were made
         self._foreign = {}       # id(another trace's array) -> the plain view naming it
         self.elementwise = {}    # line -> (ufunc, operands, slot, shape, dtype): see _fuse
+        self._modules = set()    # ids of the modules followed (watch_module)
         self.watched = {}        # id(tensor) -> _Watched
         self.suspended = 0
         self.failure = None
@@ -202,9 +202,11 @@ class Recorder:
                 if self._aliases_state(t):
                     self.effect("array", f"s{n}")
             elif isinstance(t, np.ndarray):
-                # A scratch buffer kept between calls (a convolution's), or the user's own
-                # array: a replay writes into the same one, as eager does.
-                self.written_consts.add(id(self._const_array(t)))
+                # Made outside the trace and not read through a tensor the trace follows:
+                # other writes into it may be invisible to the trace.
+                self.fail(f"an operation writes into an array of shape {t.shape} made "
+                          f"outside the step and not held by a tensor the step reads "
+                          f"(make it inside the step, or keep it in a module's buffer)")
 
     def run(self, fn, args, kwargs):
         """``fn`` on the plain arrays, unrecorded: what NumPy does inside it (a Generator
@@ -279,9 +281,10 @@ class Recorder:
             if lines is not None:
                 self.value_guards.append((lines, f"{expr}(s{n}) != {value!r}"))
                 return
-        if n is not None and expr is not None and _comparable(value) and not self.final:
-            # From the state (a NaN check on activations): checked where it was read, and a
-            # replay that finds another value undoes what it changed before stopping.
+        if n is not None and kind == "bool" and not self.final:
+            # A decision on the state (a NaN check on activations): checked where it was
+            # made, and a replay that decides otherwise undoes what it changed before
+            # stopping. (A number read from the state would differ on every call.)
             self.late_guards.append((len(self.lines), f"{expr}(s{n}) != {value!r}",
                                      list(self.effects)))
             return
@@ -335,6 +338,18 @@ class Recorder:
             w.grad_view = grad._data = self._new_view(grad._data, f"{w.expr}.grad._data",
                                                       stateful=True)
         return w
+
+    def watch_module(self, module) -> None:
+        """Follow a module the step calls: its mode is guarded, its tensors read where met
+        (a buffer updated in place by its own code, as BatchNorm's running statistics)."""
+        if id(module) in self._modules:
+            return
+        self._modules.add(id(module))
+        self.keep.append(module)
+        self.guards.append(f"{self.const(module)}.training is {module.training!r}")
+        for t in list(module._parameters.values()) + list(module._buffers.values()):
+            if isinstance(t, Tensor):
+                self.watch(t)
 
     def _guard_tensor(self, w: _Watched) -> None:
         t, e = w.tensor, w.expr
@@ -423,8 +438,6 @@ class Recorder:
 
     def check_constants(self) -> None:
         for array, copy in self.snapshots:
-            if id(array) in self.written_consts:
-                continue
             if array.shape != copy.shape or not np.array_equal(array, copy, equal_nan=True):
                 self.fail(f"an array of shape {copy.shape} made outside the trace was "
                           f"changed during it")

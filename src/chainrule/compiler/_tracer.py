@@ -33,6 +33,10 @@ class Tracer:
             elif isinstance(a, (tuple, list)):
                 self.before(a)
 
+    def module_called(self, module) -> None:
+        if not self.rec.suspended:
+            self.rec.watch_module(module)
+
     def grad_written(self, tensor) -> None:
         if not self.rec.suspended:
             self.rec.watch(tensor)

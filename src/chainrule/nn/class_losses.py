@@ -15,7 +15,7 @@ from ..ops import reduce as rd
 from ..ops import shape as sh
 from ..ops._util import data_of, shape_of
 from ..ops.cross_entropy import cross_entropy_classes_p, cross_entropy_p
-from .embedding import index_span
+from .embedding import in_range, index_span, spans
 from .losses import check_reduction, legacy_reduction
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -45,12 +45,13 @@ def _class_targets(op: str, shape: tuple, target, weight, ignore_index: int):
         raise OpError(f"{op}: expected a target of shape {expected} (the input's shape "
                       f"{shape} without its class dim), got {t.shape}")
     idx = t.reshape(-1)
-    low, high = index_span(idx)
     valid = None
-    if low <= ignore_index <= high:
+    kept = idx
+    if spans(idx, ignore_index):
         valid = idx != ignore_index
-        low, high = index_span(idx[valid])
-    if low < 0 or high >= c:
+        kept = idx[valid]
+    if not in_range(kept, 0, c):
+        low, high = index_span(kept)
         raise IndexOutOfRangeError(
             f"{op}: Target {low if low < 0 else high} is out of bounds: class indices must be "
             f"in [0, {c}) (or equal ignore_index={ignore_index}); got values {low}..{high}")

@@ -12,7 +12,7 @@ from ..ops import elementwise as ew
 from ..ops import index as ix
 from ..ops._util import data_of, shape_of
 
-__all__ = ["index_span", "padding_index", "embedding", "one_hot"]
+__all__ = ["index_span", "in_range", "spans", "padding_index", "embedding", "one_hot"]
 
 
 def index_span(idx) -> tuple:
@@ -21,6 +21,23 @@ def index_span(idx) -> tuple:
     if not idx.size:
         return 0, 0
     return int(np.minimum.reduce(idx, axis=None)), int(np.maximum.reduce(idx, axis=None))
+
+
+def in_range(idx, low: int, high: int) -> bool:
+    """Whether every entry of ``idx`` lies in [low, high) (those of an empty one do). Only
+    the comparisons reach Python, not the values: a compiled step guards on the outcome,
+    which stays the same from batch to batch, where the largest index would not."""
+    if not idx.size:
+        return True
+    return bool(np.minimum.reduce(idx, axis=None) >= low) and \
+        bool(np.maximum.reduce(idx, axis=None) < high)
+
+
+def spans(idx, value: int) -> bool:
+    """Whether ``value`` lies between the smallest and largest entry of ``idx`` (as
+    :func:`in_range`, by comparisons only)."""
+    return bool(idx.size) and bool(np.minimum.reduce(idx, axis=None) <= value) and \
+        bool(np.maximum.reduce(idx, axis=None) >= value)
 
 
 def _index_array(op: str, index, what: str = "indices"):
@@ -50,8 +67,8 @@ def embedding(input, weight, padding_idx=None):
         raise OpError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                       f"shape {tuple(ws)}")
     idx = _index_array("embedding", input)
-    low, high = index_span(idx)
-    if low < 0 or high >= ws[0]:
+    if not in_range(idx, 0, ws[0]):
+        low, high = index_span(idx)
         raise IndexOutOfRangeError(
             f"embedding: index {low if low < 0 else high} is out of range for a weight of "
             f"{ws[0]} rows: indices must be in [0, {ws[0]}) (got values {low}..{high})")

@@ -43,6 +43,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        if not _ordinary.all:  # a compiling trace follows the module's buffers and mode
+            _tracing.notify("module_called", self)
         return self.forward(*args, **kwargs)
 
     # ----- registration ------------------------------------------------------------------
