@@ -389,3 +389,25 @@ def test_max_pool_backward_twice_with_retained_graph():
     first = x.grad.numpy().copy()
     out.sum().backward()
     assert np.array_equal(x.grad.numpy(), 2 * first) and first.sum() == 4
+
+
+def test_early_leaf_hooks_run_when_a_leaf_is_complete():
+    # DistributedDataParallel's switch: a leaf's hooks run right after the last node that
+    # sends it a gradient, before the older nodes run; off, they run at the end.
+    from chainrule.autograd.engine import early_leaf_hooks
+    for early, expected in ((0, ["y", "b", "a"]), (1, ["b", "y", "a"])):
+        order = []
+        a = cr.tensor([0.5, 1.0], requires_grad=True)
+        b = cr.tensor([2.0, 3.0], requires_grad=True)
+        a.register_hook(lambda g: order.append("a"))
+        b.register_hook(lambda g: order.append("b"))
+        y = a.sin()
+        y.register_hook(lambda g: order.append("y"))
+        early_leaf_hooks.count += early
+        try:
+            (y * b).sum().backward()
+        finally:
+            early_leaf_hooks.count -= early
+        assert order == expected
+        np.testing.assert_allclose(b.grad.numpy(), np.sin([0.5, 1.0]))
+        np.testing.assert_allclose(a.grad.numpy(), np.cos([0.5, 1.0]) * [2.0, 3.0])

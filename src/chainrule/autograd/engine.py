@@ -21,6 +21,7 @@ from .tensor import Tensor, as_array, make_tensor
 
 __all__ = ["set_graph_namespace", "graph_namespace", "next_seq", "Node", "pass_through",
            "AccumulateGrad", "unbroadcast", "walk", "Gradients", "run_backward", "run_nodes",
+           "early_leaf_hooks",
            "set_tangents", "backward", "grad", "release_graph"]
 
 _graph_ns = None
@@ -176,6 +177,35 @@ class Gradients:
         return node, self.sums.pop(node)
 
 
+class _EarlyLeaves:
+    """``count``: how many users want leaf gradients finished as soon as they are complete
+    (``DistributedDataParallel``, to start its all-reduce while backward goes on). Then a
+    pass finds, for each leaf with hooks, the last node that contributes to it (the oldest:
+    nodes run newest first) and finishes the leaf right after that node, not at the end."""
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
+
+
+early_leaf_hooks = _EarlyLeaves()
+
+
+def _last_contributors(starts) -> dict:
+    """{node: the leaves with hooks it is the last to send gradients to}."""
+    last = {}
+    for node in walk(starts):
+        if type(node) is Node:
+            for e in node.edges or ():
+                if e is not None and type(e) is not Node and e._hooks and \
+                        (e not in last or node.seq < last[e].seq):
+                    last[e] = node
+    by_node = {}
+    for leaf, node in last.items():
+        by_node.setdefault(node, []).append(leaf)
+    return by_node
+
+
 def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
                  targets: Optional[dict] = None, capture: bool = False, needed=None):
     """Propagate from ``roots`` to the leaves. Nodes run in decreasing creation order (a
@@ -197,6 +227,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
         needed = _leads_to(targets, [node for _, node in sums.heap])
     xp = _graph_ns if record else _backend.rule_namespace(roots[0]._data)
     captured = {} if capture else None
+    early = _last_contributors([n for _, n in sums.heap]) if early_leaf_hooks.count and \
+        targets is None and not record else None
     node, g = sums.pop()
     while node is not None:
         if node.fw is not None and not record:  # tangents flow from here on
@@ -210,18 +242,19 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
                     _free(node)
                 node, g = sums.pop()
                 continue
-        node, g = run_nodes(node, g, xp, record, needed, targets, sums, retain_graph)
+        node, g = run_nodes(node, g, xp, record, needed, targets, sums, retain_graph, early)
     for leaf, g in sums.sums.items():  # only leaves are left
         _finish_leaf(leaf, g, leaf in sums.owned, record, targets, captured)
     return captured
 
 
 def run_nodes(node: Node, g, xp, record: bool, needed, targets, sums: Gradients,
-              retain: bool):
+              retain: bool, early=None):
     """Run ``node`` on its output's gradient ``g``, then the next nodes in decreasing creation
     order, until one needs ``run_backward``'s loop: return it and its gradient, or (None,
     None) when none waits. The one place rules are called (through ``_adapted`` when not
-    plain), for wanted inputs only, after the saved values' versions are checked."""
+    plain), for wanted inputs only, after the saved values' versions are checked. ``early``:
+    {node: leaves} to finish right after that node (see ``early_leaf_hooks``)."""
     heap, waiting, owned = sums.heap, sums.sums, sums.owned
     adapt = record or anomaly_state.enabled
     while True:
@@ -287,6 +320,10 @@ def run_nodes(node: Node, g, xp, record: bool, needed, targets, sums: Gradients,
                 next_g = _summed(next_g, r, False, record)
             else:
                 sums.add(e, r)
+        if early is not None and node in early:  # leaves this node completes: now
+            for leaf in early[node]:
+                if leaf in waiting:
+                    _finish_leaf(leaf, waiting.pop(leaf), leaf in owned, record, None, None)
         if nxt is None:  # the newest node waiting, as sums.pop()
             if not heap:
                 return None, None

@@ -6,9 +6,11 @@ parameters. How: every parameter gets a gradient hook; the hook copies the param
 gradient (plus what ``.grad`` already held, for accumulation) into its slot of a flat bucket
 (about ``bucket_cap_mb`` each, in reverse parameter order, one dtype per bucket); a full
 bucket starts a non-blocking ``Iallreduce`` at once (buckets start in the same order on every
-rank, as MPI requires). The hook of the last parameter to receive its gradient waits for all
-buckets, divides by the world size and writes the averages into ``.grad``: nothing runs
-after ``loss.backward()``.
+rank, as MPI requires). The engine runs a parameter's hook as soon as the last node that
+contributes to its gradient has run (``engine.early_leaf_hooks``), so the all-reduce of the
+last layers' buckets overlaps the backward pass of the first layers. The hook of the last
+parameter to receive its gradient waits for all buckets, divides by the world size and
+writes the averages into ``.grad``: nothing runs after ``loss.backward()``.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Iterator, List, Optional
 
 import numpy as np
 
-from ..autograd.engine import Node, walk
+from ..autograd.engine import Node, early_leaf_hooks, walk
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.grad_mode import no_grad as _no_grad
 from ..autograd.tensor import Tensor, make_tensor
@@ -105,6 +107,10 @@ class DistributedDataParallel(Module):
         me = weakref.ref(self)  # parameters must not keep the wrapper alive
         self._hook_handles = [p.register_hook(_make_hook(me, i))
                               for i, p in enumerate(self._params)]
+        # The engine then runs each parameter's hook as soon as its gradient is complete,
+        # so that buckets start their all-reduce while backward goes on.
+        early_leaf_hooks.count += 1
+        weakref.finalize(self, _release_early_hooks)
 
     # ----- construction --------------------------------------------------------------------
     def _check_same_parameters(self, dist) -> None:
@@ -281,6 +287,9 @@ class DistributedDataParallel(Module):
             bucket = buckets[self._next]
             bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.buffer, MPI.SUM)
             self._next += 1
+        if self._next:  # Open MPI moves a non-blocking collective only inside MPI calls
+            MPI.Request.Testall([b.request for b in buckets[:self._next]
+                                 if b.request is not None])
 
     def _finalize(self, last: Optional[int]):
         """Wait for every bucket, average, write ``.grad``; the last parameter's average is
@@ -311,6 +320,10 @@ class DistributedDataParallel(Module):
 
     def __repr__(self) -> str:
         return f"DistributedDataParallel(\n  (module): {self.module!r}\n)"
+
+
+def _release_early_hooks() -> None:
+    early_leaf_hooks.count -= 1
 
 
 def _make_hook(ddp_ref, i: int):
