@@ -103,7 +103,7 @@ def machine_facts(threads):
                          f"{info.get('num_threads')} threads in this process")
     except ImportError:
         facts.append("- threadpoolctl not installed: BLAS kernel unknown")
-    for name in ("chainrule", "torch", "autograd", "mygrad"):
+    for name in ("chainrule", "torch", "autograd", "mygrad", "jax"):
         try:
             module = __import__(name)
             version = getattr(module, "__version__", "installed")
@@ -118,6 +118,10 @@ def machine_facts(threads):
     return facts
 
 
+def fmt_seconds(s):
+    return f"{s:.2f} s" if s >= 1 else f"{s * 1e3:.2f} ms"
+
+
 def fmt_time(workload, result):
     if "error" in result:
         return "error"
@@ -126,9 +130,7 @@ def fmt_time(workload, result):
     s = result["median_s"]
     if workload == "chain":
         return f"{s / (CHAIN_OPS + 1) * 1e6:.1f} µs"
-    if s >= 1:
-        return f"{s:.2f} s"
-    return f"{s * 1e3:.2f} ms"
+    return fmt_seconds(s)
 
 
 def median_run(cell: list) -> dict:
@@ -176,6 +178,54 @@ def baseline_lines(results: dict, workloads: list) -> list:
     return lines
 
 
+COMPILED = ("chainrule_compiled", "jax")  # libraries whose first call traces/compiles
+
+
+def ratio_columns(libs: list) -> list:
+    """The (numerator, denominator) pairs of the main table's ratio columns: chainrule over
+    the floor and over PyTorch, always (``—`` where a side did not run); compiled chainrule
+    over JAX's jit, the floor and PyTorch, where it and that library are in the run."""
+    pairs = [("chainrule", "numpy"), ("chainrule", "torch")]
+    if "chainrule_compiled" in libs:
+        pairs += [("chainrule_compiled", b) for b in ("jax", "numpy", "torch") if b in libs]
+    return pairs
+
+
+def ratio(results: dict, workload: str, a: str, b: str) -> str:
+    ra, rb = results.get((workload, a), {}), results.get((workload, b), {})
+    if "median_s" in ra and "median_s" in rb:
+        return f"{ra['median_s'] / rb['median_s']:.2f}x"
+    return "—"
+
+
+def first_call_lines(results: dict, runs: dict, libs: list, workloads: list) -> list:
+    """The first call's time (trace and compile) of the compiled libraries, the median over
+    the rounds, beside their steady-state step (the main table's median)."""
+    compiled = [lib for lib in COMPILED if lib in libs]
+    rows = []
+    for workload in workloads:
+        cells = []
+        for lib in compiled:
+            firsts = sorted(r["first_s"] for r in runs.get((workload, lib), ())
+                            if "first_s" in r)
+            steady = results.get((workload, lib), {}).get("median_s")
+            if not firsts or not steady:
+                cells += ["—", "—"]
+                continue
+            first = firsts[(len(firsts) - 1) // 2]
+            cells += [fmt_seconds(first), f"{first / steady:.0f}x"]
+        if any(c != "—" for c in cells):
+            rows.append(f"| {workload} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return ["", "First call (trace/compile) time: the first step in a fresh process (the "
+                "library already imported and the inputs made), median over the rounds, and "
+                "its ratio to the steady-state step above:", "",
+            "| workload | " + " | ".join(f"{lib} first call | {lib} first / steady"
+                                        for lib in compiled) + " |",
+            "|---" * (2 * len(compiled) + 1) + "|", *rows]
+
+
 def agrees(a, b):
     if not a or not b or "loss" not in a or "loss" not in b:
         return None
@@ -208,8 +258,8 @@ def main():
             if workload == "chain1m" and round_:
                 continue  # one run is long enough to be steady
             for lib in libs:
-                if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy",
-                                                     *BASELINE_SOURCES):
+                if workload == "chain1m" and lib in ("autograd", "mygrad", "numpy", "jax",
+                                                     "chainrule_compiled", *BASELINE_SOURCES):
                     runs[workload, lib] = [{"skipped": True}]
                     continue
                 result = run_cell(lib, workload, args.threads, pad=layout_pad(round_))
@@ -217,6 +267,7 @@ def main():
                 print(f"round {round_ + 1} {workload:8s} {lib:10s} "
                       f"{fmt_time(workload, result)}", file=sys.stderr, flush=True)
     results = {key: median_run(cell) for key, cell in runs.items()}
+    ratios = ratio_columns(libs)
 
     lines = ["# Benchmark results", "", *machine_facts(args.threads), "",
              "Medians of repeated steps after warm-up; each library in its own process; "
@@ -226,9 +277,15 @@ def main():
              "shown (peak memory: the largest). "
              "`x floor` is the time over hand-written NumPy doing the same math; a ✓ means "
              "the library's loss and gradient norm agree with the floor's (or PyTorch's, "
-             "where there is no floor).", "",
-             "| workload | " + " | ".join(libs) + " | chainrule / floor | chainrule / torch |",
-             "|---" * (len(libs) + 3) + "|"]
+             "where there is no floor). `chainrule_compiled` runs chainrule's same steps "
+             "inside `chainrule.compile`, `jax` the floor's math under `jax.jit` (one thread: "
+             "XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1; "
+             "fewer threads than CPUs: its process pinned to that many); their times are "
+             "replays of the traced/compiled step, the first call is in its own table below.",
+             "",
+             "| workload | " + " | ".join(libs) + " | " +
+             " | ".join(f"{a} / {'floor' if b == 'numpy' else b}" for a, b in ratios) + " |",
+             "|---" * (len(libs) + len(ratios) + 1) + "|"]
     for workload in workloads:
         ref = results.get((workload, "numpy"))
         if not ref or "loss" not in ref:
@@ -239,12 +296,9 @@ def main():
             mark = agrees(r, ref) if r is not ref else True
             tick = "" if mark is None or "loss" not in r else (" ✓" if mark else " ✗")
             cells.append(fmt_time(workload, r) + tick)
-        cr_r, floor, torch_r = (results.get((workload, k), {}) for k in
-                                ("chainrule", "numpy", "torch"))
-        ratio = lambda a, b: (f"{a['median_s'] / b['median_s']:.2f}x"
-                              if "median_s" in a and "median_s" in b else "—")
-        lines.append(f"| {LABELS.get(workload, workload)} | " + " | ".join(cells) +
-                     f" | {ratio(cr_r, floor)} | {ratio(cr_r, torch_r)} |")
+        lines.append(f"| {LABELS.get(workload, workload)} | " + " | ".join(cells) + " | " +
+                     " | ".join(ratio(results, workload, a, b) for a, b in ratios) + " |")
+    lines += first_call_lines(results, runs, libs, workloads)
     lines += chain_overheads(results, libs)
     lines += baseline_lines(results, workloads)
     lines += ["", "Peak memory during the timed steps (MB above the level before them):", "",

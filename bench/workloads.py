@@ -513,6 +513,111 @@ class torch_lib(torchlike):
     module = "torch"
 
 
+class chainrule_compiled(chainrule_lib):
+    """chainrule's idiomatic steps (``torchlike``'s), each wrapped in ``chainrule.compile``:
+    the first call traces it (and runs it), later calls replay the program. Every compiled
+    function returns tensors; values are read into Python outside it. ``check()`` verifies
+    a replay, not the trace."""
+
+    chain1m = resnet = lstm_lm = None  # not compiled here
+
+    @classmethod
+    def _trainer(cls, data, kind, loss_name, make_opt):
+        lib, F = cls._lib()
+        x, y, arrays = data()
+        xt, yt = lib.from_numpy(x), lib.from_numpy(y)
+        loss_fn = F.cross_entropy if loss_name == "ce" else F.mse_loss
+
+        def compiled_step(model):
+            opt = make_opt(lib.optim, model.parameters())
+
+            def step():
+                opt.zero_grad()
+                loss = loss_fn(model(xt), yt)
+                loss.backward()
+                opt.step()
+                return loss
+            return lib.compile(step)
+
+        step = compiled_step(cls._model(kind, arrays))
+
+        def check():
+            fresh = cls._model(kind, data()[2])
+            start = [p.detach().clone() for p in fresh.parameters()]
+            run = compiled_step(fresh)
+            run()  # the trace (it updates the parameters: put them back)
+            with lib.no_grad():
+                for p, p0 in zip(fresh.parameters(), start):
+                    p.copy_(p0)
+            loss = run()  # a replay, from the starting point
+            return loss.item(), _norm([p.grad.numpy() for p in fresh.parameters()])
+        return step, check
+
+    @classmethod
+    def _replayed(cls, fn, make_args, finish):
+        """``step`` calls ``fn`` (compiled) on fresh ``make_args()``; ``check`` calls it twice
+        (trace, then replay) and returns ``finish`` of the replay's outputs."""
+        def step():
+            fn(*make_args())
+
+        def check():
+            fn(*make_args())
+            return finish(*fn(*make_args()))
+        return step, check
+
+    @classmethod
+    def chain(cls):
+        lib, _ = cls._lib()
+        x0 = chain_data()
+
+        def run(x):
+            y = x
+            for _ in range(CHAIN_OPS // 3):
+                y = (y * 0.9).sin() + 0.1
+            loss = y.sum()
+            loss.backward()
+            return loss, x.grad
+
+        # fuse=True: the elementwise runs go to one numba loop (the compile extra)
+        return cls._replayed(lib.compile(run, fuse=True),
+                             lambda: (lib.tensor(x0, requires_grad=True),),
+                             lambda loss, g: (loss.item(), _norm([g.numpy()])))
+
+    @classmethod
+    def matmul(cls):
+        lib, _ = cls._lib()
+        a, b = _init((1024, 1024), (1024, 1024), seed=7, scale=1.0)
+
+        def run(at, bt):
+            loss = (at @ bt).sum()
+            loss.backward()
+            return loss, at.grad, bt.grad
+
+        return cls._replayed(
+            lib.compile(run),
+            lambda: (lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)),
+            lambda loss, ga, gb: (float(loss.item()), _norm([ga.numpy(), gb.numpy()])))
+
+    @classmethod
+    def hessian(cls):
+        lib, _ = cls._lib()
+        w, a, x = hessian_data()
+        wt, at = lib.tensor(w), lib.tensor(a)
+
+        def f(v):
+            return (wt @ v).tanh().sum() + 0.5 * (v @ at @ v)
+
+        h = lib.compile(lib.func.hessian(f))
+
+        def step():
+            h(lib.tensor(x))
+
+        def check():
+            h(lib.tensor(x))
+            return f(lib.tensor(x)).item(), _norm([h(lib.tensor(x)).numpy()])
+        return step, check
+
+
 # ======================================================================= HIPS autograd
 class _peer:
     """The MLP and RL workloads of a peer without optimizers, from its ``_mlp_like``."""
@@ -680,6 +785,158 @@ class mygrad_lib(_peer):
         return run, check
 
 
+# ======================================================================= JAX (jax.jit)
+class jax_lib(_peer):
+    """JAX's ``jax.jit`` over the floor's math, from the floor's starting arrays: a step is
+    one jitted function (value_and_grad and the update), its results waited for
+    (``block_until_ready``). The worker sets the thread flags before jax is imported."""
+
+    @staticmethod
+    def _x64():
+        """float64 in this process (each cell runs in its own): the floor's chain and
+        Hessian are float64."""
+        import jax
+        jax.config.update("jax_enable_x64", True)
+
+    @staticmethod
+    def _head(loss_name, y):
+        import jax.numpy as jnp
+        if loss_name == "ce":
+            rows = np.arange(len(y))
+
+            def ce(h):
+                m = jnp.max(h, axis=1, keepdims=True)
+                lse = jnp.log(jnp.sum(jnp.exp(h - m), axis=1)) + m[:, 0]
+                return jnp.mean(lse - h[rows, y])
+            return ce
+        return lambda h: jnp.mean((h - y) ** 2)
+
+    @staticmethod
+    def _train(data, forward, loss_name, adam):
+        import jax
+        import jax.numpy as jnp
+        x, y, arrays = data()
+        xj, yj = jnp.asarray(x), jnp.asarray(y)
+        head = jax_lib._head(loss_name, yj)
+        vg = jax.value_and_grad(lambda ps: head(forward(ps, xj)))
+
+        def sgd_update(ps, _state):
+            loss, gs = vg(ps)
+            return loss, [p - 0.01 * g for p, g in zip(ps, gs)], None
+
+        def adam_update(ps, state, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+            """PyTorch's Adam (bias corrections on the step size and on v)."""
+            loss, gs = vg(ps)
+            t, ms, vs = state
+            t = t + 1
+            ms = [b1 * m + (1 - b1) * g for m, g in zip(ms, gs)]
+            vs = [b2 * v + (1 - b2) * g * g for v, g in zip(vs, gs)]
+            c1, c2 = 1 - b1 ** t, 1 - b2 ** t
+            ps = [p - (lr / c1) * m / (jnp.sqrt(v / c2) + eps) for p, m, v in zip(ps, ms, vs)]
+            return loss, ps, (t, ms, vs)
+
+        update = jax.jit(adam_update if adam else sgd_update)
+        params = [jnp.asarray(p) for p in arrays]
+        state = {"params": params, "opt": (jnp.zeros((), jnp.float32),
+                                           [jnp.zeros_like(p) for p in params],
+                                           [jnp.zeros_like(p) for p in params])
+                 if adam else None}
+        jax.block_until_ready(state)  # the runtime is up before the first step's clock
+
+        def step():
+            loss, state["params"], state["opt"] = update(state["params"], state["opt"])
+            jax.block_until_ready((loss, state["params"], state["opt"]))
+
+        def check():
+            loss, gs = jax.jit(vg)([jnp.asarray(p) for p in data()[2]])
+            return float(loss), _norm([np.asarray(g) for g in gs])
+        return step, check
+
+    @staticmethod
+    def _mlp_forward(ps, x):
+        import jax.numpy as jnp
+        w1, b1, w2, b2, w3, b3 = ps
+        return jnp.maximum(jnp.maximum(x @ w1 + b1, 0) @ w2 + b2, 0) @ w3 + b3
+
+    @staticmethod
+    def _mlp_like(data, loss_name, adam):
+        return jax_lib._train(data, jax_lib._mlp_forward, loss_name, adam)
+
+    @staticmethod
+    def cnn():
+        import jax
+        import jax.numpy as jnp
+
+        def conv(h, w, b):
+            out = jax.lax.conv_general_dilated(h, w, (1, 1), "VALID",
+                                               dimension_numbers=("NCHW", "OIHW", "NCHW"))
+            return out + b[None, :, None, None]
+
+        def forward(ps, x):
+            w1, b1, w2, b2, w3, b3 = ps
+            h = jnp.maximum(conv(jnp.maximum(conv(x, w1, b1), 0), w2, b2), 0)
+            h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2),
+                                      "VALID")
+            return h.reshape(h.shape[0], -1) @ w3 + b3
+
+        return jax_lib._train(cnn_data, forward, "ce", adam=False)
+
+    @staticmethod
+    def _replayed(fn, args, finish):
+        import jax
+
+        def step():
+            jax.block_until_ready(fn(*args))
+
+        def check():
+            return finish(*fn(*args))
+        return step, check
+
+    @staticmethod
+    def chain():
+        import jax
+        import jax.numpy as jnp
+        jax_lib._x64()
+        x0 = jnp.asarray(chain_data())
+
+        def f(y):
+            for _ in range(CHAIN_OPS // 3):
+                y = jnp.sin(y * 0.9) + 0.1
+            return jnp.sum(y)
+
+        return jax_lib._replayed(jax.jit(jax.value_and_grad(f)), (x0,),
+                                 lambda loss, g: (float(loss), _norm([np.asarray(g)])))
+
+    @staticmethod
+    def matmul():
+        import jax
+        import jax.numpy as jnp
+        a, b = (jnp.asarray(m) for m in _init((1024, 1024), (1024, 1024), seed=7, scale=1.0))
+        vg = jax.jit(jax.value_and_grad(lambda a, b: jnp.sum(a @ b), argnums=(0, 1)))
+        return jax_lib._replayed(vg, (a, b), lambda loss, gs: (
+            float(loss), _norm([np.asarray(g) for g in gs])))
+
+    @staticmethod
+    def hessian():
+        import jax
+        import jax.numpy as jnp
+        jax_lib._x64()
+        w, a, x = (jnp.asarray(m) for m in hessian_data())
+
+        def f(v):
+            return jnp.sum(jnp.tanh(w @ v)) + 0.5 * (v @ a @ v)
+
+        h = jax.jit(jax.hessian(f))
+
+        def step():
+            jax.block_until_ready(h(x))
+
+        def check():
+            return float(f(x)), _norm([np.asarray(h(x))])
+        return step, check
+
+
 LIBRARIES = {"numpy": numpy_floor, "chainrule": chainrule_lib, "torch": torch_lib,
-             "autograd": autograd_lib, "mygrad": mygrad_lib}
+             "autograd": autograd_lib, "mygrad": mygrad_lib,
+             "chainrule_compiled": chainrule_compiled, "jax": jax_lib}
 WORKLOADS = ["mlp", "rl", "chain", "matmul", "cnn", "hessian", "chain1m", "resnet", "lstm_lm"]
