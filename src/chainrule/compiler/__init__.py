@@ -36,7 +36,10 @@ Guards, checked before each replay (a change traces anew; a small cache keeps up
 gradient (None or not) of every tensor read; ``training`` of the modules the function
 reaches; and each value the function read into Python from its inputs alone (``bool``,
 ``int``, ``float`` of a tensor computed from the arguments only: a class index compared
-with the number of classes), computed anew by the replay before anything changes.
+with the number of classes), computed anew by the replay before anything changes; and
+each decision (``bool``) made on the state before anything final happened (a NaN check on
+activations), checked where it was made: a replay that decides otherwise undoes what it
+changed so far (buffers, the generator) and gives way to a new trace.
 
 What it refuses (the call runs eagerly, with one warning saying why): a value read into
 Python from the model's state (``if loss.item() > 0``, ``float(loss)``, printing a
@@ -64,7 +67,7 @@ import numpy as np
 
 from ..autograd.grad_mode import anomaly_state as _anomaly
 from ..autograd.grad_mode import modes as _modes
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, make_tensor
 from ..autograd.tracing import trace_ops
 from ..pytree import tree_flatten, tree_unflatten
 from . import _fuse
@@ -286,9 +289,13 @@ def _trace_pullbacks(rec: Recorder, out_leaves) -> list:
 
 
 def _detached(x):
-    """An output of the tracing call, with plain arrays."""
+    """An output of the tracing call, with plain arrays; a tensor whose graph the function
+    used up (a whole step's loss) detached, as the replays return it."""
     if isinstance(x, Tensor) and x._data.__class__ is Traced:
         x._data = plain(x._data)
+        node = x.grad_fn
+        if node is not None and node.edges is None:
+            return make_tensor(x._data)
     return unwrap(x) if isinstance(x, Traced) else x
 
 
