@@ -479,13 +479,19 @@ class torchlike:
         return cls._checked(run)
 
     @classmethod
-    def hessian(cls):
+    def _hessian_f(cls):
+        """The Hessian cell's function, on this library's tensors, and its point."""
         lib, _ = cls._lib()
         w, a, x = hessian_data()
         wt, at = lib.tensor(w), lib.tensor(a)
 
         def f(v):
             return (wt @ v).tanh().sum() + 0.5 * (v @ at @ v)
+        return lib, f, x
+
+    @classmethod
+    def hessian(cls):
+        lib, f, x = cls._hessian_f()
 
         def run():
             return f(lib.tensor(x)).item(), [lib.func.hessian(f)(lib.tensor(x)).numpy()]
@@ -600,13 +606,7 @@ class chainrule_compiled(chainrule_lib):
 
     @classmethod
     def hessian(cls):
-        lib, _ = cls._lib()
-        w, a, x = hessian_data()
-        wt, at = lib.tensor(w), lib.tensor(a)
-
-        def f(v):
-            return (wt @ v).tanh().sum() + 0.5 * (v @ at @ v)
-
+        lib, f, x = cls._hessian_f()
         h = lib.compile(lib.func.hessian(f))
 
         def step():
