@@ -1,7 +1,7 @@
 """``chainrule.compile``: trace a step once, replay it without Python's overhead.
 
 The first call of a compiled function runs it for real, eagerly, with every array it
-touches swapped for a :class:`~chainrule.compile._traced.Traced` view: each NumPy operation
+touches swapped for a :class:`~chainrule.compiler._traced.Traced` view: each NumPy operation
 the forward pass, the backward pass and the rules make is computed and written down as one
 line of a Python function (the *program*). Tensors, Nodes, the engine's scheduling, dtype
 and shape bookkeeping run only then; a later call with the same guards runs the program,

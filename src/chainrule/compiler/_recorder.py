@@ -11,10 +11,12 @@ written back by assignment lines at the end and before every opaque call (an opt
 step, which runs as a call: it reads the live hyperparameters and step count).
 
 What a replay could not repeat makes the trace fail (``failure``) and the call stays eager:
-a value read into Python from the state (``if loss.item() > 0``), a write into an array the
-trace did not make, a hook, an untraced random draw. A value read from the inputs alone
+a number read into Python from the state (``if loss.item() > 0``), a write into an array
+the trace did not make, a hook, an untraced random draw. A value read from the inputs alone
 (a class index checked against the number of classes) becomes a guard instead: the replay
-computes it first and takes the trace only when it comes out the same.
+computes it first and takes the trace only when it comes out the same; a decision
+(``bool``) on the state before anything final is checked where it was made
+(``late_guards``).
 """
 from __future__ import annotations
 
@@ -28,15 +30,11 @@ from ..autograd.tensor import Tensor
 from ._fuse import elementwise_operands
 from ._traced import Traced, plain, set_current, unwrap
 
-__all__ = ["Recorder", "CompileFailure"]
+__all__ = ["Recorder"]
 
 _LITERALS = (bool, int, str, type(None))
 _serials = itertools.count()
 _USES = re.compile(r"\bs(\d+)\b")
-
-
-class CompileFailure(Exception):
-    """Why a trace cannot be replayed."""
 
 
 class _Watched:
