@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 
+from ._traced import Traced
+
 __all__ = ["FUSIBLE", "fuse", "elementwise_operands"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -43,7 +45,7 @@ def elementwise_operands(rec, ufunc, args, kwargs, res):
     operands = []
     for a in args:
         if isinstance(a, np.ndarray):
-            n = rec.slot(a) if a.__class__.__name__ == "Traced" else None
+            n = rec.slot(a) if a.__class__ is Traced else None
             if n is not None and a.shape == res.shape and a.dtype == res.dtype:
                 operands.append(("slot", n))
             elif a.ndim == 0 and a.dtype.kind == "f" and a.dtype.itemsize <= res.itemsize:

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..autograd.tensor import Tensor
 from ._fuse import elementwise_operands
-from ._traced import Traced, plain, set_current, unwrap
+from ._traced import Traced, plain, set_current, traced_in, unwrap
 
 __all__ = ["Recorder"]
 
@@ -134,17 +134,8 @@ class Recorder:
         return view
 
     def _stateful(self, values) -> bool:
-        for v in values:
-            cls = v.__class__
-            if cls is Traced:
-                if self.slot(v) in self.stateful:
-                    return True
-            elif cls is tuple or cls is list:
-                if self._stateful(v):
-                    return True
-            elif cls is dict and self._stateful(v.values()):
-                return True
-        return False
+        """Whether any traced array in ``values`` depends on the state."""
+        return any(self.slot(v) in self.stateful for v in traced_in(tuple(values)))
 
     # ----- arrays --------------------------------------------------------------------
     def adopt(self, res, expr: str, stateful: bool):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _backend
 
-__all__ = ["Traced", "current", "plain", "unwrap", "contains_traced"]
+__all__ = ["Traced", "current", "plain", "unwrap", "traced_in", "contains_traced"]
 
 _local = threading.local()
 _view = np.ndarray.view
@@ -53,15 +53,21 @@ def unwrap(x):
     return x
 
 
-def contains_traced(x) -> bool:
+def traced_in(x):
+    """The Traced arrays in ``x`` (nested in tuples, lists, dicts)."""
     cls = x.__class__
     if cls is Traced:
-        return True
-    if cls is tuple or cls is list:
-        return any(contains_traced(v) for v in x)
-    if cls is dict:
-        return any(contains_traced(v) for v in x.values())
-    return False
+        yield x
+    elif cls is tuple or cls is list:
+        for v in x:
+            yield from traced_in(v)
+    elif cls is dict:
+        for v in x.values():
+            yield from traced_in(v)
+
+
+def contains_traced(x) -> bool:
+    return next(traced_in(x), None) is not None
 
 
 def _foreign(values) -> bool:

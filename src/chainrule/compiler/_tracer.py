@@ -62,9 +62,7 @@ class Tracer:
         rec.effect()
         if method is _optimizer_step() and self._flat_step(obj, args, kwargs):
             return None
-        call = rec._call_expr(rec.const(method), tuple(args), kwargs)
-        head, rest = call.split("(", 1)
-        rec.lines.append(f"{head}({rec.const(obj)}" + (", " if rest != ")" else "") + rest)
+        rec.lines.append(rec._call_expr(rec.const(method), (obj,) + tuple(args), kwargs))
         rec.suspended += 1
         try:
             result = method(obj, *args, **kwargs)

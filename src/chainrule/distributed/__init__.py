@@ -368,9 +368,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
     comm = _require_init("all_gather_into_tensor")
     arr = np.ascontiguousarray(_array(input_tensor, "all_gather_into_tensor"))
     out = _array(output_tensor, "all_gather_into_tensor")
-    if out.size != arr.size * _state.size or out.dtype != arr.dtype:
-        raise ValueError(f"all_gather_into_tensor: the output has shape {out.shape} and dtype "
-                         f"{out.dtype}; it needs {_state.size} x {arr.shape} of {arr.dtype}")
+    _check_blocks("all_gather_into_tensor", "output", out, arr)
     buf, copy_back = _writable(out, "all_gather_into_tensor")
     return _run(comm.Iallgather(arr, buf), "all_gather_into_tensor",
                 _chain(copy_back, lambda: _bump(output_tensor)), async_op)
@@ -398,10 +396,16 @@ def reduce_scatter_tensor(output, input, op: ReduceOp = ReduceOp.SUM, group=None
     comm = _require_init("reduce_scatter_tensor")
     flat = np.ascontiguousarray(_array(input, "reduce_scatter_tensor"))
     out = _array(output, "reduce_scatter_tensor")
-    if flat.size != out.size * _state.size or flat.dtype != out.dtype:
-        raise ValueError(f"reduce_scatter_tensor: the input has shape {flat.shape} and dtype "
-                         f"{flat.dtype}; it needs {_state.size} x {out.shape} of {out.dtype}")
+    _check_blocks("reduce_scatter_tensor", "input", flat, out)
     return _reduce_scatter_flat(comm, flat, output, op, "reduce_scatter_tensor", async_op)
+
+
+def _check_blocks(where: str, name: str, whole, block) -> None:
+    """``whole`` (the tensor named ``name``) must be ``world_size`` blocks like ``block``."""
+    if whole.size != block.size * _state.size or whole.dtype != block.dtype:
+        raise ValueError(f"{where}: the {name} has shape {whole.shape} and dtype "
+                         f"{whole.dtype}; it needs {_state.size} x {block.shape} of "
+                         f"{block.dtype}")
 
 
 def _reduce_scatter_flat(comm, flat, output, op, where, async_op):
