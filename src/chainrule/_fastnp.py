@@ -76,12 +76,12 @@ def expand_dims(a, axis):
     return a.reshape(shape)
 
 
-def zeros_like(a, dtype=None):
-    return _zeros(a.shape, dtype=a.dtype if dtype is None else dtype)
+def zeros_like(a, dtype=None, shape=None):
+    return _zeros(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype)
 
 
-def ones_like(a, dtype=None):
-    out = _empty(a.shape, dtype=a.dtype if dtype is None else dtype)
+def ones_like(a, dtype=None, shape=None):
+    out = _empty(a.shape if shape is None else shape, dtype=a.dtype if dtype is None else dtype)
     out.fill(1)
     return out
 

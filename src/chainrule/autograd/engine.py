@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _backend
 from .._backend import COMPLEX_DTYPES
+from . import batching as _batching
 from . import tracing as _tracing
 from .anomaly import check_gradients
 from .engine_errors import check_hook_result, freed_error, no_rule_error, version_error
@@ -207,7 +208,8 @@ def _last_contributors(starts) -> dict:
 
 
 def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create_graph: bool,
-                 targets: Optional[dict] = None, capture: bool = False, needed=None):
+                 targets: Optional[dict] = None, capture: bool = False, needed=None,
+                 xp=None):
     """Propagate from ``roots`` to the leaves. Nodes run in decreasing creation order (a
     node is created after its inputs' nodes), so when one runs, every gradient that will
     reach it has arrived: no pass counts dependencies. Leaves are finished last.
@@ -215,7 +217,8 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
     that receives its gradient; None: every leaf that requires grad. ``capture``: return
     ``{key: grad}`` instead. ``needed``: ``_leads_to(targets, ...)``, if the caller has it.
     Rules run on tensors (``record``) when the pass is recorded, in a dual level, and from
-    the first node reached with tangents (``node.fw``, as in ``grad`` of ``jvp``)."""
+    the first node reached with tangents (``node.fw``, as in ``grad`` of ``jvp``).
+    ``xp``: the rules' namespace, when not the data's (``batching.namespace``)."""
     record = create_graph or forward_state.depth > 0
     sums = Gradients(record)
     for root, (g, owned) in zip(roots, root_grads):
@@ -225,13 +228,17 @@ def run_backward(roots: Sequence[Tensor], root_grads, retain_graph: bool, create
         sums.add(key, g)
     if targets is not None and needed is None:
         needed = _leads_to(targets, [node for _, node in sums.heap])
-    xp = _graph_ns if record else _backend.rule_namespace(roots[0]._data)
+    batched = xp is not None
+    if xp is None:
+        xp = _graph_ns if record else _backend.rule_namespace(roots[0]._data)
     captured = {} if capture else None
     early = _last_contributors([n for _, n in sums.heap]) if early_leaf_hooks.count and \
         targets is None and not record else None
     node, g = sums.pop()
     while node is not None:
         if node.fw is not None and not record:  # tangents flow from here on
+            if batched:
+                raise _batching.Unbatchable("tangents on the graph")
             record = sums.record = True
             xp = _graph_ns
         # With targets, a node reached is either a target or on the way to one.
@@ -383,6 +390,8 @@ def _conform(xp, r, shape: tuple, dtype):
 
 
 def _run_hooks(hooks, g):
+    if type(g) is _batching.Batched:  # a hook sees one gradient
+        raise _batching.Unbatchable("a hook")
     if not _ordinary.all:
         _tracing.notify("python_effect", "a gradient hook")
     for hook in hooks:
@@ -401,6 +410,8 @@ def _visit(node: Node, g, record: bool, targets, captured, needed):
     if node.hooks:
         g = _run_hooks(node.hooks, g)
     if node.retained is not None:
+        if type(g) is _batching.Batched:
+            raise _batching.Unbatchable("retain_grad")
         if not _ordinary.all:
             _tracing.notify("python_effect", "retain_grad() on a non-leaf tensor")
         kept = node.retained()
@@ -549,8 +560,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than
     accumulated (PyTorch's ``torch.autograd.grad``). With ``is_grads_batched``, the first
     axis of every gradient in ``grad_outputs`` is a batch: one vector-Jacobian product per
-    entry, stacked along a first axis of the results (the graph is walked once, then
-    pulled back through per entry).
+    entry, stacked along a first axis of the results. The entries travel through the graph
+    together, in one walk (see ``batching``), unless the pass is recorded or a rule on the
+    way has no batched form: then the graph is walked once per entry.
 
     >>> x = Tensor(3.0, requires_grad=True)
     >>> grad(x ** 3, x, create_graph=True)
@@ -560,21 +572,27 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     inputs = _as_tuple(inputs)
     targets = _targets_from(inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    batches = _batches(grad_outputs, len(outputs)) if is_grads_batched else [grad_outputs]
-    captured, needed = [], None
-    for b, cotangents in enumerate(batches):
-        roots, root_grads = _roots("grad", outputs, cotangents, create_graph)
-        if needed is None:
-            needed = _leads_to(targets, [r.grad_fn for r in roots if r.grad_fn is not None])
-        captured.append(run_backward(roots, root_grads, retain or b < len(batches) - 1,
-                                     create_graph, targets, capture=True, needed=needed))
+    together = _batched_pass(outputs, grad_outputs, targets, retain) if is_grads_batched \
+        and not create_graph and forward_state.depth == 0 and not anomaly_state.enabled \
+        else None
+    if together is not None:  # every row in one walk
+        batches, captured = range(together[0]), [together[1]]
+    else:  # one walk per row
+        batches = _batches(grad_outputs, len(outputs)) if is_grads_batched else [grad_outputs]
+        captured, needed = [], None
+        for b, cotangents in enumerate(batches):
+            roots, root_grads = _roots("grad", outputs, cotangents, create_graph)
+            if needed is None:
+                needed = _leads_to(targets, [r.grad_fn for r in roots if r.grad_fn is not None])
+            captured.append(run_backward(roots, root_grads, retain or b < len(batches) - 1,
+                                         create_graph, targets, capture=True, needed=needed))
     result = []
     for i, t in enumerate(inputs):
         key = t.grad_fn if t.grad_fn is not None else t
         gs = [c.get(key) for c in captured]
         if gs and gs[0] is not None:
             g = gs[0]
-            if is_grads_batched:  # a stack on the graph when the gradients are recorded
+            if is_grads_batched and together is None:  # on the graph when recorded
                 g = _graph_ns.stack(gs) if any(isinstance(x, Tensor) for x in gs) else np.stack(gs)
             result.append(g if isinstance(g, Tensor) else make_tensor(np.asarray(g)))
         elif materialize_grads or not gs:  # unused, or an empty batch
@@ -586,6 +604,41 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
             raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; "
                                f"pass allow_unused=True if this is expected")
     return tuple(result)
+
+
+def _batched_pass(outputs: tuple, grad_outputs, targets: dict, retain: bool):
+    """``(rows, {key: stacked gradients})`` from one walk that carries every row of the
+    batched ``grad_outputs`` at once (see ``batching``), or None when the loop over rows
+    must run instead: a rule on the way without a batched meaning, or inputs the loop
+    reports errors for. The walk keeps the graph, so that the loop can still run."""
+    grads = [g._data if isinstance(g, Tensor) else as_array(g)
+             for g in _as_tuple(grad_outputs)]
+    if len(grads) != len(outputs) or not all(isinstance(t, Tensor) and t._requires_grad
+                                             for t in outputs):
+        return None
+    rows = {g.shape[0] if g.ndim else None for g in grads}
+    if len(rows) != 1 or not rows.pop() or any(
+            g.shape[1:] != t._data.shape for g, t in zip(grads, outputs)):
+        return None
+    root_grads = [(_batching.Batched(g if g.dtype == t._data.dtype else g.astype(t._data.dtype)),
+                   False) for g, t in zip(grads, outputs)]
+    needed = _leads_to(targets, [t.grad_fn for t in outputs if t.grad_fn is not None])
+    try:
+        captured = run_backward(outputs, root_grads, True, False, targets, capture=True,
+                                needed=needed, xp=_batching.namespace)
+    except Exception:  # noqa: BLE001  (Unbatchable, or an error the loop will report)
+        return None
+    if not retain:
+        for node in needed:
+            if type(node) is Node:
+                _free(node)
+    n = len(grads[0])
+    stacked = {}
+    for key, g in captured.items():
+        like = key if type(key) is Node else key._data
+        stacked[key] = g.data if type(g) is _batching.Batched else \
+            np.broadcast_to(g, (n,) + like.shape).astype(like.dtype)  # the same for every row
+    return n, stacked
 
 
 def _batches(grad_outputs, n_outputs: int) -> list:

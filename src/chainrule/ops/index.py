@@ -43,7 +43,7 @@ defvjp(getitem_copy_p, _getitem_vjp)
 
 
 def _scatter(xp, g, index, shape, accumulate):
-    out = xp.zeros(shape, dtype=g.dtype)
+    out = xp.zeros_like(g, shape=shape)  # made from g: a batched pullback batches it too
     if accumulate:
         xp.add.at(out, index, g)
     else:
@@ -97,7 +97,7 @@ def _gather(xp, x, index, axis, in_shape):
 
 
 def _scatter_along(xp, g, index, axis, shape):
-    out = xp.zeros(shape, dtype=g.dtype)
+    out = xp.zeros_like(g, shape=shape)
     xp.add.at(out, _along_index(xp, index, axis, shape), g)
     return out
 
