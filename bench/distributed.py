@@ -5,8 +5,10 @@
 Prints (rank 0): the step time of a compute-bound MLP at a fixed global batch (strong
 scaling: each rank gets batch / N), DistributedDataParallel's in-backward bucketed
 reduction against an all-reduce of the gradients after backward, and all_reduce's bandwidth
-against mpi4py's Allreduce on the same buffers.
+against mpi4py's Allreduce on the same buffers. BENCH_GLOBAL_BATCH (default 256) and
+BENCH_BUCKET_MB (DDP's bucket_cap_mb, default 25) change the cell.
 """
+import os
 import sys
 import time
 
@@ -17,7 +19,7 @@ import chainrule.distributed as dist
 from chainrule import nn
 from chainrule.nn.parallel import DistributedDataParallel
 
-GLOBAL_BATCH = 256
+GLOBAL_BATCH = int(os.environ.get("BENCH_GLOBAL_BATCH", 256))
 STEPS = 8
 
 
@@ -71,7 +73,9 @@ def main():
     rank, size = dist.get_rank(), dist.get_world_size()
     batch = GLOBAL_BATCH // size
     rows = []
-    ddp_time = timed_steps(DistributedDataParallel(model()), lambda net: None, batch)
+    bucket_mb = float(os.environ.get("BENCH_BUCKET_MB", 25))
+    ddp_time = timed_steps(DistributedDataParallel(model(), bucket_cap_mb=bucket_mb),
+                           lambda net: None, batch)
     rows.append(f"DDP step (bucketed, reduced from hooks)  {ddp_time * 1e3:8.1f} ms")
     if size > 1:
         base = timed_steps(model(), after_backward, batch)

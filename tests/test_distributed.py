@@ -50,7 +50,8 @@ def test_ranks_agree_with_one_process(n):
     unused parameters; mismatched models rejected; the sampler partitions exactly."""
     rc, out, _ = run_mpi(n, "ddp_check.py")
     assert rc == 0, out
-    for check in ("collectives", "ddp_equals_big_batch", "no_sync", "unused_parameters",
+    for check in ("collectives", "large_collectives", "ddp_equals_big_batch hidden=16",
+                  "ddp_equals_big_batch hidden=128", "no_sync", "unused_parameters",
                   "mismatch", "sampler"):
         assert f"OK {check}" in out, out
 

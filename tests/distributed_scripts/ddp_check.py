@@ -75,15 +75,38 @@ def assert_same_on_all_ranks(model, what):
     assert all(b == everyone[0] for b in everyone), f"{what}: parameters differ across ranks"
 
 
-def check_ddp_equals_big_batch(rank, size):
-    ref = make_model(0)
-    local = make_model(100 + rank)  # different on every rank: DDP must take rank 0's
-    ddp = DistributedDataParallel(local, bucket_cap_mb=0.0005)  # several buckets
+def check_large_collectives(rank, size):
+    """From 64 KiB collectives run on the background thread: in order with the small ones
+    started here, whichever finishes first."""
+    n = 1 << 15  # 256 KiB of float64
+    big = np.full(n, float(rank + 1))
+    small = cr.ones(3) * (rank + 1)
+    pending = dist.all_reduce(small, async_op=True)       # small, started here
+    dist.all_reduce(big)                                   # large: the small one first
+    assert pending.wait() and np.all(small.numpy() == size * (size + 1) / 2)
+    assert np.all(big == size * (size + 1) / 2)
+    later = dist.all_reduce(big, op=dist.ReduceOp.AVG, async_op=True)  # large, in flight
+    tiny = np.array([float(rank)])
+    dist.all_reduce(tiny, op=dist.ReduceOp.MAX)            # small: queued behind it
+    assert later.wait() and np.all(big == size * (size + 1) / 2) and tiny[0] == size - 1
+    b = np.full((256, 256), float(rank))
+    dist.broadcast(b, src=size - 1)
+    assert np.all(b == size - 1)
+    gathered = np.empty((size, n))
+    dist.all_gather_into_tensor(gathered, np.full(n, float(rank)))
+    assert all(np.all(gathered[r] == r) for r in range(size))
+    ok("large_collectives")
+
+
+def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005):
+    ref = make_model(0, hidden)
+    local = make_model(100 + rank, hidden)  # different on every rank: DDP must take rank 0's
+    ddp = DistributedDataParallel(local, bucket_cap_mb=bucket_cap_mb)  # several buckets
     assert len(ddp._buckets) > 1
-    for p, q in zip(ddp.module.parameters(), make_model(100).parameters()):
+    for p, q in zip(ddp.module.parameters(), make_model(100, hidden).parameters()):
         assert np.array_equal(p.detach().numpy(), q.detach().numpy()), \
             "construction did not broadcast rank 0"
-    ref.load_state_dict(make_model(100).state_dict())
+    ref.load_state_dict(make_model(100, hidden).state_dict())
     assert list(ddp.state_dict())[0].startswith("module.")
     opt = cr.optim.SGD(ddp.parameters(), lr=0.1)
     ref_opt = cr.optim.SGD(ref.parameters(), lr=0.1)
@@ -100,7 +123,7 @@ def check_ddp_equals_big_batch(rank, size):
         for p, q in zip(ddp.module.parameters(), ref.parameters()):
             np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-10,
                                        atol=1e-12)
-    ok("ddp_equals_big_batch")
+    ok(f"ddp_equals_big_batch hidden={hidden}")
 
 
 def check_no_sync(rank, size):
@@ -190,8 +213,12 @@ def check_sampler(rank, size):
 def main():
     dist.init_process_group(backend="mpi")
     rank, size = dist.get_rank(), dist.get_world_size()
-    checks = sys.argv[1:] or ["collectives", "ddp", "no_sync", "unused", "mismatch", "sampler"]
-    table = {"collectives": check_collectives, "ddp": check_ddp_equals_big_batch,
+    checks = sys.argv[1:] or ["collectives", "large", "ddp", "ddp_large", "no_sync", "unused",
+                              "mismatch", "sampler"]
+    table = {"collectives": check_collectives, "large": check_large_collectives,
+             "ddp": check_ddp_equals_big_batch,
+             # 128 KiB weights: buckets on the background thread and small ones mixed
+             "ddp_large": lambda r, s: check_ddp_equals_big_batch(r, s, 128, 0.1),
              "no_sync": check_no_sync, "unused": check_unused, "mismatch": check_mismatch,
              "sampler": check_sampler}
     for name in checks:

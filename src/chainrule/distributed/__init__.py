@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import enum
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 from datetime import timedelta
@@ -74,6 +76,8 @@ class _State:
     size = -1
     timeout = _DEFAULT_TIMEOUT
     old_excepthook = None
+    collectives = None   # the _Collectives thread
+    in_flight: list = []  # small collectives started on this thread, maybe not finished
 
 
 _state = _State()
@@ -141,6 +145,7 @@ def init_process_group(backend: Optional[str] = "mpi", init_method: Optional[str
     _state.comm = world.Dup()
     _state.rank, _state.size = world.Get_rank(), world.Get_size()
     _state.timeout = _seconds(timeout)
+    _state.collectives = _Collectives()
     _state.old_excepthook = sys.excepthook
     sys.excepthook = _abort_excepthook
 
@@ -150,6 +155,9 @@ def destroy_process_group(group=None) -> None:
     _check_group(group, "destroy_process_group")
     if _state.comm is None:
         return
+    _state.collectives.stop()
+    _state.collectives = None
+    _state.in_flight = []
     _state.comm.Free()
     _state.comm = None
     _state.rank = _state.size = -1
@@ -224,47 +232,161 @@ def _mpi_op(op: ReduceOp, where: str, dtype):
             ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}[op]
 
 
-# ----- waiting -----------------------------------------------------------------------------
-def _wait(request, where: str, timeout: Optional[float] = None) -> None:
-    """Wait for an MPI request, polling so the wait can time out (MPI's Wait cannot)."""
-    if request.Test():
-        return
+# ----- starting and waiting -----------------------------------------------------------------
+# Open MPI's blocking collectives are much faster on large buffers than its non-blocking
+# ones (a 6 MiB Allreduce between two ranks: 1.4 ms; Iallreduce then Wait: 5.1 ms), and a
+# non-blocking one moves only while this rank is inside an MPI call. So a collective of
+# _THREAD_BYTES or more runs as the blocking call on a thread of its own (as Horovod's
+# background thread does): it proceeds while this thread computes (NumPy and mpi4py
+# release the GIL), and waiting for it can still time out. A smaller one is the
+# non-blocking call: started and polled from here while that thread is idle (no hand-off
+# for a few bytes), else run by that thread behind the ones before it. Which form a
+# collective takes depends on its size alone, the same on every rank: MPI never matches a
+# blocking collective with a non-blocking one. Collectives start in program order (the
+# thread takes them in order; one starts here only when the thread has finished all it
+# was given), and the two threads are never inside MPI at once (Open MPI corrupted its
+# heap here when they were): handing one to the thread first finishes the small ones still
+# in flight from here.
+_THREAD_BYTES = 1 << 16
+
+
+class _Request:
+    """A non-blocking MPI call started here: polled until done."""
+
+    __slots__ = ("request", "finished")
+
+    def __init__(self, request):
+        self.request, self.finished = request, False
+
+    def test(self) -> bool:
+        self.finished = self.finished or self.request.Test()
+        return self.finished
+
+    def wait(self, limit: float) -> bool:
+        """Whether it finished within ``limit`` seconds."""
+        if self.test():
+            return True
+        start = time.monotonic()
+        deadline = start + limit
+        # Spin as a blocking call would for the first 0.2 s (each sleep between Tests
+        # stalls the transfer), then back off to let a rank stuck elsewhere have the core.
+        spin_until = start + 0.2
+        pause = 0.0
+        while not self.test():
+            now = time.monotonic()
+            if now > deadline:
+                return False
+            if now > spin_until:
+                pause = min(max(pause * 2, 2e-5), 1e-3)
+                time.sleep(pause)
+        return True
+
+
+class _Handed:
+    """A blocking MPI call handed to the collectives thread."""
+
+    __slots__ = ("call", "args", "done", "error", "result")
+
+    def __init__(self, call, args):
+        self.call, self.args = call, args
+        self.done = threading.Event()
+        self.error = self.result = None
+
+    def test(self) -> bool:
+        return self.done.is_set()
+
+    def wait(self, limit: float) -> bool:
+        if not self.done.wait(limit):
+            return False
+        if self.error is not None:
+            raise self.error
+        return True
+
+
+class _Collectives:
+    """The thread that runs large collectives, one at a time, in the order given."""
+
+    def __init__(self):
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        # Each count is written by one thread only: handed here, finished by the thread.
+        self.handed = self.finished = 0
+        self.thread = threading.Thread(target=self._serve, name="chainrule.distributed",
+                                       daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            job = self.queue.get()
+            if job is None:
+                return
+            try:
+                job.result = job.call(*job.args)
+            except BaseException as e:  # noqa: BLE001  (re-raised by the waiting thread)
+                job.error = e
+            self.finished += 1
+            job.done.set()
+
+    def hand(self, call, args) -> _Handed:
+        job = _Handed(call, args)
+        self.handed += 1
+        self.queue.put(job)
+        return job
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout=5)
+
+
+def _start(name: str, args: tuple, nbytes: int):
+    """Start the MPI collective ``name`` (the blocking call's name: ``"Allreduce"``) on
+    ``args``: see above for which form runs where."""
+    comm, runner = _state.comm, _state.collectives
+    if nbytes >= _THREAD_BYTES:
+        return _hand(getattr(comm, name), args, name)
+    start = getattr(comm, "I" + name[0].lower() + name[1:])
+    if runner.finished == runner.handed:
+        request = _Request(start(*args))
+        _state.in_flight = [r for r in _state.in_flight if not r.finished] + [request]
+        return request
+    # Behind large ones on the thread, but still the non-blocking call: MPI never matches a
+    # blocking collective with a non-blocking one, and the form must not depend on timing.
+    return _hand(lambda *a: start(*a).Wait(), args, name)
+
+
+def _hand(call, args: tuple, where: str) -> _Handed:
+    """``call(*args)`` on the collectives thread, once the small collectives started here
+    have finished (the threads never call MPI at once)."""
+    for request in _state.in_flight:
+        _wait(request, f"{where} (finishing the collectives started before it)")
+    _state.in_flight = []
+    return _state.collectives.hand(call, args)
+
+
+def _wait(started, where: str, timeout: Optional[float] = None) -> None:
+    """Wait for a started collective, or raise ``DistTimeoutError`` after the timeout."""
     limit = _state.timeout if timeout is None else timeout
-    start = time.monotonic()
-    deadline = start + limit
-    # Open MPI moves a non-blocking collective's data only inside MPI calls: every sleep
-    # between Tests stalls it (sleeping after 1 ms halved a 16 MiB all_reduce's bandwidth).
-    # Spin as a blocking call would for the first 0.2 s, then back off to let a rank that
-    # is stuck elsewhere have the core.
-    spin_until = start + 0.2
-    pause = 0.0
-    while not request.Test():
-        now = time.monotonic()
-        if now > deadline:
-            raise DistTimeoutError(
-                f"{where}: rank {_state.rank} waited {limit:.0f} s and the collective did not "
-                f"complete; another rank failed, exited or never reached this call (every "
-                f"rank must call the same collectives in the same order)")
-        if now > spin_until:
-            pause = min(max(pause * 2, 2e-5), 1e-3)  # (after the first 0.2 s only)
-            time.sleep(pause)
+    if not started.wait(limit):
+        raise DistTimeoutError(
+            f"{where}: rank {_state.rank} waited {limit:.0f} s and the collective did not "
+            f"complete; another rank failed, exited or never reached this call (every "
+            f"rank must call the same collectives in the same order)")
 
 
 class Work:
     """A collective started with ``async_op=True``: ``wait()`` finishes it (and its
     in-place write-back), ``is_completed()`` polls."""
 
-    def __init__(self, request, where: str, finish: Optional[Callable[[], None]] = None):
-        self._request, self._where, self._finish, self._done = request, where, finish, False
+    def __init__(self, started, where: str, finish: Optional[Callable[[], None]] = None):
+        self._started, self._where, self._finish, self._done = started, where, finish, False
 
     def is_completed(self) -> bool:
-        if not self._done and self._request.Test():
+        if not self._done and self._started.test():
             self._complete()
         return self._done
 
     def wait(self, timeout=None) -> bool:
         if not self._done:
-            _wait(self._request, self._where, None if timeout is None else _seconds(timeout))
+            _wait(self._started, self._where, None if timeout is None else _seconds(timeout))
             self._complete()
         return True
 
@@ -274,8 +396,8 @@ class Work:
             self._finish()
 
 
-def _run(request, where: str, finish, async_op: bool):
-    work = Work(request, where, finish)
+def _run(name: str, args: tuple, nbytes: int, where: str, finish, async_op: bool):
+    work = Work(_start(name, args, nbytes), where, finish)
     if async_op:
         return work
     work.wait()
@@ -295,8 +417,8 @@ def _chain(*steps) -> Callable[[], None]:
 def barrier(group=None, async_op: bool = False, device_ids=None):
     """Wait until every rank reaches this call."""
     _check_group(group, "barrier")
-    comm = _require_init("barrier")
-    return _run(comm.Ibarrier(), "barrier", None, async_op)
+    _require_init("barrier")
+    return _run("Barrier", (), 0, "barrier", None, async_op)
 
 
 def all_reduce(tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool = False):
@@ -306,25 +428,25 @@ def all_reduce(tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool =
     >>> dist.all_reduce(t)  # 2 ranks: tensor([3., 3., 3.]) on both   # doctest: +SKIP
     """
     _check_group(group, "all_reduce")
-    comm = _require_init("all_reduce")
+    _require_init("all_reduce")
     arr = _array(tensor, "all_reduce")
     mop = _mpi_op(op, "all_reduce", arr.dtype)
     buf, copy_back = _writable(arr, "all_reduce")
-    request = comm.Iallreduce(_mpi().IN_PLACE, buf, mop)
     size = _state.size
     avg = (lambda: np.divide(buf, size, out=buf, casting="unsafe")) \
         if op is ReduceOp.AVG else None
-    return _run(request, "all_reduce", _chain(avg, copy_back, lambda: _bump(tensor)), async_op)
+    return _run("Allreduce", (_mpi().IN_PLACE, buf, mop), buf.nbytes, "all_reduce",
+                _chain(avg, copy_back, lambda: _bump(tensor)), async_op)
 
 
 def broadcast(tensor, src: int = 0, group=None, async_op: bool = False):
     """Copy rank ``src``'s ``tensor`` into ``tensor`` on every other rank, in place."""
     _check_group(group, "broadcast")
-    comm = _require_init("broadcast")
+    _require_init("broadcast")
     _check_rank(src, "broadcast", "src")
     arr = _array(tensor, "broadcast")
     buf, copy_back = _writable(arr, "broadcast")
-    return _run(comm.Ibcast(buf, root=src), "broadcast",
+    return _run("Bcast", (buf, src), buf.nbytes, "broadcast",
                 _chain(copy_back, lambda: _bump(tensor)), async_op)
 
 
@@ -344,7 +466,7 @@ def _same(arrays: Sequence[np.ndarray], like: np.ndarray, where: str, what: str)
 def all_gather(tensor_list: List[Any], tensor, group=None, async_op: bool = False):
     """Fill ``tensor_list[r]`` with rank ``r``'s ``tensor``, on every rank."""
     _check_group(group, "all_gather")
-    comm = _require_init("all_gather")
+    _require_init("all_gather")
     arr = np.ascontiguousarray(_array(tensor, "all_gather"))
     outs = [_array(t, "all_gather") for t in tensor_list]
     if len(outs) != _state.size:
@@ -352,25 +474,23 @@ def all_gather(tensor_list: List[Any], tensor, group=None, async_op: bool = Fals
                          f"rank ({_state.size})")
     _same(outs, arr, "all_gather", "tensor_list")
     flat = np.empty((_state.size,) + arr.shape, arr.dtype)
-    request = comm.Iallgather(arr, flat)
-
     def finish():
         for out, t, part in zip(outs, tensor_list, flat):
             np.copyto(out, part)
             _bump(t)
-    return _run(request, "all_gather", finish, async_op)
+    return _run("Allgather", (arr, flat), flat.nbytes, "all_gather", finish, async_op)
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bool = False):
     """Gather every rank's ``input_tensor`` into ``output_tensor`` (``world_size`` times as
     long along its first axis, or of shape ``(world_size, *input.shape)``)."""
     _check_group(group, "all_gather_into_tensor")
-    comm = _require_init("all_gather_into_tensor")
+    _require_init("all_gather_into_tensor")
     arr = np.ascontiguousarray(_array(input_tensor, "all_gather_into_tensor"))
     out = _array(output_tensor, "all_gather_into_tensor")
     _check_blocks("all_gather_into_tensor", "output", out, arr)
     buf, copy_back = _writable(out, "all_gather_into_tensor")
-    return _run(comm.Iallgather(arr, buf), "all_gather_into_tensor",
+    return _run("Allgather", (arr, buf), buf.nbytes, "all_gather_into_tensor",
                 _chain(copy_back, lambda: _bump(output_tensor)), async_op)
 
 
@@ -378,7 +498,7 @@ def reduce_scatter(output, input_list: List[Any], op: ReduceOp = ReduceOp.SUM, g
                    async_op: bool = False):
     """Reduce ``input_list[r]`` over the ranks with ``op`` into ``output`` on rank ``r``."""
     _check_group(group, "reduce_scatter")
-    comm = _require_init("reduce_scatter")
+    _require_init("reduce_scatter")
     out = _array(output, "reduce_scatter")
     ins = [_array(t, "reduce_scatter") for t in input_list]
     if len(ins) != _state.size:
@@ -386,18 +506,18 @@ def reduce_scatter(output, input_list: List[Any], op: ReduceOp = ReduceOp.SUM, g
                          f"per rank ({_state.size})")
     _same(ins, out, "reduce_scatter", "input_list")
     flat = np.stack(ins) if ins else np.empty((0,) + out.shape, out.dtype)
-    return _reduce_scatter_flat(comm, flat, output, op, "reduce_scatter", async_op)
+    return _reduce_scatter_flat(flat, output, op, "reduce_scatter", async_op)
 
 
 def reduce_scatter_tensor(output, input, op: ReduceOp = ReduceOp.SUM, group=None,
                           async_op: bool = False):
     """``reduce_scatter`` with the inputs as one tensor of ``world_size`` equal blocks."""
     _check_group(group, "reduce_scatter_tensor")
-    comm = _require_init("reduce_scatter_tensor")
+    _require_init("reduce_scatter_tensor")
     flat = np.ascontiguousarray(_array(input, "reduce_scatter_tensor"))
     out = _array(output, "reduce_scatter_tensor")
     _check_blocks("reduce_scatter_tensor", "input", flat, out)
-    return _reduce_scatter_flat(comm, flat, output, op, "reduce_scatter_tensor", async_op)
+    return _reduce_scatter_flat(flat, output, op, "reduce_scatter_tensor", async_op)
 
 
 def _check_blocks(where: str, name: str, whole, block) -> None:
@@ -408,15 +528,15 @@ def _check_blocks(where: str, name: str, whole, block) -> None:
                          f"{block.dtype}")
 
 
-def _reduce_scatter_flat(comm, flat, output, op, where, async_op):
+def _reduce_scatter_flat(flat, output, op, where, async_op):
     out = _array(output, where)
     mop = _mpi_op(op, where, out.dtype)
     buf, copy_back = _writable(out, where)
-    request = comm.Ireduce_scatter_block(flat, buf, mop)
     size = _state.size
     avg = (lambda: np.divide(buf, size, out=buf, casting="unsafe")) \
         if op is ReduceOp.AVG else None
-    return _run(request, where, _chain(avg, copy_back, lambda: _bump(output)), async_op)
+    return _run("Reduce_scatter_block", (flat, buf, mop), flat.nbytes, where,
+                _chain(avg, copy_back, lambda: _bump(output)), async_op)
 
 
 # ----- for DistributedDataParallel -------------------------------------------------------
@@ -425,8 +545,12 @@ def _comm():
 
 
 def _allgather_object(obj):
-    """Every rank's picklable ``obj``, as a list by rank (construction-time checks)."""
-    return _require_init("allgather_object").allgather(obj)
+    """Every rank's picklable ``obj``, as a list by rank (construction-time checks): on the
+    collectives thread, so that it keeps its place in the order of collectives."""
+    comm = _require_init("allgather_object")
+    job = _hand(comm.allgather, (obj,), "DistributedDataParallel construction")
+    _wait(job, "DistributedDataParallel construction")
+    return job.result
 
 
 def __dir__():

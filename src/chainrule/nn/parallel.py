@@ -5,8 +5,9 @@ across ranks during backward, so after ``optimizer.step()`` every rank holds the
 parameters. How: every parameter gets a gradient hook; the hook copies the parameter's
 gradient (plus what ``.grad`` already held, for accumulation) into its slot of a flat bucket
 (about ``bucket_cap_mb`` each, in reverse parameter order, one dtype per bucket); a full
-bucket starts a non-blocking ``Iallreduce`` at once (buckets start in the same order on every
-rank, as MPI requires). The engine runs a parameter's hook as soon as the last node that
+bucket starts its all-reduce at once (buckets start in the same order on every rank, as MPI
+requires), on ``chainrule.distributed``'s collectives thread, so it proceeds while this
+thread goes on with backward. The engine runs a parameter's hook as soon as the last node that
 contributes to its gradient has run (``engine.early_leaf_hooks``), so the all-reduce of the
 last layers' buckets overlaps the backward pass of the first layers. The hook of the last
 parameter to receive its gradient waits for all buckets, divides by the world size and
@@ -279,17 +280,15 @@ class DistributedDataParallel(Module):
         self._pending -= 1
         buckets = self._buckets
         buckets[self._slots[i][0]].pending -= 1
-        comm = self._comm
-        from mpi4py import MPI
         # Buckets start in index order only: MPI needs every rank to start its
         # collectives in one order, whatever order the hooks fire in.
         while self._next < len(buckets) and buckets[self._next].pending == 0:
             bucket = buckets[self._next]
-            bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.buffer, MPI.SUM)
+            if self._world > 1:  # (one rank: the sum is the bucket itself)
+                from mpi4py import MPI
+                bucket.request = _dist()._start("Allreduce", (MPI.IN_PLACE, bucket.buffer,
+                                                              MPI.SUM), bucket.buffer.nbytes)
             self._next += 1
-        if self._next:  # Open MPI moves a non-blocking collective only inside MPI calls
-            MPI.Request.Testall([b.request for b in buckets[:self._next]
-                                 if b.request is not None])
 
     def _finalize(self, last: Optional[int]):
         """Wait for every bucket, average, write ``.grad``; the last parameter's average is
@@ -297,9 +296,9 @@ class DistributedDataParallel(Module):
         dist = _dist()
         world = self._world
         for bucket in self._buckets:
-            dist._wait(bucket.request, "DistributedDataParallel backward")
-            bucket.request = None
-            if world > 1:
+            if bucket.request is not None:
+                dist._wait(bucket.request, "DistributedDataParallel backward")
+                bucket.request = None
                 np.divide(bucket.buffer, world, out=bucket.buffer)
         self._syncing = False
         result = None
