@@ -57,7 +57,7 @@ class Twins:
     """An eager step and a compiled one over deep-copied twin models, each with its own
     optimizer (and scheduler)."""
 
-    def __init__(self, make_model, make_opt, loss_fn, sched=None, seed=0):
+    def __init__(self, make_model, make_opt, loss_fn, sched=None, seed=0, fuse=False):
         cr.manual_seed(seed)
         base = make_model()
         self.models, self.steps, self.opts = [], [], []
@@ -76,7 +76,7 @@ class Twins:
                 return loss
             self.models.append(model)
             self.opts.append(opt)
-            self.steps.append(cr.compile(step) if compiled else step)
+            self.steps.append(cr.compile(step, fuse=fuse) if compiled else step)
 
     @property
     def compiled(self):
@@ -183,6 +183,37 @@ def test_rl_style_step_replays_bitwise():
     def batch(r):
         return f32(r.standard_normal((32, 4))), f32(r.standard_normal((32, 2)))
     Twins(net, lambda p: optim.Adam(p, lr=1e-3), F.mse_loss).run(batch, steps=8)
+
+
+FUSED = {
+    "adam": lambda p: optim.Adam(p, lr=1e-2),
+    "adam-l2-maximize": lambda p: optim.Adam(p, lr=1e-2, weight_decay=0.1, maximize=True),
+    "adamw": lambda p: optim.AdamW(p, lr=1e-2, weight_decay=0.1),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(FUSED))
+def test_fused_optimizer_kernel_replays_bitwise(name, dtype, monkeypatch):
+    """compile(fuse=True) updates the flat buffer by the optimizer's numba kernel: the same
+    parameters and state, bit for bit, as eager's per-parameter loop."""
+    pytest.importorskip("numba")
+    from chainrule.optim import _fused
+    ran = []
+    real = _fused.adam
+    monkeypatch.setattr(_fused, "adam", lambda *a: ran.append(real(*a)) or ran[-1])
+
+    def net():
+        return nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2)).to(dtype)
+
+    def batch(r):
+        return (cr.tensor(r.standard_normal((16, 4)), dtype=dtype),
+                cr.tensor(r.standard_normal((16, 2)), dtype=dtype))
+    t = Twins(net, FUSED[name], F.mse_loss, fuse=True).run(batch, steps=8)
+    assert len(ran) >= 7 and all(ran[1:])  # the first step makes the state
+    for sa, sb in zip(t.opts[0].state.values(), t.opts[1].state.values()):
+        for key in sa:
+            assert np.array_equal(np.asarray(sa[key]), np.asarray(sb[key])), key
 
 
 def test_replay_is_not_stale():

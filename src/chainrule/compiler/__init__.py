@@ -192,7 +192,7 @@ class CompiledFunction:
         rec = Recorder()
         modules, optimizers = _reachable(self.fn, leaves)
         call_leaves = list(leaves)
-        with patched(), rec, trace_ops(Tracer(rec)):
+        with patched(), rec, trace_ops(Tracer(rec, self.fuse)):
             for i, x in enumerate(leaves):
                 if isinstance(x, Tensor):
                     rec.watch(x, f"A[{i}]")

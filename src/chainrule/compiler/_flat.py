@@ -58,7 +58,7 @@ class _FlatGroup:
                 return False
         return True
 
-    def step(self, opt, grads) -> None:
+    def step(self, opt, grads, fuse: bool) -> None:
         grad = self.grad
         for (o, n, _), g in zip(self.parts, grads):
             grad[o:o + n] = g.reshape(-1)
@@ -66,7 +66,8 @@ class _FlatGroup:
         for key, value in states[0].items():  # an eager step in between moved the counts
             if not isinstance(value, np.ndarray):
                 state[key] = value
-        opt._update(self.flat, grad, state, self.group)
+        if not (fuse and opt._fused_update(self.flat, grad, state, self.group)):
+            opt._update(self.flat, grad, state, self.group)
         for key, value in state.items():
             if isinstance(value, np.ndarray):
                 if states[0].get(key) is None or states[0][key].base is not value:
@@ -80,13 +81,14 @@ class _FlatGroup:
 
 
 class FlatStep:
-    """``opt.step()`` over flat buffers, given the gradients of ``params`` (in order)."""
+    """``opt.step()`` over flat buffers, given the gradients of ``params`` (in order).
+    ``fuse``: by the optimizer's fused kernel where it has one (``optim._fused``)."""
 
-    def __init__(self, opt, groups):
-        self.opt, self.groups = opt, groups
+    def __init__(self, opt, groups, fuse: bool = False):
+        self.opt, self.groups, self.fuse = opt, groups, fuse
 
     @classmethod
-    def make(cls, opt, args, kwargs):
+    def make(cls, opt, args, kwargs, fuse: bool = False):
         """A FlatStep for ``opt`` as its gradients stand now, or None where it cannot be
         one (an update that is not elementwise, a closure, mixed dtypes, counts that
         differ between parameters)."""
@@ -112,7 +114,7 @@ class FlatStep:
                         if not isinstance(st[k], np.ndarray)):
                     return None
             groups.append((group, params))
-        return cls(opt, [_FlatGroup(opt, g, ps) for g, ps in groups])
+        return cls(opt, [_FlatGroup(opt, g, ps) for g, ps in groups], fuse)
 
     @property
     def params(self) -> list:
@@ -125,7 +127,7 @@ class FlatStep:
             return
         start = 0
         for g in self.groups:
-            g.step(opt, grads[start:start + len(g.params)])
+            g.step(opt, grads[start:start + len(g.params)], self.fuse)
             start += len(g.params)
 
 

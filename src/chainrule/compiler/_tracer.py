@@ -16,8 +16,8 @@ __all__ = ["Tracer"]
 class Tracer:
     """What the core tells a trace (see ``autograd.tracing``), passed to the recorder."""
 
-    def __init__(self, rec: Recorder):
-        self.rec = rec
+    def __init__(self, rec: Recorder, fuse: bool = False):
+        self.rec, self.fuse = rec, fuse  # fuse: optimizers' fused kernels too
 
     def __call__(self, prim, args, params, out) -> None:
         pass
@@ -79,7 +79,7 @@ class Tracer:
         rec = self.rec
         rec.suspended += 1
         try:
-            flat = FlatStep.make(opt, args, kwargs)
+            flat = FlatStep.make(opt, args, kwargs, self.fuse)
             if flat is None:
                 return False
             grads = [p.grad._data for p in flat.params]

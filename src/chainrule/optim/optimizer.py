@@ -13,6 +13,7 @@ from ..autograd import tracing as _tracing
 from ..autograd.grad_mode import enable_grad as _enable_grad
 from ..autograd.grad_mode import ordinary as _ordinary
 from ..autograd.tensor import Tensor as _Tensor
+from . import _fused
 
 __all__ = ["require_real", "check_hyperparameters", "Optimizer", "SGD", "Adam", "AdamW",
            "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam"]
@@ -225,6 +226,11 @@ class Optimizer:
     def _update(self, param, grad, state, group) -> None:
         raise NotImplementedError
 
+    def _fused_update(self, param, grad, state, group) -> bool:
+        """``_update`` on flat 1-D arrays by one fused kernel (``optim._fused``), bit for
+        bit; False where this optimizer has none (then ``_update`` runs)."""
+        return False
+
     def _fast_params(self, group: dict):
         """For a fast ``_step_group``: (param, its array, its gradient's array) for each
         parameter of ``group`` that has a gradient. One whose .grad has another dtype (set by
@@ -407,6 +413,10 @@ class Adam(Optimizer):
         denom = _np.sqrt(v) / _math.sqrt(bias2)
         denom += eps
         param -= (lr / bias1) * (m / denom)
+
+
+    def _fused_update(self, param, grad, state, group) -> bool:
+        return _fused.adam(param, grad, state, group, self.decoupled)
 
 
 class AdamW(Adam):
