@@ -216,6 +216,19 @@ def test_fused_optimizer_kernel_replays_bitwise(name, dtype, monkeypatch):
             assert np.array_equal(np.asarray(sa[key]), np.asarray(sb[key])), key
 
 
+def test_large_parameters_step_per_parameter_and_replay_bitwise(monkeypatch):
+    """Past FLAT_MEAN_ELEMENTS per parameter on average the optimizer's step replays as
+    its own call (no flat buffer: its copies would cost more than the calls saved)."""
+    from chainrule.compiler import _flat
+    made = []
+    real = _flat.FlatStep.make.__func__
+    monkeypatch.setattr(_flat.FlatStep, "make",
+                        classmethod(lambda cls, *a: made.append(real(cls, *a)) or made[-1]))
+    monkeypatch.setattr(_flat, "FLAT_MEAN_ELEMENTS", 64)
+    Twins(mlp(nn.Tanh(), h=32), OPTIMIZERS["momentum"], F.cross_entropy).run(classes())
+    assert made and all(m is None for m in made)
+
+
 def test_replay_is_not_stale():
     """A replay reads the new inputs and the current parameters: outputs change per call."""
     t = Twins(mlp(nn.Tanh()), OPTIMIZERS["sgd"], F.cross_entropy)
