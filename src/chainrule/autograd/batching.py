@@ -124,8 +124,8 @@ def _ufunc(ufunc, method: str, *inputs, **kwargs):
             result = _wrap(ufunc(*(_lift(x, rank) for x in inputs), **kwargs))
     elif method in ("reduce", "accumulate") and len(inputs) == 1:
         (x,) = inputs
-        if kwargs.get("initial", None) is not None or kwargs.get("where", True) is not True:
-            raise Unbatchable(f"{ufunc.__name__}.{method} with initial= or where=")
+        if kwargs.get("initial", None) is not None:
+            raise Unbatchable(f"{ufunc.__name__}.{method} with initial=")
         axis = kwargs.pop("axis", 0)
         if method == "accumulate" and axis is None:
             raise Unbatchable("accumulate over all axes")

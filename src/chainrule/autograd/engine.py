@@ -572,13 +572,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     inputs = _as_tuple(inputs)
     targets = _targets_from(inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    together = _batched_pass(outputs, grad_outputs, targets, retain) if is_grads_batched \
+    stacked = _stacked(grad_outputs, len(outputs)) if is_grads_batched else None
+    together = _batched_pass(outputs, stacked, targets, retain) if is_grads_batched \
         and not create_graph and forward_state.depth == 0 and not anomaly_state.enabled \
         else None
     if together is not None:  # every row in one walk
         batches, captured = range(together[0]), [together[1]]
     else:  # one walk per row
-        batches = _batches(grad_outputs, len(outputs)) if is_grads_batched else [grad_outputs]
+        batches = [tuple(g[b] for g in stacked) for b in range(len(stacked[0]))] \
+            if is_grads_batched else [grad_outputs]
         captured, needed = [], None
         for b, cotangents in enumerate(batches):
             roots, root_grads = _roots("grad", outputs, cotangents, create_graph)
@@ -606,18 +608,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
     return tuple(result)
 
 
-def _batched_pass(outputs: tuple, grad_outputs, targets: dict, retain: bool):
+def _batched_pass(outputs: tuple, stacked: list, targets: dict, retain: bool):
     """``(rows, {key: stacked gradients})`` from one walk that carries every row of the
-    batched ``grad_outputs`` at once (see ``batching``), or None when the loop over rows
-    must run instead: a rule on the way without a batched meaning, or inputs the loop
-    reports errors for. The walk keeps the graph, so that the loop can still run."""
-    grads = [g._data if isinstance(g, Tensor) else as_array(g)
-             for g in _as_tuple(grad_outputs)]
-    if len(grads) != len(outputs) or not all(isinstance(t, Tensor) and t._requires_grad
-                                             for t in outputs):
-        return None
-    rows = {g.shape[0] if g.ndim else None for g in grads}
-    if len(rows) != 1 or not rows.pop() or any(
+    ``stacked`` gradients (``_stacked``'s) at once (see ``batching``), or None when the loop
+    over rows must run instead: a rule on the way without a batched meaning, no rows, or
+    outputs the loop reports errors for. The walk keeps the graph, so that the loop can
+    still run."""
+    grads = [g._data if isinstance(g, Tensor) else g for g in stacked]
+    if not len(grads[0]) or not all(isinstance(t, Tensor) and t._requires_grad
+                                    for t in outputs) or any(
             g.shape[1:] != t._data.shape for g, t in zip(grads, outputs)):
         return None
     root_grads = [(_batching.Batched(g if g.dtype == t._data.dtype else g.astype(t._data.dtype)),
@@ -641,8 +640,9 @@ def _batched_pass(outputs: tuple, grad_outputs, targets: dict, retain: bool):
     return n, stacked
 
 
-def _batches(grad_outputs, n_outputs: int) -> list:
-    """Per batch entry, the outputs' gradients: ``grad_outputs`` split along the first axis."""
+def _stacked(grad_outputs, n_outputs: int) -> list:
+    """A batched ``grad``'s ``grad_outputs``, checked: one per output, all with the same
+    leading batch axis."""
     if grad_outputs is None:
         raise ValueError("grad: is_grads_batched=True needs grad_outputs, each with a leading "
                          "batch axis")
@@ -653,7 +653,7 @@ def _batches(grad_outputs, n_outputs: int) -> list:
     if len(sizes) != 1 or None in sizes:
         raise ValueError(f"grad: with is_grads_batched=True every gradient needs the same "
                          f"leading batch axis; got shapes {[tuple(g.shape) for g in grads]}")
-    return [tuple(g[b] for g in grads) for b in range(sizes.pop())]
+    return grads
 
 
 def release_graph(node) -> None:

@@ -10,13 +10,12 @@ Without numba there is no kernel and ``_update`` runs.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 __all__ = ["adam"]
-
-_kernels: dict = {}
 
 
 def _numba():
@@ -27,7 +26,9 @@ def _numba():
     return numba
 
 
+@functools.cache
 def _adam_kernel():
+    """The kernel (compiled on first use, cached on disk), or None without numba."""
     numba = _numba()
     if numba is None:
         return None
@@ -57,9 +58,7 @@ def adam(param, grad, state, group, decoupled: bool) -> bool:
     (nothing done) where there is none: no numba, AMSGrad, or a state not yet made."""
     if group["amsgrad"] or "exp_avg" not in state or param.ndim != 1 or grad.ndim != 1:
         return False
-    kernel = _kernels.get("adam", False)
-    if kernel is False:
-        kernel = _kernels["adam"] = _adam_kernel()
+    kernel = _adam_kernel()
     if kernel is None:
         return False
     m, v = state["exp_avg"], state["exp_avg_sq"]
