@@ -4,21 +4,19 @@ read), and, for outputs a caller will differentiate, the backward program behind
 """
 from __future__ import annotations
 
+import bisect
 import builtins
-import re
 
 import numpy as np
 
 from ..autograd.primitives import Primitive, recorded
 from ..autograd.tensor import make_tensor
-from . import _fuse
+from . import _fold, _fuse
 from ._recorder import Recorder
 
 __all__ = ["Program", "Pullback", "MISS", "build"]
 
 MISS = object()  # a replay's answer when a guard does not hold
-_USES = re.compile(r"\bs(\d+)\b")
-_DEF = re.compile(r"s(\d+) = ")
 
 
 class Pullback:
@@ -73,56 +71,72 @@ def _differentiable(array, run, saved, tensors):
 
 
 def build(rec: Recorder, out_exprs, out_spec, fuse: bool, pullbacks=()) -> Program:
+    folding = _fold.plan(rec, out_exprs, pullbacks)
     body = []
     if rec.guards:
         body.append("if not (" + "\n        and ".join(rec.guards) + "):")
         body.append("    return _MISS")
     # Values read from the inputs alone: computed first, before anything changes.
-    early = sorted({i for lines, _ in rec.value_guards for i in lines})
-    body += [rec.lines[i] for i in early]
-    for _, check in rec.value_guards:
+    early = sorted({i for lines, _ in folding.value_guards for i in lines} - folding.removed)
+    body += [folding.line(i, rec) for i in early]
+    for _, check in folding.value_guards:
         body += [f"if {check}:", "    return _MISS"]
-    skip = set(early)
+    skip = set(early) | folding.removed
     for pb in pullbacks:
         skip.update(range(pb.start, pb.end))
-    numbered = [(i, line) for i, line in enumerate(rec.lines) if i not in skip]
+    numbered = [(i, folding.line(i, rec)) for i in range(len(rec.lines)) if i not in skip]
+    late_guards = _moved_to_kept_lines(folding.late_guards, numbered, len(rec.lines))
+    saved_text = " ".join(f"s{n}" for saved in folding.saved for n in saved)
     kernels = {}
     if fuse:
-        barriers = {i for i, _, _ in rec.effects} | {i for i, _, _ in rec.late_guards}
-        steps = {i: step for i, step in rec.elementwise.items() if i not in barriers}
-        later = " ".join(out_exprs) + " " + " ".join(c for _, c, _ in rec.late_guards)
+        barriers = {i for i, _, _ in rec.effects} | {i for i, _, _ in late_guards}
+        steps = {i: step for i, step in rec.elementwise.items()
+                 if i not in barriers and i not in folding.rewritten}
+        later = " ".join(out_exprs) + " " + " ".join(c for _, c, _ in late_guards) + \
+            " " + saved_text
         numbered, kernels = _fuse.fuse(numbered, steps, later)
-    body += _with_late_guards(rec, numbered)
+    body += _with_late_guards(rec, numbered, late_guards)
     extra = []
     sources = []
-    for pb in pullbacks:  # each backward pass: its own function, given the values it reads
-        lines = rec.lines[pb.start:pb.end]
-        made = {int(m.group(1)) for m in map(_DEF.match, lines) if m}
-        pb.saved = sorted({int(u) for line in lines for u in _USES.findall(line)} - made)
-        extra.append(f"(({''.join(f's{k}, ' for k in pb.saved)}), "
+    for pb, saved in zip(pullbacks, folding.saved):  # each backward pass: its own function
+        pb.saved = saved  # the values of the replay it reads
+        lines = [folding.line(i, rec) for i in range(pb.start, pb.end)
+                 if i not in folding.removed]
+        extra.append(f"(({''.join(f's{k}, ' for k in saved)}), "
                      f"[{', '.join(pb.leaves)}])")
         grads = ", ".join("None" if g is None else f"s{g}" for g in pb.grads)
         sources.append(f"def pullback{len(sources)}(S, G):\n"
-                       f"    ({''.join(f's{k}, ' for k in pb.saved)}) = S\n" +
+                       f"    ({''.join(f's{k}, ' for k in saved)}) = S\n" +
                        "".join(f"    {line}\n" for line in lines) + f"    return [{grads}]\n")
     body.append("return [" + ", ".join(list(out_exprs) + extra) + "]")
     source = "\n\n".join(["def replay(A):\n" + "".join(f"    {line}\n" for line in body)]
                          + sources)
     namespace = dict(rec.consts, _MISS=MISS, _as0d=np.asarray, _mk=make_tensor,
-                     _item=lambda a: a.item(), **kernels)
+                     _item=lambda a: a.item(), **kernels, **folding.names)
     exec(builtins.compile(source, "<chainrule.compile>", "exec"), namespace)
     for j, pb in enumerate(pullbacks):
         pb.run = namespace[f"pullback{j}"]
     return Program(namespace["replay"], source, out_spec, list(pullbacks))
 
 
-def _with_late_guards(rec: Recorder, numbered) -> list:
+def _moved_to_kept_lines(late_guards, numbered, end: int) -> list:
+    """The guards read from the state, each checked before the first line kept at or after
+    the one it was read at (the lines between were folded or removed)."""
+    kept = [i for i, _ in numbered]
+    moved = []
+    for i, check, before in late_guards:
+        k = bisect.bisect_left(kept, i)
+        moved.append((kept[k] if k < len(kept) else end, check, before))
+    return moved
+
+
+def _with_late_guards(rec: Recorder, numbered, late_guards) -> list:
     """The program's lines with the guards read from the state checked in place: before
     the first change each later guard may have to undo, a copy is kept (of a buffer, or a
     generator's state), and a guard that fails puts them back before returning."""
-    if not rec.late_guards:
+    if not late_guards:
         return [line for _, line in numbered]
-    last = rec.late_guards[-1][0]
+    last = late_guards[-1][0]
     backups, at = {}, {}
     for i, kind, target in rec.effects:
         if i < last and kind != "final" and (kind, target) not in backups:
@@ -131,7 +145,7 @@ def _with_late_guards(rec: Recorder, numbered) -> list:
                 f"{name} = {target}.copy()" if kind == "array" else
                 f"{name} = {target}.bit_generator.state")
     checks = {}
-    for i, check, before in rec.late_guards:
+    for i, check, before in late_guards:
         undo = []
         for _, kind, target in reversed(before):
             name = backups[(kind, target)]

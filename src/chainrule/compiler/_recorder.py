@@ -63,7 +63,8 @@ class Recorder:
         self.keep = []           # every Traced array made (their ids name them)
         self.stateful = set()    # slots whose value depends on state (not inputs alone)
         self.snapshots = []      # (array, copy): constants must be left as they were
-        self.written = set()     # slots written in place after they were made
+        self.owners = {}         # slot -> id of the array owning its memory (see owner)
+        self.written_memory = set()  # the owners of the memory written in place
         self._foreign = {}       # id(another trace's array) -> the plain view naming it
         self.elementwise = {}    # line -> (ufunc, operands, slot, shape, dtype): see _fuse
         self._modules = set()    # ids of the modules followed (watch_module)
@@ -77,6 +78,14 @@ class Recorder:
         self.effects = []
         self.final = False
         self.late_guards = []  # (line, check, effects before it) read from the state
+        # What constant folding needs (see _fold): the values that follow from the program
+        # alone (slot -> the array the trace made), the ones written after they were made,
+        # the lines that write (line -> target slots), the matrix products (line -> slots).
+        self.constant = {}
+        self._constant_owners = {}  # id(the array owning the memory) -> constant slots
+        self.unfoldable = set()
+        self.writes = {}
+        self.matmuls = {}
 
     # ----- names ---------------------------------------------------------------------
     def slot(self, x):
@@ -138,12 +147,13 @@ class Recorder:
         return any(self.slot(v) in self.stateful for v in traced_in(tuple(values)))
 
     # ----- arrays --------------------------------------------------------------------
-    def adopt(self, res, expr: str, stateful: bool):
-        """Give the result of ``expr`` program variables; returns it as the trace sees it."""
+    def adopt(self, res, expr: str, stateful: bool, constant: bool = False):
+        """Give the result of ``expr`` program variables; returns it as the trace sees it.
+        ``constant``: its value follows from the program alone (see ``_fold``)."""
         if isinstance(res, np.ndarray):
-            return self._new(res, expr, stateful)
+            return self._new(res, expr, stateful, constant)
         if isinstance(res, np.generic):
-            return self._new(np.asarray(res), f"_as0d({expr})", stateful)
+            return self._new(np.asarray(res), f"_as0d({expr})", stateful, constant)
         if isinstance(res, (tuple, list)) and res and \
                 all(isinstance(r, (np.ndarray, np.generic)) for r in res):
             self.lines.append(f"_r = {expr}")
@@ -154,21 +164,47 @@ class Recorder:
             return None
         return res  # a shape, a dtype, a flag: what the guards already fix
 
-    def _new(self, res: np.ndarray, expr: str, stateful: bool) -> Traced:
+    def _new(self, res: np.ndarray, expr: str, stateful: bool, constant: bool = False) -> Traced:
         t = np.ndarray.view(res, Traced)  # the same memory and strides as eager's
         if res.base is None:
             t._fresh = True  # its .base reads None, as the fresh array's does
-        return self._name(t, expr, stateful)
+        return self._name(t, expr, stateful, constant)
 
-    def _name(self, t: Traced, expr: str, stateful: bool) -> Traced:
+    def _name(self, t: Traced, expr: str, stateful: bool, constant: bool = False) -> Traced:
         n = self.slots
         t._slot = (self.serial, n)
         self.slots += 1
         self.keep.append(t)
+        self.owners[n] = id(owner(t))
         if stateful:
             self.stateful.add(n)
+        elif constant:
+            self.constant[n] = plain(t)
+            self._constant_owners.setdefault(self.owners[n], set()).add(n)
         self.lines.append(f"s{n} = {expr}")
         return t
+
+    def _is_constant(self, values) -> bool:
+        """Whether every operand in ``values`` follows from the program alone: a literal, a
+        function, a dtype, or a constant program variable (an array made before the trace
+        may change between calls, so it is not one)."""
+        for v in values:
+            cls = v.__class__
+            if cls is Traced:
+                if self.slot(v) not in self.constant:
+                    return False
+            elif cls is tuple or cls is list:
+                if not self._is_constant(v):
+                    return False
+            elif cls is dict:
+                if not self._is_constant(v.values()):
+                    return False
+            elif cls is slice:
+                if not self._is_constant((v.start, v.stop, v.step)):
+                    return False
+            elif isinstance(v, (np.ndarray, Tensor)):
+                return False
+        return True
 
     def effect(self, kind: str = "final", target: str = None) -> None:
         """The next line changes state outside the program (see ``effects``)."""
@@ -181,11 +217,19 @@ class Recorder:
         return any(o is not None and np.may_share_memory(a, o)
                    for w in self.watched.values() for o in (w.original, w.grad_original))
 
-    def _written(self, targets, stateful: bool) -> None:
+    def _written(self, targets, stateful: bool, constant: bool = False) -> None:
+        """The next line writes into ``targets``; ``constant``: what it writes follows from
+        the program alone."""
+        self.writes[len(self.lines)] = [self.slot(t) for t in targets if t.__class__ is Traced]
         for t in targets:
             n = self.slot(t) if t.__class__ is Traced else None
             if n is not None:
-                self.written.add(n)
+                self.written_memory.add(self.owners[n])
+                # A constant sharing this memory is not its final value at every later line.
+                for k in self._constant_owners.get(self.owners[n], ()):
+                    self.unfoldable.add(k)
+                    if not constant or n not in self.constant:
+                        self.constant.pop(k, None)
                 if stateful:
                     self.stateful.add(n)
                 if self._aliases_state(t):
@@ -212,18 +256,24 @@ class Recorder:
         expr = self._call_expr(self.const(fn), args, kwargs)
         stateful = self._stateful(args) or self._stateful(kwargs.values())
         out = kwargs.get("out")
+        operands = kwargs if out is None else {k: v for k, v in kwargs.items() if k != "out"}
+        constant = not stateful and self._is_constant(operands.values()) and \
+            self._is_constant(args[1:] if fn in _SHAPE_ONLY else args)
         if out is not None:
             outs = out if isinstance(out, tuple) else (out,)
-            self._written(outs, stateful)
+            self._written(outs, stateful, constant)
             self.lines.append(expr)
             return outs[0] if isinstance(out, tuple) and len(out) == 1 else out
         if writes:
-            self._written(writes, stateful)
+            self._written(writes, stateful, constant)
         if res is not None and not isinstance(res, (np.ndarray, np.generic, tuple, list)):
             if fn not in _STATIC:
                 self.value_read(None, getattr(fn, "__name__", "a NumPy function"), res)
             return res
-        traced = self.adopt(res, expr, stateful)
+        traced = self.adopt(res, expr, stateful, constant and not writes)
+        if fn is np.matmul and len(args) == 2 and not kwargs and isinstance(res, np.ndarray):
+            self.matmuls[len(self.lines) - 1] = tuple(
+                self.slot(a) if a.__class__ is Traced else None for a in args)
         if fn.__class__ is np.ufunc and isinstance(res, np.ndarray):
             operands = elementwise_operands(self, fn, args, kwargs, res)
             if operands is not None:  # a line a fusing build may merge with its neighbours
@@ -236,15 +286,18 @@ class Recorder:
         stateful = self.slot(obj) in self.stateful or self._stateful(args) or \
             self._stateful(kwargs.values())
         expr = self._call_expr(f"{self.ref(obj)}.{name}", args, kwargs)
+        constant = self.slot(obj) in self.constant and self._is_constant(args) and \
+            self._is_constant(kwargs.values())
         if writes:
-            self._written((obj,), stateful)
+            self._written((obj,), stateful, constant)
             self.lines.append(expr)
             return res
-        return self.adopt(res, expr, stateful)
+        return self.adopt(res, expr, stateful, constant)
 
     def attribute(self, obj: Traced, name: str):
         res = getattr(plain(obj), name)
-        return self.adopt(res, f"{self.ref(obj)}.{name}", self.slot(obj) in self.stateful)
+        return self.adopt(res, f"{self.ref(obj)}.{name}", self.slot(obj) in self.stateful,
+                          self.slot(obj) in self.constant)
 
     def _call_expr(self, head: str, args, kwargs) -> str:
         parts = [self.ref(a) for a in args]
@@ -283,7 +336,8 @@ class Recorder:
 
     def _slice(self, n: int):
         """The lines that compute variable ``n`` from the inputs, to run before anything
-        else in a replay; None when one of them writes (then they cannot run early)."""
+        else in a replay; None when one of them writes, or memory one of them reads was written
+        (through any view) before now (then they cannot run early)."""
         need, lines = {n}, []
         for i in range(len(self.lines) - 1, -1, -1):
             line = self.lines[i]
@@ -294,7 +348,7 @@ class Recorder:
                 continue
             k = int(head[1:])
             if k in need:
-                if k in self.written or rhs.startswith("_r["):
+                if self.owners.get(k) in self.written_memory or rhs.startswith("_r["):
                     return None
                 need.discard(k)
                 need.update(int(u) for u in _USES.findall(rhs))
@@ -454,6 +508,18 @@ def _user_frame() -> str:
             return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return "inside chainrule"
+
+
+# NumPy functions whose array results depend on their first operand's shape and dtype only.
+_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+
+
+def owner(a: np.ndarray):
+    """The object owning ``a``'s memory: the end of its chain of bases (views share it)."""
+    base = np.ndarray.base.__get__(a)
+    while isinstance(base, np.ndarray):
+        a, base = base, np.ndarray.base.__get__(base)
+    return a if base is None else base
 
 
 # NumPy functions whose Python results depend on shapes and dtypes only (fixed by guards).
