@@ -51,8 +51,10 @@ def test_ranks_agree_with_one_process(n):
     rc, out, _ = run_mpi(n, "ddp_check.py")
     assert rc == 0, out
     for check in ("collectives", "large_collectives", "ddp_equals_big_batch hidden=16",
-                  "ddp_equals_big_batch hidden=128", "no_sync", "unused_parameters",
-                  "mismatch", "sampler"):
+                  "ddp_equals_big_batch hidden=128",
+                  "ddp_equals_big_batch hidden=16 as_view set_to_none=True",
+                  "ddp_equals_big_batch hidden=16 as_view set_to_none=False", "no_sync",
+                  "unused_parameters", "mismatch", "sampler"):
         assert f"OK {check}" in out, out
 
 

@@ -411,3 +411,40 @@ def test_early_leaf_hooks_run_when_a_leaf_is_complete():
         assert order == expected
         np.testing.assert_allclose(b.grad.numpy(), np.sin([0.5, 1.0]))
         np.testing.assert_allclose(a.grad.numpy(), np.cos([0.5, 1.0]) * [2.0, 3.0])
+
+
+def test_post_accumulate_grad_hooks_see_the_accumulated_grad():
+    # PyTorch's register_post_accumulate_grad_hook: called with the leaf once .grad holds
+    # the sum, after the ordinary hooks; not by autograd.grad; removable; leaves only.
+    seen = []
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: g * 10)
+    handle = w.register_post_accumulate_grad_hook(
+        lambda t: seen.append(t.grad.numpy().copy()))
+    (w * w).sum().backward()
+    (w * 3).sum().backward()
+    assert [s.tolist() for s in seen] == [[20.0, 40.0], [50.0, 70.0]]
+    cr.autograd.grad((w * w).sum(), [w])
+    assert len(seen) == 2
+    handle.remove()
+    (w * 3).sum().backward()
+    assert len(seen) == 2 and w.grad.numpy().tolist() == [80.0, 100.0]
+    halved = cr.tensor([4.0], requires_grad=True)
+    halved.register_post_accumulate_grad_hook(lambda t: t.grad.mul_(0.5))
+    (halved * 2).sum().backward()
+    assert halved.grad.numpy().tolist() == [1.0]
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.tensor([1.0]).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_post_accumulate_grad_hooks_match_torch():
+    torch = pytest.importorskip("torch")
+    got, want = [], []
+    for lib, out in ((cr, got), (torch, want)):
+        w = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        w.register_post_accumulate_grad_hook(lambda t, out=out: out.append(t.grad.tolist()))
+        for k in (1.0, 2.0):
+            ((w * w).sum() * k).backward()
+    assert got == want

@@ -98,10 +98,12 @@ def check_large_collectives(rank, size):
     ok("large_collectives")
 
 
-def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005):
+def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005, as_view=False,
+                               set_to_none=True):
     ref = make_model(0, hidden)
     local = make_model(100 + rank, hidden)  # different on every rank: DDP must take rank 0's
-    ddp = DistributedDataParallel(local, bucket_cap_mb=bucket_cap_mb)  # several buckets
+    ddp = DistributedDataParallel(local, bucket_cap_mb=bucket_cap_mb,  # several buckets
+                                  gradient_as_bucket_view=as_view)
     assert len(ddp._buckets) > 1
     for p, q in zip(ddp.module.parameters(), make_model(100, hidden).parameters()):
         assert np.array_equal(p.detach().numpy(), q.detach().numpy()), \
@@ -113,8 +115,11 @@ def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005):
     loss_fn = nn.MSELoss()
     for step, (x, y) in enumerate(batches(size, 3, B)):
         mine = slice(rank * B, (rank + 1) * B)
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=set_to_none)
         loss_fn(ddp(cr.tensor(x[mine])), cr.tensor(y[mine])).backward()
+        in_buckets = [any(np.shares_memory(p.grad.numpy(), b.buffer) for b in ddp._buckets)
+                      for p in ddp.parameters()]
+        assert all(in_buckets) if as_view else not any(in_buckets), in_buckets
         opt.step()
         ref_opt.zero_grad()
         loss_fn(ref(cr.tensor(x)), cr.tensor(y)).backward()
@@ -123,7 +128,8 @@ def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005):
         for p, q in zip(ddp.module.parameters(), ref.parameters()):
             np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-10,
                                        atol=1e-12)
-    ok(f"ddp_equals_big_batch hidden={hidden}")
+    ok(f"ddp_equals_big_batch hidden={hidden}" +
+       (f" as_view set_to_none={set_to_none}" if as_view else ""))
 
 
 def check_no_sync(rank, size):
@@ -213,12 +219,15 @@ def check_sampler(rank, size):
 def main():
     dist.init_process_group(backend="mpi")
     rank, size = dist.get_rank(), dist.get_world_size()
-    checks = sys.argv[1:] or ["collectives", "large", "ddp", "ddp_large", "no_sync", "unused",
-                              "mismatch", "sampler"]
+    checks = sys.argv[1:] or ["collectives", "large", "ddp", "ddp_large", "ddp_view", "no_sync",
+                              "unused", "mismatch", "sampler"]
     table = {"collectives": check_collectives, "large": check_large_collectives,
              "ddp": check_ddp_equals_big_batch,
              # 128 KiB weights: buckets on the background thread and small ones mixed
              "ddp_large": lambda r, s: check_ddp_equals_big_batch(r, s, 128, 0.1),
+             "ddp_view": lambda r, s: (
+                 check_ddp_equals_big_batch(r, s, as_view=True),
+                 check_ddp_equals_big_batch(r, s, as_view=True, set_to_none=False)),
              "no_sync": check_no_sync, "unused": check_unused, "mismatch": check_mismatch,
              "sampler": check_sampler}
     for name in checks:

@@ -18,7 +18,7 @@ from .anomaly import check_gradients
 from .engine_errors import check_hook_result, freed_error, no_rule_error, version_error
 from .grad_mode import anomaly_state, forward_state
 from .grad_mode import ordinary as _ordinary
-from .tensor import Tensor, as_array, make_tensor
+from .tensor import PostAccumulateGradHook, Tensor, as_array, make_tensor
 
 __all__ = ["set_graph_namespace", "graph_namespace", "next_seq", "Node", "pass_through",
            "AccumulateGrad", "unbroadcast", "walk", "Gradients", "run_backward", "run_nodes",
@@ -428,11 +428,19 @@ def _visit(node: Node, g, record: bool, targets, captured, needed):
 
 
 def _finish_leaf(leaf: Tensor, g, owned: bool, record: bool, targets, captured) -> None:
-    if leaf._hooks:
-        g = _run_hooks(leaf._hooks, g)
-        owned = False
+    post = ()
+    hooks = leaf._hooks
+    if hooks:
+        post = [h for h in hooks if type(h) is PostAccumulateGradHook]
+        if post:
+            hooks = [h for h in hooks if type(h) is not PostAccumulateGradHook]
+        if hooks:
+            g = _run_hooks(hooks, g)
+            owned = False
     if targets is None and leaf._requires_grad:
         _accumulate_into(leaf, g, owned, record)
+        for hook in post:
+            hook.fn(leaf)
     elif targets is not None and leaf in targets:
         if captured is not None:
             captured[leaf] = _as_tensor(g) if record else g

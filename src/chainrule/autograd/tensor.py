@@ -271,6 +271,27 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> "_HookHandle":
+        """Call ``hook(tensor)`` once ``backward`` has accumulated this leaf's gradient into
+        ``.grad`` (PyTorch's name; leaves only; ``autograd.grad`` accumulates nothing, so it
+        calls none).
+
+        >>> w = Tensor([1., 2.], requires_grad=True)
+        >>> h = w.register_post_accumulate_grad_hook(lambda t: t.grad.mul_(0.5))
+        """
+        if not self._requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: the tensor does not "
+                               "require grad, so no gradient will reach it")
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad "
+                               "hooks cannot be registered on non-leaf tensors (register "
+                               "it on the leaf, or use register_hook)")
+        if self._hooks is None:
+            self._hooks = []
+        marked = PostAccumulateGradHook(hook)
+        self._hooks.append(marked)
+        return _HookHandle(self._hooks, marked)
+
     def zero_grad(self, set_to_none: bool = False) -> None:
         """Clear the accumulated gradient (fill with zeros, or drop it)."""
         if set_to_none or self.grad is None:
@@ -358,6 +379,16 @@ def _rebuild(cls, data, requires_grad, name):
     out.__class__ = cls  # Tensor and its subclasses share the slots (no fields of their own)
     out.name = name
     return out
+
+
+class PostAccumulateGradHook:
+    """A hook run after a leaf's ``.grad`` was accumulated: kept in the leaf's hook list
+    (so the engine finishes the leaf as early as one with any hook), told apart by type."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
 
 
 class _HookHandle:

@@ -13,6 +13,9 @@ def make_tensor(data, grad_fn=..., requires_grad=...) -> Any:
     are written here, inline: this runs once per op, and a helper call would cost a tenth of
     an elementwise op's bookkeeping."""
 
+class PostAccumulateGradHook:
+    def __init__(self, fn) -> Any: ...
+
 class _HookHandle:
     def __init__(self, hooks, hook) -> Any: ...
     def remove(self) -> Any: ...
@@ -87,6 +90,10 @@ class Tensor:
     def register_hook(self, hook) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; if it returns a
         tensor, that replaces the gradient."""
+    def register_post_accumulate_grad_hook(self, hook) -> Any:
+        """Call ``hook(tensor)`` once ``backward`` has accumulated this leaf's gradient into
+        ``.grad`` (PyTorch's name; leaves only; ``autograd.grad`` accumulates nothing, so it
+        calls none)."""
     @property
     def requires_grad(self) -> Any: ...
     @requires_grad.setter

@@ -2,16 +2,17 @@
 
 Each rank runs the same model on its own slice of the batch; the gradients are averaged
 across ranks during backward, so after ``optimizer.step()`` every rank holds the same
-parameters. How: every parameter gets a gradient hook; the hook copies the parameter's
-gradient (plus what ``.grad`` already held, for accumulation) into its slot of a flat bucket
-(about ``bucket_cap_mb`` each, in reverse parameter order, one dtype per bucket); a full
+parameters. How: every parameter gets a post-accumulate-grad hook; once the engine has
+accumulated the parameter's ``.grad`` (after ``no_sync``, the accumulated sum), the hook
+copies it into its slot of a flat bucket (about ``bucket_cap_mb`` each, in reverse
+parameter order, one dtype per bucket); a full
 bucket starts its all-reduce at once (buckets start in the same order on every rank, as MPI
 requires), on ``chainrule.distributed``'s collectives thread, so it proceeds while this
 thread goes on with backward. The engine runs a parameter's hook as soon as the last node that
 contributes to its gradient has run (``engine.early_leaf_hooks``), so the all-reduce of the
 last layers' buckets overlaps the backward pass of the first layers. The hook of the last
-parameter to receive its gradient waits for all buckets, divides by the world size and
-writes the averages into ``.grad``: nothing runs after ``loss.backward()``.
+parameter to receive its gradient waits for all buckets and writes each average into its
+``.grad`` in one pass: nothing runs after ``loss.backward()``.
 """
 from __future__ import annotations
 
@@ -69,6 +70,10 @@ class DistributedDataParallel(Module):
     does not reach, so their buckets need not wait for gradients that never come; without
     it, a parameter that gets no gradient is reported at the next forward.
 
+    ``gradient_as_bucket_view=True`` (PyTorch's option) makes each ``.grad`` a view of its
+    slot in the bucket instead of a copy: the average is written once, in place, and the
+    next backward overwrites it.
+
     >>> import chainrule.distributed as dist                        # doctest: +SKIP
     >>> dist.init_process_group("mpi")                              # doctest: +SKIP
     >>> model = DistributedDataParallel(cr.nn.Linear(4, 2))         # doctest: +SKIP
@@ -95,6 +100,7 @@ class DistributedDataParallel(Module):
         self.broadcast_buffers = broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.bucket_cap_mb = bucket_cap_mb
+        self.gradient_as_bucket_view = gradient_as_bucket_view
         self.require_backward_grad_sync = True
         self._world = dist.get_world_size()
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
@@ -106,7 +112,7 @@ class DistributedDataParallel(Module):
         self._syncing = False
         self._reset()
         me = weakref.ref(self)  # parameters must not keep the wrapper alive
-        self._hook_handles = [p.register_hook(_make_hook(me, i))
+        self._hook_handles = [p.register_post_accumulate_grad_hook(_make_hook(me, i))
                               for i, p in enumerate(self._params)]
         # The engine then runs each parameter's hook as soon as its gradient is complete,
         # so that buckets start their all-reduce while backward goes on.
@@ -251,29 +257,26 @@ class DistributedDataParallel(Module):
                 np.copyto(view, p.grad._data)
             self._mark_ready(i)
         if self._pending == 0:
-            self._finalize(None)
+            self._finalize()
 
     # ----- backward --------------------------------------------------------------------------
-    def _on_grad(self, i: int, grad):
-        """Parameter ``i``'s hook: into its bucket; the last one finishes the reduction."""
+    def _on_grad(self, i: int) -> None:
+        """Parameter ``i``'s hook, once the engine has accumulated its ``.grad``: into its
+        bucket; the last one finishes the reduction."""
         if not self._syncing:
-            return None
+            return
         if self._ready[i]:
             raise RuntimeError(
                 f"DistributedDataParallel: parameter {self._names[i]!r} received a gradient "
                 f"twice in one iteration (backward called twice after one forward, or the "
                 f"parameter reached through reentrant backward); run forward again first")
-        p = self._params[i]
-        g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        grad = self._params[i].grad._data  # (after no_sync: the accumulated sum)
         view = self._slots[i][1]
-        if p.grad is not None:  # accumulated under no_sync: average the whole sum
-            np.add(p.grad._data, g, out=view)
-        else:
-            np.copyto(view, g)
+        if (self._world > 1 or self.gradient_as_bucket_view) and grad is not view:
+            np.copyto(view, grad)
         self._mark_ready(i)
         if self._pending == 0:
-            return self._finalize(i)
-        return None
+            self._finalize()
 
     def _mark_ready(self, i: int) -> None:
         self._ready[i] = True
@@ -290,32 +293,34 @@ class DistributedDataParallel(Module):
                                                               MPI.SUM), bucket.buffer.nbytes)
             self._next += 1
 
-    def _finalize(self, last: Optional[int]):
-        """Wait for every bucket, average, write ``.grad``; the last parameter's average is
-        returned to the engine, which stores it as that parameter's ``.grad``."""
+    def _finalize(self) -> None:
+        """Wait for every bucket, then write each average where its gradient goes, in one
+        pass: into ``.grad``'s own array, or the bucket slot itself with
+        ``gradient_as_bucket_view``; on one rank ``.grad`` already holds it."""
         dist = _dist()
-        world = self._world
         for bucket in self._buckets:
             if bucket.request is not None:
                 dist._wait(bucket.request, "DistributedDataParallel backward")
                 bucket.request = None
-                np.divide(bucket.buffer, world, out=bucket.buffer)
         self._syncing = False
-        result = None
+        world, as_view = self._world, self.gradient_as_bucket_view
         for i, p in enumerate(self._params):
-            view = self._slots[i][1]
-            if i == last:
-                p.grad = None  # the engine adds the hook's result to .grad next
-                result = make_tensor(view)
-            elif p.grad is None:
-                if self._ready[i] and (self.find_unused_parameters is False or view.any()):
-                    p.grad = make_tensor(view.copy())
-            elif p.grad.grad_fn is None and p.grad._data.flags.writeable \
-                    and p.grad._data.shape == view.shape:
-                np.copyto(p.grad._data, view)
+            view, grad = self._slots[i][1], p.grad
+            if grad is None:  # not reached by this backward
+                if not self._ready[i] or self.find_unused_parameters and not view.any():
+                    continue
+            elif not as_view and world == 1:
+                continue
+            if as_view:
+                if world > 1:
+                    np.divide(view, world, out=view)
+                if grad is None or grad._data is not view:
+                    p.grad = make_tensor(view)
+            elif grad is not None and grad.grad_fn is None and grad._data.flags.writeable \
+                    and grad._data.shape == view.shape and grad._data.dtype == view.dtype:
+                np.divide(view, world, out=grad._data)
             else:
-                p.grad = make_tensor(view.copy())
-        return result
+                p.grad = make_tensor(view / world)
 
     def __repr__(self) -> str:
         return f"DistributedDataParallel(\n  (module): {self.module!r}\n)"
@@ -326,9 +331,10 @@ def _release_early_hooks() -> None:
 
 
 def _make_hook(ddp_ref, i: int):
-    def hook(grad):
+    def hook(param):
         ddp = ddp_ref()
-        return None if ddp is None else ddp._on_grad(i, grad)
+        if ddp is not None:
+            ddp._on_grad(i)
     hook.__qualname__ = "DistributedDataParallel.gradient_hook"
     return hook
 
