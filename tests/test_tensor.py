@@ -201,3 +201,15 @@ def test_every_construction_path_sets_every_field():
         assert values["_version"] == [0, None], path
         assert values["grad"] is None and values["_base"] is None, path
     assert made["recorded"].grad_fn is not None and made["make_tensor"].grad_fn is None
+
+
+@pytest.mark.parametrize("scalar", [np.float16(2), np.float32(1.5), np.float64(2.5), np.int32(3),
+                                    np.int64(-4), np.bool_(True), np.complex64(1j)])
+def test_a_numpy_scalar_becomes_a_0d_tensor_of_its_dtype(scalar):
+    t = cr.tensor(scalar)
+    assert type(t._data) is np.ndarray and t.shape == () and t.numpy() == scalar
+    assert t.dtype == np.asarray(scalar).dtype
+    torch = pytest.importorskip("torch")
+    assert str(torch.tensor(scalar).dtype).split(".")[1] == str(t.dtype)
+    if t.dtype.kind != "c":
+        assert cr.tensor(scalar, dtype=np.float64).dtype == np.float64

@@ -94,6 +94,61 @@ def cumprod(a, axis=None):
     return a.cumprod(axis)
 
 
+_SELECT_MIN = 16384  # elements: below, np.where's own loop costs about as much or less
+_UINT = {2: _np.uint16, 4: _np.uint32, 8: _np.uint64}
+
+
+def where(condition, *xy):
+    """``np.where``; on a large boolean mask with float operands of its shape, a select by
+    bit masks, with the same bits in the result. Why: np.where branches on every element,
+    and on an unpredictable mask (ReLU's, dropout's) it pays a misprediction each time
+    (NumPy 2.4: 1.1 ms on 300 k float32, against 90 us for the five branch-free calls)."""
+    if len(xy) == 2:
+        out = _select(condition, *xy)
+        if out is not None:
+            return out
+    return _np.where(condition, *xy)
+
+
+def _select(c, x, y):
+    """``y ^ ((x ^ y) & mask)`` on the bit patterns, mask all ones where ``c``: None where
+    that is not np.where's result for sure (other dtypes, shapes, layouts, or a Python
+    number that the array's dtype does not hold exactly)."""
+    if c.__class__ is not _np.ndarray or c.dtype != bool or c.size < _SELECT_MIN or \
+            not c.flags.c_contiguous:
+        return None
+    arr = x if x.__class__ is _np.ndarray else y
+    if arr.__class__ is not _np.ndarray or arr.dtype.kind != "f" or \
+            arr.dtype.itemsize not in _UINT:
+        return None
+    dtype, uint = arr.dtype, _UINT[arr.dtype.itemsize]
+    bits = []
+    for v in (x, y):
+        if v.__class__ is _np.ndarray:
+            if v.dtype != dtype or v.shape != c.shape or not v.flags.c_contiguous:
+                return None
+            bits.append(v.view(uint))
+        elif v.__class__ is float or v.__class__ is int:  # weak: the array's dtype (NEP 50)
+            scalar = dtype.type(v)
+            if scalar != v:
+                return None
+            bits.append(scalar.view(uint))
+        else:
+            return None
+    bx, by = bits
+    mask = c.view(_np.uint8).astype(uint)
+    if by.__class__ is not _np.ndarray and not by:  # where(c, x, 0): x & mask
+        _np.negative(mask, out=mask)  # 1 -> all ones
+        return _np.bitwise_and(bx, mask, out=mask).view(dtype)
+    if bx.__class__ is not _np.ndarray and not bx:  # where(c, 0, y): y & ~mask
+        _np.subtract(mask, 1, out=mask)  # 0 -> all ones, 1 -> 0
+        return _np.bitwise_and(by, mask, out=mask).view(dtype)
+    _np.negative(mask, out=mask)
+    out = _np.bitwise_xor(bx, by)
+    _np.bitwise_and(out, mask, out=out)
+    return _np.bitwise_xor(out, by, out=out).view(dtype)
+
+
 def __getattr__(name):
     # ``special``: SciPy's special functions (the scipy extra), imported on first use, as
     # the CPU backend's special-function library; None without SciPy.

@@ -20,7 +20,9 @@ def as_array(data: Any, dtype=None, copy: bool = False) -> np.ndarray:
     default float dtype (float32), Python ints int64; NumPy arrays keep their dtype."""
     if isinstance(data, Tensor):
         data = data._data
-    if isinstance(data, (np.ndarray, np.generic)) or type(data).__module__.startswith("cupy"):
+    if isinstance(data, np.generic):  # a NumPy scalar: a 0-d array of its dtype, as PyTorch
+        return np.array(data, dtype)
+    if isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
         if dtype is not None:
             return (data.astype(dtype, copy=copy) if hasattr(data, "astype")
                     else np.asarray(data, dtype))
