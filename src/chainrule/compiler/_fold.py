@@ -86,7 +86,7 @@ def plan(rec: Recorder, out_exprs, pullbacks) -> Plan:
         read = set().union(*(uses(p.line(i, rec)) for i in kept))
         made = {n for n, i in made_at.items() if i in span}
         p.saved.append(sorted(read - made - set(p.folded)))
-    checks = " ".join(c for _, c in p.value_guards) + " ".join(c for _, c, _ in p.late_guards)
+    checks = " ".join([c for _, c in p.value_guards] + [c for _, c, _ in p.late_guards])
     roots = escaping | uses(checks) | {n for saved in p.saved for n in saved}
     _live(rec, p, [i for i in range(len(rec.lines)) if i not in in_pullbacks], roots, arrays)
     return p
