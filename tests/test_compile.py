@@ -229,6 +229,32 @@ def test_large_parameters_step_per_parameter_and_replay_bitwise(monkeypatch):
     assert made and all(m is None for m in made)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "adamw"])
+def test_large_parameters_under_fuse_run_the_kernel_on_each_bitwise(name, dtype, monkeypatch):
+    """With fuse=True, large parameters are not flattened, and the optimizer's fused kernel
+    updates each one in place: parameters and state bit for bit eager's."""
+    pytest.importorskip("numba")
+    from chainrule.compiler import _flat
+    from chainrule.optim import _fused
+    monkeypatch.setattr(_flat, "FLAT_MEAN_ELEMENTS", 64)
+    kernel = "adam" if name.startswith("adam") else "sgd"
+    ran, real = [], getattr(_fused, kernel)
+    monkeypatch.setattr(_fused, kernel, lambda *a: ran.append(real(*a)) or ran[-1])
+
+    def net():
+        return nn.Sequential(nn.Linear(6, 48), nn.Tanh(), nn.Linear(48, 3)).to(dtype)
+
+    def batch(r):
+        return cr.tensor(r.standard_normal((10, 6)), dtype=dtype), \
+            cr.tensor(r.integers(0, 3, 10))
+    t = Twins(net, OPTIMIZERS[name], F.cross_entropy, fuse=True).run(batch, steps=5)
+    assert sum(ran) >= 4 * 4  # 4 parameters, every step after the state is made
+    for sa, sb in zip(t.opts[0].state.values(), t.opts[1].state.values()):
+        for key in sa:
+            assert np.array_equal(np.asarray(sa[key]), np.asarray(sb[key])), key
+
+
 def test_replay_is_not_stale():
     """A replay reads the new inputs and the current parameters: outputs change per call."""
     t = Twins(mlp(nn.Tanh()), OPTIMIZERS["sgd"], F.cross_entropy)

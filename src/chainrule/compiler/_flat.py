@@ -87,6 +87,36 @@ class _FlatGroup:
             p._version[0] += 1
 
 
+class _EachGroup:
+    """A group of large parameters (``FLAT_MEAN_ELEMENTS``) under ``fuse``: no flat buffer
+    (its copies would cost more than they save); the optimizer's fused kernel runs once per
+    parameter, on 1-D views of the parameter, its gradient and its state."""
+
+    __slots__ = ("group", "params", "states")
+
+    def __init__(self, opt, group, params):
+        self.group, self.params = group, params
+        self.states = [opt.state.setdefault(p, {}) for p in params]
+
+    def valid(self, opt) -> bool:
+        states = opt.state
+        return all(p._data.flags.c_contiguous and states.get(p) is st
+                   for p, st in zip(self.params, self.states))
+
+    def step(self, opt, grads, fuse: bool) -> None:
+        group = self.group
+        for p, g, st in zip(self.params, grads, self.states):
+            flat = {k: v.reshape(-1) if isinstance(v, np.ndarray) and v.flags.c_contiguous
+                    else v for k, v in st.items()}
+            if opt._fused_update(p._data.reshape(-1), g.reshape(-1), flat, group):
+                for k, v in flat.items():  # the step count
+                    if not isinstance(v, np.ndarray):
+                        st[k] = v
+            else:  # no kernel for this state yet (Adam's first step): as eager
+                opt._update(p._data, g, st, group)
+            p._version[0] += 1
+
+
 class FlatStep:
     """``opt.step()`` over flat buffers, given the gradients of ``params`` (in order).
     ``fuse``: by the optimizer's fused kernel where it has one (``optim._fused``)."""
@@ -98,7 +128,8 @@ class FlatStep:
     def make(cls, opt, args, kwargs, fuse: bool = False):
         """A FlatStep for ``opt`` as its gradients stand now, or None where it cannot be
         one (an update that is not elementwise, a closure, mixed dtypes, counts that
-        differ between parameters, large parameters: ``FLAT_MEAN_ELEMENTS``)."""
+        differ between parameters, large parameters (``FLAT_MEAN_ELEMENTS``) without a
+        fused kernel to run on each)."""
         from ..optim.optimizer import Optimizer
         if args or kwargs or not getattr(opt, "elementwise", False) or \
                 any("step" in k.__dict__ for k in type(opt).__mro__ if k is not Optimizer):
@@ -108,7 +139,8 @@ class FlatStep:
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            if sum(p._data.size for p in params) > FLAT_MEAN_ELEMENTS * len(params):
+            each = sum(p._data.size for p in params) > FLAT_MEAN_ELEMENTS * len(params)
+            if each and not (fuse and type(opt)._fused_update is not Optimizer._fused_update):
                 return None
             dtype = params[0]._data.dtype
             if len({id(p) for p in params}) != len(params) or any(
@@ -122,8 +154,10 @@ class FlatStep:
                         st[k] != states[0][k] for k in keys
                         if not isinstance(st[k], np.ndarray)):
                     return None
-            groups.append((group, params))
-        return cls(opt, [_FlatGroup(opt, g, ps) for g, ps in groups], fuse)
+            if each and not all(p._data.flags.c_contiguous for p in params):
+                return None
+            groups.append((_EachGroup if each else _FlatGroup, group, params))
+        return cls(opt, [kind(opt, g, ps) for kind, g, ps in groups], fuse)
 
     @property
     def params(self) -> list:

@@ -15,7 +15,10 @@ import math
 
 import numpy as np
 
-__all__ = ["adam"]
+__all__ = ["adam", "sgd"]
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _numba():
@@ -62,7 +65,7 @@ def adam(param, grad, state, group, decoupled: bool) -> bool:
     if kernel is None:
         return False
     m, v = state["exp_avg"], state["exp_avg_sq"]
-    if not (param.dtype == grad.dtype == m.dtype == v.dtype) or param.dtype.kind != "f":
+    if not (param.dtype == grad.dtype == m.dtype == v.dtype) or param.dtype not in _KERNEL_DTYPES:
         return False
     state["step"] += 1
     t = state["step"]
@@ -72,6 +75,48 @@ def adam(param, grad, state, group, decoupled: bool) -> bool:
     scalars = np.array([1 - lr * wd if decoupled else 1, wd, b1, 1 - b1, b2, 1 - b2,
                         math.sqrt(1 - b2 ** t), eps, lr / (1 - b1 ** t)], param.dtype)
     kernel(param, grad, m, v, bool(group["maximize"]), bool(wd) and not decoupled, scalars)
+    return True
+
+
+@functools.cache
+def _sgd_kernel():
+    """SGD's kernel (compiled on first use, cached on disk), or None without numba."""
+    numba = _numba()
+    if numba is None:
+        return None
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def kernel(param, grad, buf, negate, has_l2, has_momentum, nesterov, s):
+        # s: lr, weight decay, momentum, 1 - dampening: in the parameters' dtype
+        lr, wd, momentum, damped = s[0], s[1], s[2], s[3]
+        for i in range(param.size):
+            g = -grad[i] if negate else grad[i]
+            if has_l2:  # _decayed: g + wd * param
+                g = g + wd * param[i]
+            if has_momentum:  # buf *= momentum; buf += (1 - dampening) * g
+                b = buf[i] * momentum + damped * g
+                buf[i] = b
+                g = g + momentum * b if nesterov else b
+            param[i] = param[i] - lr * g
+    return kernel
+
+
+def sgd(param, grad, state, group) -> bool:
+    """SGD's ``_update`` on flat 1-D arrays by one kernel; False (nothing done) where there
+    is none: no numba, another dtype, or momentum whose buffer is not made yet (the first
+    step copies the gradient into it)."""
+    momentum = group["momentum"]
+    buf = state.get("momentum_buffer") if momentum else param
+    if buf is None or param.ndim != 1 or grad.ndim != 1 or buf.ndim != 1 or \
+            not (param.dtype == grad.dtype == buf.dtype) or param.dtype not in _KERNEL_DTYPES:
+        return False
+    kernel = _sgd_kernel()
+    if kernel is None:
+        return False
+    wd = group["weight_decay"]
+    scalars = np.array([group["lr"], wd, momentum, 1 - group["dampening"]], param.dtype)
+    kernel(param, grad, buf, bool(group["maximize"]), bool(wd), bool(momentum),
+           bool(group["nesterov"]), scalars)
     return True
 
 

@@ -325,6 +325,9 @@ class SGD(Optimizer):
             data -= work
             p._version[0] += 1
 
+    def _fused_update(self, param, grad, state, group) -> bool:
+        return _fused.sgd(param, grad, state, group)
+
     def _update(self, param, grad, state, group):
         g = -grad if group["maximize"] else grad
         g = _decayed(g, param, group["weight_decay"])
