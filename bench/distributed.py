@@ -3,13 +3,15 @@
     python bench/distributed.py          # make bench runs this: mpirun -n 1 and -n 2, 3 rounds
     mpirun -n 2 python bench/distributed.py --worker   # one measurement, JSON from rank 0
 
-For two models, a compute-bound CNN (the `make bench` CNN cell's: 24 k parameters, 96 KB of
-gradients) and an MLP whose gradients are large beside its compute (512-1024-1024-10, 1.6 M
-parameters, 6.3 MB), it times DistributedDataParallel's step (bucketed all-reduce started
-from the gradient hooks during backward), a plain step followed by one all-reduce of every
-gradient after backward, and a local step with no communication, each at a fixed batch per
-rank (throughput: samples per second over all ranks) and at a fixed global batch split over
-the ranks; then all_reduce's bandwidth against mpi4py's Allreduce on the same buffers.
+For three models: PyTorch's examples/mnist Net (compute-bound: 1.2 M parameters, 4.8 MB of
+gradients, 25 MFLOP per image), the `make bench` CNN cell's (24 k parameters, 96 KB: little
+to send, but memory-bound) and an MLP whose gradients are large beside its compute
+(512-1024-1024-10, 1.6 M parameters, 6.3 MB), it times DistributedDataParallel's step
+(bucketed all-reduce started from the gradient hooks during backward), a plain step
+followed by one all-reduce of every gradient after backward, and a local step with no
+communication, their steps interleaved, each at a fixed batch per rank (throughput: samples
+per second over all ranks) and at a fixed global batch split over the ranks; then
+all_reduce's bandwidth against mpi4py's Allreduce on the same buffers.
 The rounds alternate 1 and 2 ranks; each number is the median over the rounds of a run's
 median step. BENCH_ROUNDS, BENCH_STEPS and BENCH_BUCKET_MB (DDP's bucket_cap_mb, default
 25) change the run.
@@ -28,9 +30,10 @@ STEPS = int(os.environ.get("BENCH_STEPS", 20))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 # (model, batch, per_rank): per_rank batches are each rank's (throughput); the others are
 # global batches split over the ranks (the step time of one problem).
-CELLS = [("cnn", 64, True), ("cnn", 128, False), ("mlp", 256, True), ("mlp", 512, True),
-         ("mlp", 256, False), ("mlp", 1024, False)]
-MODELS = {"cnn": "CNN: 2 conv3x3 (8, 16 channels), maxpool, linear; 1x28x28 inputs",
+CELLS = [("mnist", 64, True), ("mnist", 128, False), ("cnn", 64, True), ("cnn", 128, False),
+         ("mlp", 256, True), ("mlp", 512, True), ("mlp", 256, False), ("mlp", 1024, False)]
+MODELS = {"mnist": "PyTorch's examples/mnist Net (conv 32, 64; dropout; fc 9216-128-10)",
+          "cnn": "CNN: 2 conv3x3 (8, 16 channels), maxpool, linear; 1x28x28 inputs",
           "mlp": "MLP 512-1024-1024-10"}
 
 
@@ -39,6 +42,11 @@ def _model(name):
     import chainrule as cr
     from chainrule import nn
     cr.manual_seed(0)
+    if name == "mnist":  # examples/mnist/main.py's Net, as nn.Sequential
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                             nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+                             nn.Linear(128, 10))
     if name == "cnn":
         return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 16, 3), nn.ReLU(),
                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 12 * 12, 10))
@@ -49,27 +57,32 @@ def _model(name):
 def _inputs(name, batch, rank):
     import chainrule as cr
     rng = np.random.default_rng(rank)
-    shape = (batch, 1, 28, 28) if name == "cnn" else (batch, 512)
+    shape = (batch, 512) if name == "mlp" else (batch, 1, 28, 28)
     return (cr.tensor(rng.standard_normal(shape).astype(np.float32)),
             cr.tensor(rng.integers(0, 10, batch)))
 
 
-def _timed_steps(net, after_backward, x, y):
+def _timed_steps(variants: dict, x, y) -> dict:
+    """{name: median step time} for ``variants`` ({name: (model, after_backward)}), their
+    steps interleaved (one of each in turn, the order rotated every step), so that what ran
+    before a step (a cache, the heap) is alike for all of them."""
     import chainrule as cr
     import chainrule.distributed as dist
-    opt = cr.optim.SGD(net.parameters(), lr=1e-3)
     loss_fn = cr.nn.CrossEntropyLoss()
-    times = []
+    runs = {name: (net, after, cr.optim.SGD(net.parameters(), lr=1e-3), [])
+            for name, (net, after) in variants.items()}
+    order = list(runs.values())
     for i in range(STEPS + 2):
-        dist.barrier()
-        start = time.perf_counter()
-        opt.zero_grad()
-        loss_fn(net(x), y).backward()
-        after_backward(net)
-        opt.step()
-        if i >= 2:  # two warm-up steps
-            times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for net, after_backward, opt, times in order[i % len(order):] + order[:i % len(order)]:
+            dist.barrier()
+            start = time.perf_counter()
+            opt.zero_grad()
+            loss_fn(net(x), y).backward()
+            after_backward(net)
+            opt.step()
+            if i >= 2:  # two warm-up steps
+                times.append(time.perf_counter() - start)
+    return {name: float(np.median(times)) for name, (*_, times) in runs.items()}
 
 
 def _all_reduce_after_backward(net):
@@ -107,13 +120,14 @@ def worker():
     result = {"ranks": size, "blas": blas, "cells": [], "all_reduce": []}
     for name, batch, per_rank in CELLS:
         x, y = _inputs(name, batch if per_rank else batch // size, rank)
-        cell = {"model": name, "batch": batch, "per_rank": per_rank,
-                "ddp": _timed_steps(DistributedDataParallel(_model(name),
-                                                            bucket_cap_mb=bucket_mb),
-                                    lambda net: None, x, y),
-                "local": _timed_steps(_model(name), lambda net: None, x, y)}
+        nothing = lambda net: None  # noqa: E731
+        variants = {"ddp": (DistributedDataParallel(_model(name), bucket_cap_mb=bucket_mb),
+                            nothing),
+                    "local": (_model(name), nothing)}
         if size > 1:
-            cell["after_backward"] = _timed_steps(_model(name), _all_reduce_after_backward, x, y)
+            variants["after_backward"] = (_model(name), _all_reduce_after_backward)
+        cell = {"model": name, "batch": batch, "per_rank": per_rank}
+        cell.update(_timed_steps(variants, x, y))
         result["cells"].append(cell)
     comm = MPI.COMM_WORLD
     for n in (256, 65536, 4 * 2 ** 20):
