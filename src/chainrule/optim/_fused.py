@@ -21,39 +21,36 @@ __all__ = ["adam", "sgd"]
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _numba():
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba
+def _kernel(loop):
+    """``loop`` compiled by numba on first use (cached on disk), as a function that returns
+    it, or None without numba. ``error_model="numpy"``: x / 0 is inf, as in NumPy, with no
+    check per element, so the loop vectorizes."""
+    @functools.cache
+    def compiled():
+        try:
+            import numba
+        except ImportError:
+            return None
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
+    return compiled
 
 
-@functools.cache
-def _adam_kernel():
-    """The kernel (compiled on first use, cached on disk), or None without numba."""
-    numba = _numba()
-    if numba is None:
-        return None
-
-    # error_model="numpy": x / 0 is inf, as in NumPy (no per-element check: the loop vectorizes)
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(param, grad, m, v, negate, has_l2, s):
-        # s: 1 - lr * wd (AdamW's decay, else 1), wd (Adam's L2), b1, 1 - b1, b2, 1 - b2,
-        # sqrt(1 - b2 ** t), eps, lr / (1 - b1 ** t): in the parameters' dtype
-        decay, l2, b1, c1, b2, c2, root2, eps, step = s[0], s[1], s[2], s[3], s[4], s[5], \
-            s[6], s[7], s[8]
-        for i in range(param.size):
-            g = -grad[i] if negate else grad[i]
-            p = param[i] * decay  # AdamW: param *= 1 - lr * wd
-            if has_l2:  # Adam's L2 decay: g + wd * param
-                g = g + l2 * p
-            mi = m[i] * b1 + c1 * g
-            vi = v[i] * b2 + (c2 * g) * g
-            m[i] = mi
-            v[i] = vi
-            param[i] = p - step * (mi / (np.sqrt(vi) / root2 + eps))
-    return kernel
+@_kernel
+def _adam_kernel(param, grad, m, v, negate, has_l2, s):
+    # s: 1 - lr * wd (AdamW's decay, else 1), wd (Adam's L2), b1, 1 - b1, b2, 1 - b2,
+    # sqrt(1 - b2 ** t), eps, lr / (1 - b1 ** t): in the parameters' dtype
+    decay, l2, b1, c1, b2, c2, root2, eps, step = s[0], s[1], s[2], s[3], s[4], s[5], \
+        s[6], s[7], s[8]
+    for i in range(param.size):
+        g = -grad[i] if negate else grad[i]
+        p = param[i] * decay  # AdamW: param *= 1 - lr * wd
+        if has_l2:  # Adam's L2 decay: g + wd * param
+            g = g + l2 * p
+        mi = m[i] * b1 + c1 * g
+        vi = v[i] * b2 + (c2 * g) * g
+        m[i] = mi
+        v[i] = vi
+        param[i] = p - step * (mi / (np.sqrt(vi) / root2 + eps))
 
 
 def adam(param, grad, state, group, decoupled: bool) -> bool:
@@ -78,27 +75,19 @@ def adam(param, grad, state, group, decoupled: bool) -> bool:
     return True
 
 
-@functools.cache
-def _sgd_kernel():
-    """SGD's kernel (compiled on first use, cached on disk), or None without numba."""
-    numba = _numba()
-    if numba is None:
-        return None
-
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(param, grad, buf, negate, has_l2, has_momentum, nesterov, s):
-        # s: lr, weight decay, momentum, 1 - dampening: in the parameters' dtype
-        lr, wd, momentum, damped = s[0], s[1], s[2], s[3]
-        for i in range(param.size):
-            g = -grad[i] if negate else grad[i]
-            if has_l2:  # _decayed: g + wd * param
-                g = g + wd * param[i]
-            if has_momentum:  # buf *= momentum; buf += (1 - dampening) * g
-                b = buf[i] * momentum + damped * g
-                buf[i] = b
-                g = g + momentum * b if nesterov else b
-            param[i] = param[i] - lr * g
-    return kernel
+@_kernel
+def _sgd_kernel(param, grad, buf, negate, has_l2, has_momentum, nesterov, s):
+    # s: lr, weight decay, momentum, 1 - dampening: in the parameters' dtype
+    lr, wd, momentum, damped = s[0], s[1], s[2], s[3]
+    for i in range(param.size):
+        g = -grad[i] if negate else grad[i]
+        if has_l2:  # _decayed: g + wd * param
+            g = g + wd * param[i]
+        if has_momentum:  # buf *= momentum; buf += (1 - dampening) * g
+            b = buf[i] * momentum + damped * g
+            buf[i] = b
+            g = g + momentum * b if nesterov else b
+        param[i] = param[i] - lr * g
 
 
 def sgd(param, grad, state, group) -> bool:
