@@ -162,6 +162,21 @@ def test_an_index_whose_selection_is_empty_is_not_checked_like_pytorch():
         one[:, L(5)]
 
 
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_a_0d_index_is_checked_even_when_the_selection_is_empty(requires_grad):
+    # A 0-d index tensor is an integer to PyTorch: checked at once, as x[[], 1] shows.
+    empty = cr.zeros(0, dtype=cr.int64)
+    x = cr.zeros(1, 1, requires_grad=requires_grad)
+    with pytest.raises(IndexOutOfRangeError, match="1"):
+        x[empty, cr.tensor(1)]
+    target = cr.zeros(1, 1)
+    with pytest.raises(IndexOutOfRangeError, match="1"):
+        target[empty, cr.tensor(1)] = 1.0
+    assert x[empty, L(1)].shape == (0,)  # a 1-d index, checked only while copying
+    target[empty, L(1)] = 1.0
+    assert target.tolist() == [[0.0]]
+
+
 def test_masked_fill_takes_bool_lists():
     assert cr.zeros(2, 2).masked_fill([True, False], 1.0).tolist() == [[1.0, 0.0]] * 2
 

@@ -165,10 +165,11 @@ def empty_selection(data, raw):
     """``raw`` with its index arrays zeroed, when that selects nothing from ``data``; else
     None. PyTorch checks the entries of index tensors only while it copies, so an index
     past the end whose selection is empty anyway (``x[1:, [5]]`` of a 1-row x) passes;
-    the caller, which NumPy has refused, then returns (or writes) an empty selection."""
+    the caller, which NumPy has refused, then returns (or writes) an empty selection. A 0-d
+    index is an integer to PyTorch, checked at once (``x[[], 1]`` of a 1-column x raises)."""
     items = raw if isinstance(raw, tuple) else (raw,)
     zeroed = tuple(np.zeros_like(i) if isinstance(i, np.ndarray) and i.dtype.kind in "iu"
-                   else i for i in items)
+                   and i.ndim else i for i in items)
     try:
         picked = data[zeroed if isinstance(raw, tuple) else zeroed[0]]
     except (IndexError, ValueError, TypeError):
