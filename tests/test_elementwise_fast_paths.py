@@ -117,3 +117,31 @@ def test_where_backed_gradients_match_torch():
         (ours(a) ** 2).sum().backward()
         (theirs(b) ** 2).sum().backward()
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_where_in_a_compiled_step_replays_the_bit_select():
+    nn, F = cr.nn, cr.nn.functional
+    rng = np.random.default_rng(5)
+    x = cr.tensor(rng.standard_normal((256, 96)).astype(np.float32))
+    y = cr.tensor(rng.integers(0, 4, 256))
+
+    def make():
+        cr.manual_seed(0)
+        return nn.Sequential(nn.Linear(96, 128), nn.LeakyReLU(0.1), nn.Linear(128, 128),
+                             nn.ELU(), nn.Linear(128, 4))
+    models = [make(), make()]
+    opts = [cr.optim.SGD(m.parameters(), lr=0.1) for m in models]
+
+    def step(i):
+        opts[i].zero_grad()
+        loss = F.cross_entropy(models[i](x), y)
+        loss.backward()
+        opts[i].step()
+        return loss
+    compiled = cr.compile(lambda: step(1))
+    for _ in range(3):
+        assert same_bits(step(0).detach().numpy(), compiled().detach().numpy())
+        for p, q in zip(*(m.parameters() for m in models)):
+            assert same_bits(p.detach().numpy(), q.detach().numpy())
+    used = {getattr(v, "__name__", None) for v in compiled._last.replay.__globals__.values()}
+    assert "bitwise_and" in used and "where" not in used

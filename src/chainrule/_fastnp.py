@@ -114,17 +114,18 @@ def _select(c, x, y):
     """``y ^ ((x ^ y) & mask)`` on the bit patterns, mask all ones where ``c``: None where
     that is not np.where's result for sure (other dtypes, shapes, layouts, or a Python
     number that the array's dtype does not hold exactly)."""
-    if c.__class__ is not _np.ndarray or c.dtype != bool or c.size < _SELECT_MIN or \
+    # (isinstance: a compiling trace's arrays, an ndarray subclass, record these calls too)
+    if not isinstance(c, _np.ndarray) or c.dtype != bool or c.size < _SELECT_MIN or \
             not c.flags.c_contiguous:
         return None
-    arr = x if x.__class__ is _np.ndarray else y
-    if arr.__class__ is not _np.ndarray or arr.dtype.kind != "f" or \
+    arr = x if isinstance(x, _np.ndarray) else y
+    if not isinstance(arr, _np.ndarray) or arr.dtype.kind != "f" or \
             arr.dtype.itemsize not in _UINT:
         return None
     dtype, uint = arr.dtype, _UINT[arr.dtype.itemsize]
     bits = []
     for v in (x, y):
-        if v.__class__ is _np.ndarray:
+        if isinstance(v, _np.ndarray):
             if v.dtype != dtype or v.shape != c.shape or not v.flags.c_contiguous:
                 return None
             bits.append(v.view(uint))
@@ -137,10 +138,10 @@ def _select(c, x, y):
             return None
     bx, by = bits
     mask = c.view(_np.uint8).astype(uint)
-    if by.__class__ is not _np.ndarray and not by:  # where(c, x, 0): x & mask
+    if not isinstance(by, _np.ndarray) and not by:  # where(c, x, 0): x & mask
         _np.negative(mask, out=mask)  # 1 -> all ones
         return _np.bitwise_and(bx, mask, out=mask).view(dtype)
-    if bx.__class__ is not _np.ndarray and not bx:  # where(c, 0, y): y & ~mask
+    if not isinstance(bx, _np.ndarray) and not bx:  # where(c, 0, y): y & ~mask
         _np.subtract(mask, 1, out=mask)  # 0 -> all ones, 1 -> 0
         return _np.bitwise_and(by, mask, out=mask).view(dtype)
     _np.negative(mask, out=mask)
