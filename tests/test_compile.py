@@ -319,6 +319,56 @@ def test_transform_replays(transform, code):
     assert "def replay" in compiled.source()
 
 
+@pytest.mark.parametrize("name", ["gammaln", "digamma", "polygamma"])
+def test_scipy_special_replays_after_an_eager_call(name):
+    """SciPy's Python-level functions (polygamma) convert with their own np.asarray,
+    bound before any trace; written with SciPy's ufuncs, the trace sees them."""
+    from chainrule.scipy import special
+    fn = {"gammaln": special.gammaln, "digamma": special.digamma,
+          "polygamma": lambda t: special.polygamma(1, t)}[name]
+
+    def step(x):
+        out = fn(x)
+        (g,) = cr.autograd.grad((out * out).sum(), [x])
+        return out.detach(), g
+    rng = np.random.default_rng(2)
+    xs = [cr.tensor(rng.random((2, 3)) * 3 + 0.2, requires_grad=True) for _ in range(3)]
+    step(xs[0])  # eager first: SciPy imported outside any trace
+    compiled = cr.compile(step)
+    with strict():
+        for x in xs:
+            for got, want in zip(compiled(x), step(x)):
+                assert np.array_equal(arr(got), arr(want))
+    assert n_programs(compiled) == 1
+
+
+def test_a_forward_computed_outside_the_trace_runs_eagerly():
+    """A rule whose forward turns a traced array into a plain one (an np.asarray bound
+    before the trace) and computes on that: a replay would repeat the first call's values,
+    so the function runs eagerly, with one warning naming the primitive."""
+    from chainrule.autograd.primitives import Primitive, apply, call, defvjp
+    bound_asarray = np.asarray
+
+    def forward(xp, x):
+        return np.exp(bound_asarray(x))  # NumPy on a plain copy: the trace sees nothing
+    hidden = Primitive("hidden_exp", forward)
+    defvjp(hidden, lambda xp, g, ans, x: g * call(xp, hidden, x))
+
+    def step(x):
+        y = apply(hidden, (x,))
+        (g,) = cr.autograd.grad(y.sum(), [x])
+        return y.detach(), g
+    compiled = cr.compile(step)
+    xs = [cr.tensor(np.array([0.5, 1.0]) * k, requires_grad=True) for k in (1, 2, 3)]
+    with pytest.warns(UserWarning, match="hidden_exp.*calls the trace does not see"):
+        compiled(xs[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in xs:
+            for got, want in zip(compiled(x), step(x)):
+                assert np.array_equal(arr(got), arr(want))
+
+
 # ----- 3. guards --------------------------------------------------------------------------
 def test_shape_dtype_and_python_value_guards():
     def f(x, scale):

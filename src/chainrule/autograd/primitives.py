@@ -25,6 +25,7 @@ from .grad_mode import state as _grad_state
 # answers what would otherwise be reads of this thread's modes.
 from .grad_mode import ordinary as _ordinary
 from .engine import Node, graph_namespace, next_seq, set_tangents
+from . import tracing as _tracing
 from .tracing import before_apply as _before_apply
 from .engine import pass_through  # re-exported (in __all__): rules are defined with it
 from .tensor import Tensor, make_tensor
@@ -469,6 +470,8 @@ def call(xp, prim: Primitive, *args, **params):
         forward = partial(prim.forward, xp)
     ans = forward(*args, residual=False, **params)[0] if prim.residual else \
         forward(*args, **params)
+    if not _ordinary.all and forward_state.tracers:  # a tracer checks it saw ans made
+        _tracing.notify("computed", prim, args, ans)
     return np.asarray(ans) if isinstance(ans, _generic) else ans
 
 

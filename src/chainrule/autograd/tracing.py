@@ -11,11 +11,12 @@ callback runs, and code outside the block pays nothing.
 A tracer that replays what it saw (``chainrule.compile``) must also hear of what happens
 beside the primitives. A callback may have these methods, each called only while it
 watches: ``before(args)``, with a primitive's operands before its forward runs;
-``grad_written(tensor)``, before the engine writes a ``.grad``; ``grads_reset(tensors)``,
-before ``zero_grad`` drops gradients; ``python_effect(what)``, when Python code runs that a
-replay of the arrays would not repeat (a gradient hook); and ``opaque_call(method, obj,
-args, kwargs)``, which runs a method marked :func:`opaque` (an optimizer's step) in its
-place. The functions below are how the core tells them.
+``grad_written(tensor)``, before the engine writes a ``.grad``; ``computed(prim, args,
+ans)``, after a rule ran ``prim``'s forward on raw arrays (``primitives.call``);
+``grads_reset(tensors)``, before ``zero_grad`` drops gradients; ``python_effect(what)``,
+when Python code runs that a replay of the arrays would not repeat (a gradient hook); and
+``opaque_call(method, obj, args, kwargs)``, which runs a method marked :func:`opaque` (an
+optimizer's step) in its place. The functions below are how the core tells them.
 
 >>> import chainrule as cr
 >>> seen = []

@@ -48,10 +48,8 @@ def elementwise_operands(rec, ufunc, args, kwargs, res):
             n = rec.slot(a) if a.__class__ is Traced else None
             if n is not None and a.shape == res.shape and a.dtype == res.dtype:
                 operands.append(("slot", n))
-            elif a.ndim == 0 and a.dtype.kind == "f" and a.dtype.itemsize <= res.itemsize:
-                operands.append(("const", float(a[()])))
-            else:
-                return None
+            else:  # (a 0-d array is not a constant: a traced one changes with the inputs,
+                return None  # and a plain one may be written between calls)
         elif isinstance(a, (float, int, np.floating)) and not isinstance(a, bool):
             operands.append(("const", float(a)))
         else:

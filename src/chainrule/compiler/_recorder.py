@@ -64,6 +64,7 @@ class Recorder:
         self.stateful = set()    # slots whose value depends on state (not inputs alone)
         self.snapshots = []      # (array, copy): constants must be left as they were
         self.owners = {}         # slot -> id of the array owning its memory (see owner)
+        self._traced_memory = set()  # the values of owners
         self.written_memory = set()  # the owners of the memory written in place
         self._foreign = {}       # id(another trace's array) -> the plain view naming it
         self.elementwise = {}    # line -> (ufunc, operands, slot, shape, dtype): see _fuse
@@ -128,6 +129,11 @@ class Recorder:
         if isinstance(x, Tensor):
             self.fail(f"a Tensor reached a NumPy call as an operand ({tuple(x.shape)})")
         elif isinstance(x, np.ndarray) and id(x) not in self._const_names:
+            if id(owner(x)) in self._traced_memory:
+                self.fail(f"a plain NumPy array of shape {x.shape} views a traced one: a "
+                          f"call the trace does not see converted it (a library's own "
+                          f"binding of np.asarray, made before the trace), and a replay "
+                          f"would read its values from the first call")
             self.snapshots.append((x, x.copy()))
         return self.const(x)
 
@@ -176,6 +182,7 @@ class Recorder:
         self.slots += 1
         self.keep.append(t)
         self.owners[n] = id(owner(t))
+        self._traced_memory.add(self.owners[n])
         if stateful:
             self.stateful.add(n)
         elif constant:

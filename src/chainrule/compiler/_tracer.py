@@ -8,7 +8,7 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ._flat import FlatStep
 from ._recorder import Recorder
-from ._traced import Traced, plain
+from ._traced import Traced, plain, traced_in
 
 __all__ = ["Tracer"]
 
@@ -20,7 +20,30 @@ class Tracer:
         self.rec, self.fuse = rec, fuse  # fuse: optimizers' fused kernels too
 
     def __call__(self, prim, args, params, out) -> None:
-        pass
+        if not self.rec.suspended:
+            self._check_seen(prim, [a._data for a in args if isinstance(a, Tensor)],
+                             [t._data for t in (out if isinstance(out, tuple) else (out,))
+                              if isinstance(t, Tensor)])
+
+    def computed(self, prim, args, ans) -> None:
+        if not self.rec.suspended:
+            self._check_seen(prim, args, ans if isinstance(ans, (tuple, list)) else (ans,))
+
+    def _check_seen(self, prim, inputs, outputs) -> None:
+        """A result computed from traced arrays that comes back as a plain one was made
+        by calls the trace did not see (a library's own binding of ``np.asarray``, made
+        before the trace, then NumPy on the plain copy): a replay would hand out the first
+        call's values, so the function runs eagerly."""
+        if next(traced_in(tuple(inputs)), None) is None:
+            return
+        for o in outputs:
+            if isinstance(o, np.ndarray) and o.__class__ is not Traced and o.size:
+                self.rec.fail(f"{prim.name}: its forward made an array of shape {o.shape} "
+                              f"from traced ones by calls the trace does not see (NumPy "
+                              f"run on a plain copy, e.g. through a library's own binding "
+                              f"of np.asarray made before the trace); a replay would repeat "
+                              f"the first call's values")
+                return
 
     def before(self, args) -> None:
         rec = self.rec

@@ -30,7 +30,17 @@ def _special(xp):
 
 
 def _polygamma(xp, x, n):
-    return _special(xp).polygamma(n, x).astype(x.dtype, copy=False)
+    special = _special(xp)
+    if special.__name__ != "scipy.special":
+        return special.polygamma(n, x).astype(x.dtype, copy=False)
+    # SciPy's polygamma, written with its ufuncs: its own np.asarray (bound at its import)
+    # hides the work from a compiling trace. The same operations in the same dtypes (the
+    # order n as a 0-d int64 array), so the same values.
+    if n == 0:
+        return special.psi(x).astype(x.dtype, copy=False)
+    order = xp.asarray(n)
+    scale = (-1.0) ** (order + 1) * special.gamma(order + 1.0)
+    return (scale * special.zeta(order + 1, x)).astype(x.dtype, copy=False)
 
 
 def _gammaln(xp, x):
