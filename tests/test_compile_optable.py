@@ -1,6 +1,7 @@
 """chainrule.compile over every op-table row: a step that runs the op and takes the
-gradient of its squared output replays it bitwise on new inputs (the trace's constants
-folded, its dead lines dropped), or runs eagerly with one warning; never a stale replay."""
+gradient of its squared output, and the Hessian of that square's sum, replay bitwise on new
+inputs (the trace's constants folded, its dead lines dropped), or run eagerly with one
+warning; never a stale replay."""
 import warnings
 
 import numpy as np
@@ -42,9 +43,18 @@ def _scaled(xs):
             if isinstance(x, cr.Tensor) and x.dtype.kind == "f" else x for x in xs]
 
 
-def _replays(fn, xs):
-    """Whether the compiled step fell back to eager; asserts every call equals eager."""
-    step = _step(fn)
+def _hessian(fn):
+    def squared(x, *rest):
+        out = _first(fn(x, *rest))
+        out = out[0] if isinstance(out, (tuple, list)) else out
+        return (out * out).sum()
+    return cr.func.hessian(squared)
+
+
+def _replays(fn, xs, make=_step):
+    """Whether the compiled ``make(fn)`` fell back to eager; asserts every call equals
+    eager."""
+    step = make(fn)
     compiled = cr.compile(step)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -61,9 +71,36 @@ def test_every_row_replays_bitwise_or_runs_eagerly(name, fn, shapes, domain, non
     _replays(fn, _inputs(shapes, domain, noncontiguous))
 
 
+def _hessian_inputs(shapes, domain, noncontiguous):
+    """Plain copies of the row's inputs (the Hessian's own leaves), or None unless they are
+    all float tensors."""
+    xs = _inputs(shapes, domain, noncontiguous)
+    if not xs or not all(isinstance(x, cr.Tensor) and x.dtype.kind == "f" for x in xs):
+        return None
+    return [cr.tensor(x.detach().numpy()) for x in xs]
+
+
+@pytest.mark.parametrize("name,fn,shapes,domain,noncontiguous", ROWS,
+                         ids=[f"{r[0]}{r[2]}" for r in ROWS])
+def test_every_row_hessian_replays_bitwise_or_runs_eagerly(name, fn, shapes, domain,
+                                                           noncontiguous):
+    xs = _hessian_inputs(shapes, domain, noncontiguous)
+    if xs is None:
+        pytest.skip("the Hessian of float tensor inputs only")
+    _replays(fn, xs, make=_hessian)
+
+
 def test_almost_every_row_compiles():
-    """The check above is not a fallback in disguise: count the rows that replay."""
-    fell_back = [r[0] for r in ROWS if _replays(r[1], _inputs(r[2], r[3], r[4]))]
+    """The checks above are not fallbacks in disguise: count the rows that replay."""
+    fell_back = [r[0] for r in ROWS if _replays(r[1], _inputs(*r[2:]))]
     # (scatter and scatter_reduce read their index values into Python)
     assert all(n.startswith("scatter") for n in fell_back), fell_back
+    assert len(fell_back) <= len(ROWS) // 40
+    fell_back = []
+    for name, fn, *case in ROWS:
+        xs = _hessian_inputs(*case)
+        if xs is not None and _replays(fn, xs, make=_hessian):
+            fell_back.append(name)
+    # (and max_pool2d's double backward writes into an array made outside the step)
+    assert all(n.startswith(("scatter", "max_pool")) for n in fell_back), fell_back
     assert len(fell_back) <= len(ROWS) // 40
