@@ -369,6 +369,18 @@ def test_a_forward_computed_outside_the_trace_runs_eagerly():
                 assert np.array_equal(arr(got), arr(want))
 
 
+def test_a_plain_view_of_a_traced_array_runs_eagerly():
+    bound_asarray = np.asarray  # as a library binds it at its import, before any trace
+
+    def f(x):
+        return x + bound_asarray(x)[::-1]
+    compiled = cr.compile(f)
+    with pytest.warns(UserWarning, match="plain NumPy array of shape \\(3,\\) views a traced"):
+        compiled(np.arange(3.0))
+    for x in (np.arange(3.0), np.array([5.0, -1.0, 2.0])):
+        assert np.array_equal(compiled(x), f(x))
+
+
 # ----- 3. guards --------------------------------------------------------------------------
 def test_shape_dtype_and_python_value_guards():
     def f(x, scale):
