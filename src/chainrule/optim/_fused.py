@@ -62,7 +62,8 @@ def adam(param, grad, state, group, decoupled: bool) -> bool:
     if kernel is None:
         return False
     m, v = state["exp_avg"], state["exp_avg_sq"]
-    if not (param.dtype == grad.dtype == m.dtype == v.dtype) or param.dtype not in _KERNEL_DTYPES:
+    if m.ndim != 1 or v.ndim != 1 or not (param.dtype == grad.dtype == m.dtype == v.dtype) \
+            or param.dtype not in _KERNEL_DTYPES:
         return False
     state["step"] += 1
     t = state["step"]
