@@ -54,6 +54,7 @@ def test_ranks_agree_with_one_process(n):
                   "ddp_equals_big_batch hidden=128",
                   "ddp_equals_big_batch hidden=16 as_view set_to_none=True",
                   "ddp_equals_big_batch hidden=16 as_view set_to_none=False", "no_sync",
+                  "no_sync as_view",
                   "unused_parameters", "mismatch", "sampler"):
         assert f"OK {check}" in out, out
 

@@ -132,12 +132,16 @@ def check_ddp_equals_big_batch(rank, size, hidden=16, bucket_cap_mb=0.0005, as_v
        (f" as_view set_to_none={set_to_none}" if as_view else ""))
 
 
-def check_no_sync(rank, size):
+def check_no_sync(rank, size, as_view=False):
     ref = make_model(7)
-    ddp = DistributedDataParallel(make_model(7), bucket_cap_mb=0.001)
+    ddp = DistributedDataParallel(make_model(7), bucket_cap_mb=0.001,
+                                  gradient_as_bucket_view=as_view)
     loss_fn = nn.MSELoss()
-    (x1, y1), (x2, y2) = batches(size, 2, B)
+    (x1, y1), (x2, y2), (x0, y0) = batches(size, 3, B)
     mine = slice(rank * B, (rank + 1) * B)
+    if as_view:  # the .grad arrays are bucket slots already, zeroed in place
+        loss_fn(ddp(cr.tensor(x0[mine])), cr.tensor(y0[mine])).backward()
+        cr.optim.SGD(ddp.parameters(), lr=0.0).zero_grad(set_to_none=False)
     with ddp.no_sync():
         loss_fn(ddp(cr.tensor(x1[mine])), cr.tensor(y1[mine])).backward()
     local = [p.grad.numpy().copy() for p in ddp.parameters()]
@@ -152,7 +156,7 @@ def check_no_sync(rank, size):
     (total / size).backward()
     for p, q in zip(ddp.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10, atol=1e-12)
-    ok("no_sync")
+    ok("no_sync" + (" as_view" if as_view else ""))
 
 
 class Branchy(nn.Module):
@@ -228,7 +232,8 @@ def main():
              "ddp_view": lambda r, s: (
                  check_ddp_equals_big_batch(r, s, as_view=True),
                  check_ddp_equals_big_batch(r, s, as_view=True, set_to_none=False)),
-             "no_sync": check_no_sync, "unused": check_unused, "mismatch": check_mismatch,
+             "no_sync": lambda r, s: (check_no_sync(r, s), check_no_sync(r, s, as_view=True)),
+             "unused": check_unused, "mismatch": check_mismatch,
              "sampler": check_sampler}
     for name in checks:
         table[name](rank, size)
