@@ -1,13 +1,13 @@
-"""Elementwise fast paths give NumPy's own results bit for bit: ReLU against a kept buffer of
-zeros (NumPy's two-array SIMD loop) equals ``np.maximum(x, 0)`` on every dtype, layout and
-special value, and the buffer stays zeros; the rules' ``where`` (a select by bit masks on
-large masks) equals ``np.where`` on every operand it takes, and hands the rest to it."""
+"""Elementwise fast paths give NumPy's own results bit for bit: ReLU (and ELU's minimum)
+against a kept buffer of zeros (NumPy's two-array SIMD loop) equals ``np.maximum(x, 0)`` on
+every dtype, layout and special value, and the buffer stays zeros; the rules' ``where`` (a
+select by bit masks on large masks) equals ``np.where`` on every operand it takes, and hands
+the rest to it."""
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule import _fastnp
-from chainrule.ops import elementwise
 
 SPECIAL = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, -3.5, 2.0]
 
@@ -39,6 +39,7 @@ def test_relu_is_maximum_with_zero_bit_for_bit(dtype, shape):
         got, want = cr.relu(t).numpy(), np.maximum(x, 0)
         assert same_bits(got, want), (dtype, shape, x.strides)
         assert got.strides == want.strides
+        assert same_bits(np.minimum(x, _fastnp.zero_operand(x)), np.minimum(x, 0))  # ELU's
 
 
 def test_relu_gradient_unchanged_and_the_zero_buffer_stays_zero():
@@ -47,14 +48,14 @@ def test_relu_gradient_unchanged_and_the_zero_buffer_stays_zero():
     assert np.array_equal(big.grad.numpy(), (big.detach().numpy() > 0).astype(np.float64))
     small = cr.tensor(np.array([-1.0, 2.0]))
     assert cr.relu(small).numpy().tolist() == [0.0, 2.0]
-    for buf in elementwise._zero_buffers.values():
+    for buf in _fastnp._zero_buffers.values():
         assert not buf.flags.writeable and not buf.any()
     with pytest.raises(ValueError):
-        elementwise._zeros_like(np.ones(3))[...] = 1.0
+        _fastnp.zero_operand(np.ones(3))[...] = 1.0
 
 
 def test_relu_beyond_the_buffer_cap_takes_the_scalar_path(monkeypatch):
-    monkeypatch.setattr(elementwise, "_ZEROS_MAX", 8)
+    monkeypatch.setattr(_fastnp, "_ZEROS_MAX", 8)
     x = np.array([-0.0, np.nan, -1.0, 3.0] * 4, np.float32)
     assert same_bits(cr.relu(cr.tensor(x)).numpy(), np.maximum(x, 0))
 
