@@ -24,12 +24,11 @@ import re
 
 import numpy as np
 
-from ._recorder import Recorder, owner
+from ._recorder import Recorder, uses
 from ._traced import Traced, plain
 
 __all__ = ["Plan", "plan", "identity_product"]
 
-_USES = re.compile(r"\bs(\d+)\b")
 _DEF = re.compile(r"s(\d+) = ")
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -51,11 +50,6 @@ class Plan:
         return self.rewritten.get(i, rec.lines[i])
 
 
-def uses(text: str) -> set:
-    """The program variables a line (or any text of the program) reads."""
-    return {int(u) for u in _USES.findall(text)}
-
-
 def plan(rec: Recorder, out_exprs, pullbacks) -> Plan:
     """The folding and removals for a trace whose outputs are ``out_exprs``, with the
     backward programs ``pullbacks``."""
@@ -70,9 +64,10 @@ def plan(rec: Recorder, out_exprs, pullbacks) -> Plan:
     for i, line in enumerate(rec.lines):
         if not _DEF.match(line) and i not in rec.writes and not line.startswith("_r = "):
             escaping |= uses(line)  # given to the state or to an opaque call
-    reachable = {id(owner(arrays[n])) for n in escaping if n in arrays}
+    owners = rec.owners
+    reachable = {owners[n] for n in escaping if n in owners}
     p.folded = {n: a for n, a in rec.constant.items()
-                if n not in rec.unfoldable and id(owner(a)) not in reachable}
+                if n not in rec.unfoldable and owners[n] not in reachable}
     p.removed = {made_at[n] for n in p.folded}
     p.names = {f"s{n}": a for n, a in p.folded.items()}
     p.value_guards = [g for g in rec.value_guards if uses(g[1]) - set(p.folded)]
@@ -82,13 +77,13 @@ def plan(rec: Recorder, out_exprs, pullbacks) -> Plan:
     for pb in pullbacks:
         span = range(pb.start, pb.end)
         in_pullbacks.update(span)
-        kept = _live(rec, p, span, {g for g in pb.grads if g is not None}, arrays)
+        kept = _live(rec, p, span, {g for g in pb.grads if g is not None})
         read = set().union(*(uses(p.line(i, rec)) for i in kept))
         made = {n for n, i in made_at.items() if i in span}
         p.saved.append(sorted(read - made - set(p.folded)))
     checks = " ".join([c for _, c in p.value_guards] + [c for _, c, _ in p.late_guards])
     roots = escaping | uses(checks) | {n for saved in p.saved for n in saved}
-    _live(rec, p, [i for i in range(len(rec.lines)) if i not in in_pullbacks], roots, arrays)
+    _live(rec, p, [i for i in range(len(rec.lines)) if i not in in_pullbacks], roots)
     return p
 
 
@@ -135,11 +130,12 @@ def identity_product(x: np.ndarray, k, identity: np.ndarray, left: bool) -> np.n
     return out
 
 
-def _live(rec: Recorder, p: Plan, indices, roots: set, arrays) -> list:
+def _live(rec: Recorder, p: Plan, indices, roots: set) -> list:
     """The lines among ``indices`` to keep, given the slots read after them (``roots``);
     the others are added to ``p.removed``. Returns the kept indices, in order."""
     live = set(roots) - set(p.folded)
-    live_memory = {id(owner(arrays[n])) for n in live if n in arrays}
+    owners = rec.owners
+    live_memory = {owners[n] for n in live if n in owners}
     effects = {i for i, _, _ in rec.effects}
     kept, need_r = [], False
     for i in reversed(list(indices)):
@@ -150,7 +146,7 @@ def _live(rec: Recorder, p: Plan, indices, roots: set, arrays) -> list:
         if i in effects:
             keep = True
         elif i in rec.writes:
-            keep = any(t is None or t not in arrays or id(owner(arrays[t])) in live_memory
+            keep = any(t is None or t not in owners or owners[t] in live_memory
                        for t in rec.writes[i]) or not rec.writes[i]
         elif m is not None:
             keep = int(m.group(1)) in live
@@ -168,8 +164,8 @@ def _live(rec: Recorder, p: Plan, indices, roots: set, arrays) -> list:
             # (A folded value is the trace's array: what the program writes is not it.)
             if n not in live and n not in p.folded:
                 live.add(n)
-                if n in arrays:
-                    live_memory.add(id(owner(arrays[n])))
+                if n in owners:
+                    live_memory.add(owners[n])
     return kept[::-1]
 
 

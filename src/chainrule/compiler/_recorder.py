@@ -350,7 +350,7 @@ class Recorder:
             line = self.lines[i]
             head, eq, rhs = line.partition(" = ")
             if not eq or not head.startswith("s") or not head[1:].isdigit():
-                if any(int(u) in need for u in _USES.findall(line)):
+                if uses(line) & need:
                     return None  # a write into a value the guard reads, or "_r = ..."
                 continue
             k = int(head[1:])
@@ -358,7 +358,7 @@ class Recorder:
                 if self.owners.get(k) in self.written_memory or rhs.startswith("_r["):
                     return None
                 need.discard(k)
-                need.update(int(u) for u in _USES.findall(rhs))
+                need |= uses(rhs)
                 lines.append(i)
         return None if need else lines[::-1]
 
@@ -519,6 +519,11 @@ def _user_frame() -> str:
 
 # NumPy functions whose array results depend on their first operand's shape and dtype only.
 _SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+
+
+def uses(text: str) -> set:
+    """The program variables a line (or any text of the program) reads."""
+    return {int(u) for u in _USES.findall(text)}
 
 
 def owner(a: np.ndarray):
