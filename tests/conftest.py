@@ -20,6 +20,17 @@ def make(shape, low=-2.0, high=2.0, seed=0, noncontiguous=False, requires_grad=T
     return t.requires_grad_(requires_grad)
 
 
+def same_bits(a, b) -> bool:
+    """Whether ``a`` and ``b`` (tensors, arrays, numbers, or lists and tuples of them) hold
+    the same shapes, dtypes and bytes: NaN payloads and signed zeros included."""
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(map(same_bits, a, b))
+    a, b = (np.ascontiguousarray(np.atleast_1d(
+        v.detach().numpy() if isinstance(v, cr.Tensor) else np.asarray(v))) for v in (a, b))
+    return a.shape == b.shape and a.dtype == b.dtype and \
+        np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

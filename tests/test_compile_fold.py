@@ -9,6 +9,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.compiler._fold import identity_product
+from conftest import same_bits
 
 
 def replays(fn, inputs):
@@ -20,12 +21,6 @@ def replays(fn, inputs):
         got = [compiled(x) for x in inputs]
         want = [fn(x) for x in inputs]
     return got, want, compiled.source()
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and \
-        np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
 
 
 def inputs(n=3, shape=(4,), seed=0):

@@ -4,10 +4,10 @@ gradients, JVPs, Hessian-vector products and Hessians, compiled, replay bitwise 
 new inputs, with no fallback to eager."""
 import warnings
 
-import numpy as np
 import pytest
 
 import chainrule as cr
+from conftest import same_bits
 from test_numpy_programs import CASES, _setup
 
 TRANSFORMS = {
@@ -21,13 +21,6 @@ TRANSFORMS = {
 }
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(map(_same, a, b))
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
-
-
 @pytest.mark.parametrize("transform", list(TRANSFORMS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_compiled_transform_replays_bitwise(case, transform):
@@ -37,5 +30,5 @@ def test_compiled_transform_replays_bitwise(case, transform):
     with warnings.catch_warnings():
         warnings.filterwarnings("error", "compile")  # a fallback would test nothing
         for p in (x, x * 0.98, x):
-            assert _same(compiled(p, *data), fn(p, *data))
+            assert same_bits(compiled(p, *data), fn(p, *data))
     assert sum(len(v) for v in compiled._programs.values()) == 1

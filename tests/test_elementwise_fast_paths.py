@@ -8,14 +8,9 @@ import pytest
 
 import chainrule as cr
 from chainrule import _fastnp
+from conftest import same_bits
 
 SPECIAL = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, -3.5, 2.0]
-
-
-def same_bits(a, b) -> bool:
-    a, b = (np.ascontiguousarray(np.atleast_1d(np.asarray(v))) for v in (a, b))
-    return a.shape == b.shape and a.dtype == b.dtype and \
-        np.array_equal(a.view(np.uint8), b.view(np.uint8))
 
 
 def layouts(t):
