@@ -99,18 +99,18 @@ _zero_buffers = {}  # dtype -> a read-only flat array of zeros, as long as the l
 _buffer_zeros = _np.zeros  # (a name no trace wraps: the kept buffer is never a traced array)
 
 
-def zero_operand(x):
+def zero_operand(xp, x):
     """The 0 of ``maximum(x, 0)`` and ``minimum(x, 0)`` as NumPy runs them fastest, with the
     same bits in the result (NaN kept, -0.0 -> +0.0): read-only zeros of ``x``'s shape. Why:
     NumPy's SIMD loops for maximum and minimum take two arrays, and a scalar operand costs
     2.7x as much (NumPy 2.4: 94 against 35 us on 300 k float32; 1.3 against 0.5 us on 2 k).
     A view of one kept buffer per dtype; an ndarray subclass (a compiling trace's) gets
-    zeros of its own making, which the trace folds into a constant of the program. The
-    scalar 0 where neither applies (not a C-contiguous array, or a very large one)."""
+    zeros from its namespace ``xp``, which the trace folds into a constant of the program.
+    The scalar 0 where neither applies (not a C-contiguous array, or a very large one)."""
     if not isinstance(x, _np.ndarray) or not x.flags.c_contiguous or x.size > _ZEROS_MAX:
         return 0
     if x.__class__ is not _np.ndarray:
-        return _np.zeros(x.shape, x.dtype)  # (looked up now: a trace records the call)
+        return xp.zeros(x.shape, x.dtype)
     buf = _zero_buffers.get(x.dtype)
     if buf is None or buf.size < x.size:
         buf = _buffer_zeros(x.size if x.size > 4096 else 4096, x.dtype)  # (max: NumPy's here)

@@ -86,9 +86,9 @@ def build(rec: Recorder, out_exprs, out_spec, fuse: bool, pullbacks=()) -> Progr
         skip.update(range(pb.start, pb.end))
     numbered = [(i, folding.line(i, rec)) for i in range(len(rec.lines)) if i not in skip]
     late_guards = _moved_to_kept_lines(folding.late_guards, numbered, len(rec.lines))
-    saved_text = " ".join(f"s{n}" for saved in folding.saved for n in saved)
     kernels = {}
-    if fuse:
+    if fuse:  # (what the backward programs read from the replay is read after it, too)
+        saved_text = " ".join(f"s{n}" for saved in folding.saved for n in saved)
         barriers = {i for i, _, _ in rec.effects} | {i for i, _, _ in late_guards}
         steps = {i: step for i, step in rec.elementwise.items()
                  if i not in barriers and i not in folding.rewritten}

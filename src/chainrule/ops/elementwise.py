@@ -79,7 +79,7 @@ def _sigmoid(xp, x):
 
 
 def _relu(xp, x):
-    return xp.maximum(x, _fastnp.zero_operand(x))
+    return xp.maximum(x, _fastnp.zero_operand(xp, x))
 
 
 def _leaky_relu(xp, x, negative_slope):
@@ -87,7 +87,7 @@ def _leaky_relu(xp, x, negative_slope):
 
 
 def _elu(xp, x, alpha):
-    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, _fastnp.zero_operand(x))))
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, _fastnp.zero_operand(xp, x))))
 
 
 def _gelu(xp, x, approximate):

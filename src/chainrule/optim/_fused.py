@@ -96,7 +96,7 @@ def sgd(param, grad, state, group) -> bool:
     is none: no numba, another dtype, or momentum whose buffer is not made yet (the first
     step copies the gradient into it)."""
     momentum = group["momentum"]
-    buf = state.get("momentum_buffer") if momentum else param
+    buf = state.get("momentum_buffer") if momentum else param  # (unread without momentum)
     if buf is None or param.ndim != 1 or grad.ndim != 1 or buf.ndim != 1 or \
             not (param.dtype == grad.dtype == buf.dtype) or param.dtype not in _KERNEL_DTYPES:
         return False
